@@ -1,0 +1,96 @@
+"""Version comparison that copes with what vendors really write.
+
+A version becomes a tuple key that Python compares natively (fast enough to pre-compute for every
+bound in an NVD-sized index):
+
+* numbers compare as numbers ("2.10" > "2.9"), and trailing zero groups do not count
+  ("1.0" == "1.0.0");
+* pre-release words sort before the release ("1.0rc1" < "1.0" < "1.0.1"): dev < alpha/a <
+  beta/b < pre/preview/m < rc/c (a single letter counts as pre-release only when a number
+  follows it: "3.12.0a1" is an alpha, OpenSSL's "1.0.2k" is a later patch);
+* any other word is a post-release marker ("8u301" > "8", "12.5(1)su8" > "12.5(1)",
+  "1.0p1" > "1.0");
+* separators (. - _ + ~ ( ) space) only split, and a leading "v" is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_TOKEN_RE = re.compile(r"\d+|[a-z]+")
+_PRE_RELEASE = {
+    "dev": 0,
+    "snapshot": 0,
+    "nightly": 0,
+    "alpha": 1,
+    "a": 1,
+    "beta": 2,
+    "b": 2,
+    "pre": 3,
+    "preview": 3,
+    "m": 3,
+    "milestone": 3,
+    "rc": 4,
+    "c": 4,
+    "cr": 4,
+}
+_END = (1,)  # sorts after every pre-release token and before post-release words and numbers
+MAX_VERSION_CHARS = 200
+MAX_TOKENS = 40
+
+VersionKey = tuple[tuple[int, int | str] | tuple[int], ...]
+
+
+@lru_cache(maxsize=200_000)
+def version_key(version: str) -> VersionKey:
+    """The comparison key of a version string (see the module docstring)."""
+    text = (version or "").strip().lower()[:MAX_VERSION_CHARS]
+    if text.startswith("v") and text[1:2].isdigit():
+        text = text[1:]
+    tokens = _TOKEN_RE.findall(text)[:MAX_TOKENS]
+    out: list[tuple[int, int | str] | tuple[int]] = []
+    run_start = 0  # where the current run of numbers began in `out`
+    for index, token in enumerate(tokens):
+        if token.isdigit():
+            out.append((3, int(token[:30])))
+            continue
+        _drop_trailing_zeros(out, run_start)
+        rank = _PRE_RELEASE.get(token)
+        if rank is not None and len(token) == 1:
+            # "3.12.0a1" is an alpha, but OpenSSL's "1.0.2k" (a bare trailing letter) is a
+            # later patch level.
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if not following.isdigit():
+                rank = None
+        out.append((0, rank) if rank is not None else (2, token))
+        run_start = len(out)
+    _drop_trailing_zeros(out, run_start)
+    out.append(_END)
+    return tuple(out)
+
+
+def _drop_trailing_zeros(out: list, run_start: int) -> None:
+    # Keep at least one number of the run so "0.0" still differs from "" only by nothing.
+    while len(out) > run_start + 1 and out[-1] == (3, 0):
+        out.pop()
+    if len(out) == run_start + 1 and out[-1] == (3, 0) and run_start > 0:
+        out.pop()
+
+
+def compare_versions(a: str, b: str) -> int:
+    """-1, 0 or 1 as version `a` is older than, equal to or newer than `b`."""
+    key_a, key_b = version_key(a), version_key(b)
+    return (key_a > key_b) - (key_a < key_b)
+
+
+def is_wildcard(version: str | None) -> bool:
+    """True for "any version" ("", "*", "-" = not applicable is treated alike by callers)."""
+    return not version or version in ("*", "-")
+
+
+def wildcard_prefix(version: str) -> str | None:
+    """For a trailing-wildcard version such as "2.5.*", the prefix "2.5." (else None)."""
+    if len(version) > 1 and version.endswith("*") and "*" not in version[:-1]:
+        return version[:-1]
+    return None

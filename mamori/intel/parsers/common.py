@@ -1,0 +1,281 @@
+"""Helpers shared by every parser: safe XML, dates, id extraction, text clean-up, caps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import html
+import re
+
+from lxml import etree
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_ITEMS = 5_000
+MAX_TEXT_CHARS = 20_000
+
+CVE_RE = re.compile(r"\bCVE-(\d{4})-(\d{4,7})\b", re.IGNORECASE)
+JVNDB_RE = re.compile(r"\bJVNDB-(\d{4})-(\d{6})\b", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]{0,2000}>")
+_SPACE_RE = re.compile(r"\s+")
+_ENTITY_DECL_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_HTML_START_RE = re.compile(
+    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.IGNORECASE | re.S
+)
+
+
+class InputError(ValueError):
+    """Bad input that a parser turns into an error value (never escapes the public functions)."""
+
+
+def find_ids(*texts: str) -> list[str]:
+    """CVE and JVNDB ids mentioned in the texts, upper-cased, first-seen order, no duplicates."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for match in CVE_RE.finditer(text):
+            seen.setdefault(f"CVE-{match.group(1)}-{match.group(2)}", None)
+        for match in JVNDB_RE.finditer(text):
+            seen.setdefault(f"JVNDB-{match.group(1)}-{match.group(2)}", None)
+    return list(seen)
+
+
+def clean_text(value: str | None, *, limit: int = MAX_TEXT_CHARS) -> str:
+    """Plain text: tags removed, entities decoded, whitespace collapsed, length capped."""
+    if not value:
+        return ""
+    text = value
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _SPACE_RE.sub(" ", text).strip()
+    return text[:limit]
+
+
+_ISO_RE = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_date(value: str | None) -> dt.datetime | None:
+    """An aware UTC datetime from ISO 8601 (with or without seconds / zone) or RFC 822; or None.
+
+    A time without a zone is taken as UTC (NVD publishes naive UTC timestamps).
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if not text or len(text) > 100:
+        return None
+    match = _ISO_RE.match(text)
+    try:
+        if match:
+            year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            hour = int(match.group(4) or 0)
+            minute = int(match.group(5) or 0)
+            second = int(match.group(6) or 0)
+            fraction = match.group(7) or ""
+            micro = int((fraction + "000000")[:6]) if fraction else 0
+            zone = match.group(8)
+            tz: dt.tzinfo = dt.UTC
+            if zone and zone.upper() != "Z":
+                sign = -1 if zone[0] == "-" else 1
+                digits = zone[1:].replace(":", "")
+                offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
+                tz = dt.timezone(sign * offset)
+            stamp = dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+            return stamp.astimezone(dt.UTC)
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    """A calendar date from "YYYY-MM-DD" (or any date-time string), else None."""
+    if not value:
+        return None
+    text = value.strip()[:10]
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        stamp = parse_date(value)
+        return stamp.date() if stamp else None
+
+
+def looks_like_html(data: bytes) -> bool:
+    return bool(_HTML_START_RE.match(data[:4096]))
+
+
+def _parser(*, recover: bool = False) -> etree.XMLParser:
+    # Entity expansion, DTD loading and network access are all off; huge_tree off keeps lxml's
+    # own depth and text-size limits in force.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=recover,
+    )
+
+
+def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
+    """Parse bytes as XML safely, or raise InputError with a short reason.
+
+    Entity declarations are refused outright (billion laughs, external entities); a document
+    whose declared encoding does not fit its bytes is retried as Windows-1252, which is what
+    such old feeds really use.
+    """
+    if len(data) > max_bytes:
+        raise InputError(f"too large: {len(data)} bytes (limit {max_bytes})")
+    if not data.strip():
+        raise InputError("empty document")
+    if _ENTITY_DECL_RE.search(data):
+        raise InputError("entity declarations are not allowed (possible entity-expansion attack)")
+    if looks_like_html(data):
+        raise InputError("this is an HTML page, not a feed")
+    try:
+        root = etree.fromstring(data, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        message = str(exc)
+        if "encoding" in message.lower() or "utf-8" in message.lower() or "bytes" in message:
+            root = _retry_as_cp1252(data, message)
+        else:
+            raise InputError(f"malformed XML: {message[:200]}") from None
+    except (ValueError, etree.LxmlError) as exc:
+        raise InputError(f"malformed XML: {str(exc)[:200]}") from None
+    if root is None:
+        raise InputError("malformed XML: no root element")
+    return root
+
+
+_DECL_RE = re.compile(rb"^\s*<\?xml[^>]*\?>")
+
+
+def parse_xml_lenient(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[etree._Element, str | None]:
+    """Like parse_xml, but a syntax error is recovered from where lxml can (with a warning).
+
+    Real MyJVN answers sometimes carry a broken attribute after all the items; keeping the
+    items that parsed is better than losing the whole page. Entities stay refused.
+    """
+    try:
+        return parse_xml(data, max_bytes=max_bytes), None
+    except InputError as exc:
+        message = str(exc)
+        if not message.startswith("malformed XML"):
+            raise
+    try:
+        root = etree.fromstring(data, parser=_parser(recover=True))
+    except (etree.XMLSyntaxError, ValueError, etree.LxmlError):
+        root = None
+    if root is None:
+        raise InputError(message)
+    return root, f"recovered from {message}"
+
+
+def _retry_as_cp1252(data: bytes, first_error: str) -> etree._Element:
+    text = _DECL_RE.sub(b"", data, count=1).decode("cp1252", errors="replace")
+    try:
+        root = etree.fromstring(text.encode("utf-8"), parser=_parser())
+    except (etree.XMLSyntaxError, ValueError, etree.LxmlError):
+        raise InputError(f"malformed XML: {first_error[:200]}") from None
+    if root is None:
+        raise InputError("malformed XML: no root element")
+    return root
+
+
+def local_name(element: etree._Element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+
+
+def namespace(element: etree._Element) -> str:
+    tag = element.tag
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1:].split("}", 1)[0]
+    return ""
+
+
+def element_text(element: etree._Element | None) -> str:
+    """All text inside an element (children included), stripped."""
+    if element is None:
+        return ""
+    return "".join(element.itertext()).strip()
+
+
+def normalise_cve(value: str) -> str:
+    match = CVE_RE.search(value or "")
+    return f"CVE-{match.group(1)}-{match.group(2)}" if match else ""
+
+
+def normalise_jvndb(value: str) -> str:
+    match = JVNDB_RE.search(value or "")
+    return f"JVNDB-{match.group(1)}-{match.group(2)}" if match else ""
+
+
+def load_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> object:
+    """json.loads with a size cap; bad or too-deep JSON raises InputError."""
+    import json
+
+    if len(data) > max_bytes:
+        raise InputError(f"too large: {len(data)} bytes (limit {max_bytes})")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise InputError("JSON nested too deeply") from None
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"malformed JSON: {str(exc)[:200]}") from None
+
+
+def as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def as_str(value: object, *, limit: int = MAX_TEXT_CHARS) -> str:
+    if isinstance(value, str):
+        return value.strip()[:limit]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def as_score(value: object) -> float | None:
+    try:
+        score = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return score if 0.0 <= score <= 10.0 else None
+
+
+def criterion_from_cpe(text: str, *, vulnerable: bool = True):  # -> MatchCriterion | None
+    """A match criterion for a CPE name in either binding (2.2 URI or 2.3), or None if invalid."""
+    from mamori.intel.matching.cpe import Cpe, CpeError
+    from mamori.intel.model import MatchCriterion
+
+    try:
+        cpe = Cpe.parse(text)
+    except CpeError:
+        return None
+    return MatchCriterion(cpe23=cpe.format(), vulnerable=vulnerable)
