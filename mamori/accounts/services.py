@@ -1,0 +1,205 @@
+"""Account changes: login bookkeeping, MFA, recovery codes, sudo mode, API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mamori.audit.services import client_ip, record
+
+from .models import ApiToken, LoginAttempt, Profile, hash_api_token
+
+User = get_user_model()
+RECOVERY_CODE_COUNT = 10
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def profile_of(user: Any) -> Profile:
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+# --- login rate limiting ---------------------------------------------------------------
+
+
+def login_blocked(username: str, ip: str | None) -> bool:
+    """True when the account or the address has failed too often within the window."""
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    failures = LoginAttempt.objects.filter(succeeded=False, created_at__gte=since)
+    if failures.filter(username=username).count() >= settings.LOGIN_MAX_FAILURES_PER_ACCOUNT:
+        return True
+    return bool(ip) and failures.filter(ip=ip).count() >= settings.LOGIN_MAX_FAILURES_PER_IP
+
+
+def note_login_failure(request: HttpRequest, username: str, reason: str) -> None:
+    ip = client_ip(request)
+    with transaction.atomic():
+        LoginAttempt.objects.create(username=username, ip=ip, succeeded=False)
+        user = User.objects.filter(username=username).first()
+        record(
+            "login.failure",
+            actor=user,
+            object_repr=username,
+            changes={"reason": reason},
+            ip=ip,
+        )
+
+
+def note_login_success(request: HttpRequest, user: Any, method: str) -> None:
+    ip = client_ip(request)
+    with transaction.atomic():
+        LoginAttempt.objects.create(username=user.username, ip=ip, succeeded=True)
+        record(
+            "login.success", actor=user, object_repr=user.username, changes={"mfa": method}, ip=ip
+        )
+    request.session["login_at"] = timezone.now().timestamp()
+    grant_sudo(request)
+
+
+def note_logout(request: HttpRequest) -> None:
+    if request.user.is_authenticated:
+        record("logout", request=request, object_repr=request.user.username)
+
+
+# --- sudo mode -----------------------------------------------------------------------------
+
+
+def grant_sudo(request: HttpRequest) -> None:
+    request.session["sudo_until"] = timezone.now().timestamp() + settings.SUDO_SECONDS
+
+
+def has_sudo(request: HttpRequest) -> bool:
+    return float(request.session.get("sudo_until", 0)) > timezone.now().timestamp()
+
+
+# --- MFA -------------------------------------------------------------------------------------
+
+
+def confirmed_totp(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def has_mfa(user: Any) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def pending_totp(user: Any) -> TOTPDevice:
+    """The unconfirmed device being enrolled (created once, reused until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def confirm_totp(request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm enrolment when the code is right; returns the new recovery codes."""
+    if not device.verify_token(code.strip().replace(" ", "")):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _replace_recovery_codes(device.user)
+        record("mfa.enrolled", request=request, actor=device.user, object_repr=device.user.username)
+    return codes
+
+
+def _replace_recovery_codes(user: Any) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    return codes
+
+
+def new_recovery_codes(request: HttpRequest) -> list[str]:
+    with transaction.atomic():
+        codes = _replace_recovery_codes(request.user)
+        record("mfa.recovery_codes_replaced", request=request, object_repr=request.user.username)
+    return codes
+
+
+def recovery_codes_left(user: Any) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+def verify_second_factor(user: Any, code: str) -> tuple[Any | None, str]:
+    """Check a TOTP code or a one-time recovery code. Returns (device, method)."""
+    code = code.strip().replace(" ", "")
+    if not code:
+        return None, ""
+    totp = confirmed_totp(user)
+    if totp is not None and code.isdigit() and totp.verify_token(code):
+        return totp, "totp"
+    for static in StaticDevice.objects.filter(user=user, confirmed=True):
+        # verify_token deletes the matching token, so a recovery code works once.
+        if static.verify_token(code):
+            return static, "recovery"
+    return None, ""
+
+
+def reset_mfa(request: HttpRequest, user: Any) -> None:
+    """Remove every second factor of `user` (self-service or by an owner, after sudo)."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        record("mfa.reset", request=request, object_repr=user.username)
+
+
+# --- sessions and tokens ---------------------------------------------------------------------
+
+
+def end_sessions_and_tokens(user: Any) -> None:
+    """End every session of `user` at its next request, and revoke all their API tokens."""
+    now = timezone.now()
+    profile = profile_of(user)
+    profile.sessions_revoked_at = now
+    profile.save(update_fields=["sessions_revoked_at"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def create_api_token(request: HttpRequest, name: str) -> tuple[ApiToken, str]:
+    secret = ApiToken.new_secret()
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=request.user,
+            name=name,
+            prefix=secret[:10],
+            token_hash=hash_api_token(secret),
+        )
+        record("token.created", request=request, obj=token)
+    return token, secret
+
+
+def revoke_api_token(request: HttpRequest, token: ApiToken) -> None:
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record("token.revoked", request=request, obj=token)
+
+
+def user_for_token(secret: str) -> Any | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_api_token(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Throttle the write: a busy client need not update the row on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,114 @@
+"""The HTTP API (django-ninja) under /api/. Bearer tokens are per user; every endpoint is
+scoped to the caller's organisations and role through mamori.orgs.access."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from mamori.accounts.services import user_for_token
+from mamori.audit.models import AuditEvent
+from mamori.orgs.access import membership_for, organizations_of
+from mamori.orgs.models import Membership, Role
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="mamori API",
+    version="1",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url=None,
+)
+
+
+def member(request: HttpRequest, slug: str, role: str = Role.VIEWER) -> Membership:
+    try:
+        membership = membership_for(request.auth, slug)
+    except Http404:
+        raise HttpError(404, "Not found") from None
+    if not membership.allows(role):
+        raise HttpError(403, "Your role does not allow this")
+    return membership
+
+
+class MeOut(Schema):
+    email: str
+    name: str
+
+
+class OrgOut(Schema):
+    slug: str
+    name: str
+    role: str
+
+
+class MemberOut(Schema):
+    email: str
+    name: str
+    role: str
+
+
+class EventOut(Schema):
+    id: int
+    created_at: datetime
+    actor: str
+    action: str
+    object: str
+    ip: str | None
+    details: dict[str, Any]
+
+
+@api.get("/me", response=MeOut)
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.auth
+    return {"email": user.email, "name": user.first_name}
+
+
+@api.get("/orgs", response=list[OrgOut])
+def orgs(request: HttpRequest) -> list[dict[str, Any]]:
+    memberships = Membership.objects.filter(
+        user=request.auth, organization__in=organizations_of(request.auth)
+    ).select_related("organization")
+    return [
+        {"slug": m.organization.slug, "name": m.organization.name, "role": m.role}
+        for m in memberships
+    ]
+
+
+@api.get("/orgs/{slug}/members", response=list[MemberOut])
+def members(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    membership = member(request, slug)
+    rows = Membership.objects.filter(organization=membership.organization).select_related("user")
+    return [{"email": m.user.email, "name": m.user.first_name, "role": m.role} for m in rows]
+
+
+@api.get("/orgs/{slug}/audit", response=list[EventOut])
+def audit(request: HttpRequest, slug: str, limit: int = 100) -> list[dict[str, Any]]:
+    membership = member(request, slug, Role.OWNER)
+    limit = max(1, min(limit, 1000))
+    events = AuditEvent.objects.filter(organization_id=membership.organization_id).order_by("-id")
+    return [
+        {
+            "id": e.id,
+            "created_at": e.created_at,
+            "actor": e.actor_label,
+            "action": e.action,
+            "object": e.object_repr,
+            "ip": e.ip,
+            "details": e.changes,
+        }
+        for e in events[:limit]
+    ]

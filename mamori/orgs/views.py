@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mamori.accounts.decorators import sudo_required
+from mamori.accounts.forms import SignupForm
+from mamori.audit.services import record
+from mamori.core.text import csv_rows
+
+from . import queries, services
+from .access import org_view, scoped
+from .forms import (
+    AuditFilterForm,
+    CreateAccountForm,
+    InviteForm,
+    OrganizationForm,
+    OrganizationSettingsForm,
+    RoleForm,
+)
+from .models import Invitation, Membership, Role
+
+User = get_user_model()
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = services.create_organization(form.cleaned_data["name"], request.user, request=request)
+        messages.success(request, _("The organisation was created."))
+        return redirect("core:dashboard", org_slug=org.slug)
+    memberships = Membership.objects.filter(user=request.user).select_related("organization")
+    return render(
+        request, "orgs/organization_list.html", {"form": form, "memberships": memberships}
+    )
+
+
+@org_view(read=Role.VIEWER, write=Role.OWNER)
+def member_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "orgs/member_list.html",
+        {
+            "members": queries.members(request.org),
+            "invitations": queries.open_invitations(request.org),
+            "is_owner": request.membership.allows(Role.OWNER),
+        },
+    )
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        if queries.members(request.org).filter(user__username=email).exists():
+            form.add_error("email", _("This person is already a member."))
+        else:
+            services.invite(request, request.org, email, form.cleaned_data["role"])
+            messages.success(request, _("An invitation was sent to %(email)s.") % {"email": email})
+            return redirect("orgs:members", org_slug=request.org.slug)
+    return render(request, "orgs/member_invite.html", {"form": form})
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+def member_create(request: HttpRequest) -> HttpResponse:
+    form = CreateAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership, password = services.add_member_with_account(
+                request,
+                request.org,
+                form.cleaned_data["email"],
+                form.cleaned_data["full_name"],
+                form.cleaned_data["role"],
+            )
+        except services.MembershipError as error:
+            form.add_error("email", str(error))
+        else:
+            return render(
+                request,
+                "orgs/member_created.html",
+                {"member": membership, "password": password},
+            )
+    return render(request, "orgs/member_create.html", {"form": form})
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+@sudo_required
+def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(
+        scoped(Membership, request.org).select_related("user"), pk=membership_id
+    )
+    form = RoleForm(request.POST or None, initial={"role": membership.role})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_role(request, membership, form.cleaned_data["role"])
+        except services.MembershipError as error:
+            form.add_error("role", str(error))
+        else:
+            messages.success(request, _("The role was changed."))
+            return redirect("orgs:members", org_slug=request.org.slug)
+    return render(request, "orgs/member_edit.html", {"member": membership, "form": form})
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+@sudo_required
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(scoped(Membership, request.org), pk=membership_id)
+    try:
+        services.remove_member(request, membership)
+    except services.MembershipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The member was removed; their sessions have ended."))
+    return redirect("orgs:members", org_slug=request.org.slug)
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_object_or_404(scoped(Invitation, request.org), pk=invitation_id)
+    services.revoke_invitation(request, invitation)
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("orgs:members", org_slug=request.org.slug)
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+@sudo_required
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    org = request.org
+    form = OrganizationSettingsForm(
+        request.POST or None,
+        initial={"name": org.name, "time_zone": org.time_zone, "require_mfa": org.require_mfa},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(request, org, **form.cleaned_data)
+        messages.success(request, _("The settings were saved."))
+        return redirect("orgs:settings", org_slug=org.slug)
+    return render(request, "orgs/settings.html", {"form": form})
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = queries.audit_events(request.org, filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "orgs/audit_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@org_view(read=Role.OWNER, write=Role.OWNER)
+@sudo_required
+@require_POST
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.POST)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = queries.audit_events(request.org, filters)
+    record("audit.exported", request=request, organization=request.org, changes=filters)
+    zone = timezone.get_current_timezone()
+    rows = (
+        [
+            timezone.localtime(e.created_at, zone).isoformat(),
+            e.actor_label,
+            e.action,
+            e.object_repr,
+            e.ip or "",
+            e.changes,
+        ]
+        for e in events.iterator(chunk_size=2000)
+    )
+    header = [_("Time"), _("Who"), _("Action"), _("Object"), _("IP address"), _("Details")]
+    response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="audit-{request.org.slug}-{stamp}.csv"'
+    return response
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None or not invitation.is_usable:
+        return render(request, "orgs/invitation_invalid.html", status=410)
+    if request.user.is_authenticated:
+        if request.user.username != invitation.email:
+            return render(
+                request, "orgs/invitation_invalid.html", {"wrong_account": True}, status=403
+            )
+        if request.method == "POST":
+            try:
+                services.accept_invitation(request, invitation, request.user)
+            except services.MembershipError as error:
+                messages.error(request, str(error))
+                return redirect("core:home")
+            return redirect("core:dashboard", org_slug=invitation.organization.slug)
+        return render(request, "orgs/invitation_accept.html", {"invitation": invitation})
+    if User.objects.filter(username=invitation.email).exists():
+        messages.info(request, _("Sign in to accept the invitation."))
+        from django.urls import reverse
+
+        return redirect(reverse("accounts:login") + "?next=" + request.path)
+    form = SignupForm(request.POST or None, initial={"email": invitation.email})
+    if request.method == "POST" and form.is_valid():
+        from django.contrib.auth import login
+
+        from mamori.accounts.services import note_login_success
+
+        if form.cleaned_data["email"] != invitation.email:
+            form.add_error("email", _("Use the address the invitation was sent to."))
+        else:
+            user = services.create_user(
+                form.cleaned_data["email"],
+                form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+            )
+            try:
+                services.accept_invitation(request, invitation, user)
+            except services.MembershipError as error:
+                messages.error(request, str(error))
+                return redirect("accounts:login")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            note_login_success(request, user, "none")
+            return redirect("core:dashboard", org_slug=invitation.organization.slug)
+    return render(request, "orgs/invitation_signup.html", {"invitation": invitation, "form": form})

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from mamori.api import api
+
+urlpatterns = [
+    path("", include("mamori.core.urls")),
+    path("", include("mamori.orgs.urls")),
+    path("accounts/", include("mamori.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", api.urls),
+]
+
+handler400 = "mamori.core.errors.bad_request"
+handler403 = "mamori.core.errors.forbidden"
+handler404 = "mamori.core.errors.not_found"
+handler500 = "mamori.core.errors.server_error"
