@@ -1,0 +1,127 @@
+"""`mamori worker`: run background jobs (several threads; several processes or machines may
+run it at once against the same database).
+
+The first SIGTERM or Ctrl-C asks the threads to stop after their current job; a second one
+hands the current jobs back to the queue (released, attempt not counted) and exits at once.
+It does not run migrations: `mamori serve` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from types import FrameType
+
+logger = logging.getLogger("mamori.jobs")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mamori worker",
+        description="バックグラウンドのジョブを実行します / Run background jobs.",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="同時に実行するジョブの数 / number of jobs run at once (default 1)",
+    )
+    parser.add_argument(
+        "--name",
+        default=f"{socket.gethostname()}:{os.getpid()}",
+        help="ワーカー名 (ログとジョブの担当者欄) / worker name shown in logs and on claimed jobs",
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="実行待ちのジョブがなくなったら終了 / exit when no job is due (for cron)",
+    )
+    parser.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=None,
+        help="待ち時間の間隔 / seconds between polls when idle (default JOB_POLL_SECONDS)",
+    )
+    parser.add_argument(
+        "--lease-seconds",
+        type=float,
+        default=None,
+        help="ジョブの占有期限 / seconds a claim lasts without a heartbeat (default "
+        "JOB_LEASE_SECONDS)",
+    )
+    return parser
+
+
+def thread_names(name: str, threads: int) -> list[str]:
+    """One worker name per thread: each holds its own leases."""
+    if threads == 1:
+        return [name]
+    return [f"{name}/{index}" for index in range(1, threads + 1)]
+
+
+def main(argv: list[str]) -> int:
+    options = build_parser().parse_args(argv)
+    if options.threads < 1:
+        print(
+            "mamori worker: --threads は 1 以上にしてください / --threads must be at least 1",
+            file=sys.stderr,
+        )
+        return 2
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    import django
+
+    django.setup()
+    from mamori.core import jobs
+
+    jobs.load_handlers()
+
+    stop = threading.Event()
+    names = thread_names(options.name, options.threads)
+    threads = [
+        threading.Thread(
+            target=jobs.run_worker,
+            args=(stop,),
+            kwargs={
+                "name": name,
+                "poll_seconds": options.poll_seconds,
+                "lease_seconds": options.lease_seconds,
+                "once": options.once,
+            },
+            name=f"mamori-worker-{name}",
+        )
+        for name in names
+    ]
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            logger.info(
+                "worker %s: stopping after the current jobs (signal %s)", options.name, signum
+            )
+            stop.set()
+            return
+        # Second signal: do not wait for long handlers; give their jobs back to the queue.
+        released = jobs.release_jobs(names)
+        logger.info("worker %s: released %s job(s), exiting now", options.name, released)
+        logging.shutdown()
+        os._exit(1)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    logger.info("worker %s started with %s thread(s)", options.name, len(threads))
+    try:
+        for thread in threads:
+            thread.start()
+        # Join with a timeout so the main thread keeps handling signals.
+        while any(thread.is_alive() for thread in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    logger.info("worker %s exited", options.name)
+    return 0

@@ -1,0 +1,396 @@
+"""Background jobs: the database is the queue.
+
+A job is a row (mamori.core.models.Job). A worker claims a due row atomically, holds it under
+a lease (leased_by, leased_until), runs the handler registered for its kind, and records the
+outcome. A worker that dies stops renewing its lease; once the lease has expired another worker
+reclaims the job and runs it again. Delivery is therefore at least once: handlers should be
+idempotent (ids in, a service called).
+
+Claiming is atomic on both databases:
+- PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers pick different rows;
+- SQLite: the settings open every transaction with BEGIN IMMEDIATE (one writer at a time),
+  and the claim is a conditional UPDATE … WHERE id = ? AND status = ? AND attempts = ?, which
+  changes nothing if someone else claimed the row first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import random
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from mamori.core.models import ACTIVE_STATUSES, LAST_ERROR_MAX_CHARS, Job, JobStatus
+from mamori.core.registry import Registry
+
+logger = logging.getLogger("mamori.jobs")
+
+JobHandler = Callable[[Job], None]
+
+HANDLERS: Registry[JobHandler] = Registry("job handler")
+
+# Modules whose import registers job handlers (each app's tasks.py). Explicit, not scanned.
+TASK_MODULES: list[str] = []
+
+# Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).
+RETRY_BASE_SECONDS = 30.0
+RETRY_MAX_SECONDS = 6 * 60 * 60.0
+# How many candidate rows one claim looks at before giving up (lost races, exhausted leases).
+CLAIM_SCAN_LIMIT = 20
+TRACEBACK_FRAMES = 6
+
+
+def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register `function(job)` as the handler for jobs of this kind."""
+    return HANDLERS.register(kind)
+
+
+def load_handlers() -> None:
+    """Import every module listed in TASK_MODULES (idempotent: imports are cached)."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+
+
+def _lease_seconds(lease_seconds: float | None) -> float:
+    value = settings.JOB_LEASE_SECONDS if lease_seconds is None else lease_seconds
+    return max(float(value), 0.1)
+
+
+def enqueue(
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    run_at: datetime | None = None,
+    organization_id: int | None = None,
+    unique_key: str | None = None,
+    max_attempts: int = 5,
+    repeat_seconds: int | None = None,
+) -> Job:
+    """Add a job. With a unique_key, returns the queued or running job holding it, if any."""
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "payload": payload or {},
+        "run_at": run_at or timezone.now(),
+        "organization_id": organization_id,
+        "unique_key": unique_key,
+        "max_attempts": max(1, max_attempts),
+        "repeat_seconds": repeat_seconds,
+    }
+    if unique_key is None:
+        return Job.objects.create(**fields)
+    for _ in range(3):
+        existing = _active_with_key(unique_key)
+        if existing is not None:
+            return existing
+        try:
+            # A savepoint, so a lost race does not break an enclosing transaction.
+            with transaction.atomic():
+                return Job.objects.create(**fields)
+        except IntegrityError:
+            continue  # another process inserted the same key between our read and our write
+    existing = _active_with_key(unique_key)
+    if existing is None:
+        raise RuntimeError(f"could not enqueue job with unique_key {unique_key!r}")
+    return existing
+
+
+def _active_with_key(unique_key: str) -> Job | None:
+    return Job.objects.filter(unique_key=unique_key, status__in=ACTIVE_STATUSES).first()
+
+
+def _next_candidate(now: datetime, skip_locked: bool) -> Job | None:
+    """A running job whose lease expired (rare), else the due queued job that waited longest.
+
+    Two simple queries rather than one with OR, so each walks its own partial index.
+    """
+    expired = Job.objects.filter(status=JobStatus.RUNNING, leased_until__lt=now).order_by(
+        "leased_until", "id"
+    )
+    due = Job.objects.filter(status=JobStatus.QUEUED, run_at__lte=now).order_by("run_at", "id")
+    for candidates in (expired, due):
+        if skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        job = candidates.first()
+        if job is not None:
+            return job
+    return None
+
+
+def claim(
+    worker_name: str, *, lease_seconds: float | None = None, now: datetime | None = None
+) -> Job | None:
+    """Take the next due job (or one whose lease expired) for worker_name; None if none is due.
+
+    The returned job is running, leased to worker_name, and its attempts count includes this run.
+    """
+    lease = _lease_seconds(lease_seconds)
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    for _ in range(CLAIM_SCAN_LIMIT):
+        moment = now or timezone.now()
+        with transaction.atomic():
+            job = _next_candidate(moment, skip_locked)
+            if job is None:
+                return None
+            if job.status == JobStatus.RUNNING and job.attempts >= job.max_attempts:
+                # Its worker died on the last allowed attempt: record the failure, look again.
+                _fail_expired_lease(job, moment)
+                continue
+            until = moment + timedelta(seconds=lease)
+            changes: dict[str, Any] = {
+                "status": JobStatus.RUNNING,
+                "leased_by": worker_name,
+                "leased_until": until,
+                "attempts": job.attempts + 1,
+            }
+            if job.status == JobStatus.RUNNING:
+                # Keep a trace of the attempt whose worker died.
+                changes["last_error"] = job.last_error = _lease_expired_message(job)
+            claimed = Job.objects.filter(
+                pk=job.pk, status=job.status, attempts=job.attempts
+            ).update(**changes)
+            if claimed != 1:
+                continue  # someone else took it between our read and our write
+            if job.status == JobStatus.RUNNING:
+                logger.warning(
+                    "job %s: lease of %s expired, reclaimed by %s",
+                    job.pk,
+                    job.leased_by,
+                    worker_name,
+                )
+            job.status = JobStatus.RUNNING
+            job.leased_by = worker_name
+            job.leased_until = until
+            job.attempts += 1
+            job.lease_seconds = lease  # type: ignore[attr-defined]  # for heartbeat()
+            return job
+    return None
+
+
+def _lease_expired_message(job: Job) -> str:
+    return (
+        f"LeaseExpired: 担当ワーカー {job.leased_by} の応答が途絶えました / "
+        f"worker {job.leased_by} stopped renewing its lease (attempt {job.attempts})"
+    )
+
+
+def _fail_expired_lease(job: Job, now: datetime) -> None:
+    message = _lease_expired_message(job)
+    updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts=job.attempts).update(
+        status=JobStatus.FAILED,
+        leased_by="",
+        leased_until=None,
+        last_error=message,
+        finished_at=now,
+    )
+    if updated:
+        job.status, job.last_error, job.finished_at = JobStatus.FAILED, message, now
+        _continue_schedule(job, now)
+
+
+def _owned(job: Job) -> QuerySet[Job]:
+    """The job's row, only while this claim still holds it (not reclaimed by another worker)."""
+    return Job.objects.filter(
+        pk=job.pk, status=JobStatus.RUNNING, leased_by=job.leased_by, attempts=job.attempts
+    )
+
+
+def heartbeat(job: Job, *, lease_seconds: float | None = None) -> bool:
+    """Extend a running job's lease. False means the lease was lost: the handler should stop."""
+    lease = lease_seconds if lease_seconds is not None else getattr(job, "lease_seconds", None)
+    until = timezone.now() + timedelta(seconds=_lease_seconds(lease))
+    if _owned(job).update(leased_until=until) != 1:
+        return False
+    job.leased_until = until
+    return True
+
+
+def backoff_seconds(
+    attempts: int,
+    *,
+    base: float = RETRY_BASE_SECONDS,
+    cap: float = RETRY_MAX_SECONDS,
+    rng: random.Random | None = None,
+) -> float:
+    """Delay before the next try after `attempts` failed tries: exponential, capped, jittered."""
+    exponent = min(max(attempts, 1) - 1, 62)
+    delay = min(base * (2.0**exponent), cap)
+    return delay / 2 + (rng or random).uniform(0.0, delay / 2)
+
+
+def format_error(error: BaseException) -> str:
+    """`Type: message`, then a short traceback summary; truncated to what the column keeps."""
+    summary = f"{type(error).__name__}: {error}".replace("\n", " ")[:500]
+    frames = traceback.extract_tb(error.__traceback__)[-TRACEBACK_FRAMES:]
+    lines = [summary, "Traceback (most recent call last, abridged):"]
+    lines.extend(f'  File "{f.filename}", line {f.lineno}, in {f.name}' for f in frames)
+    return "\n".join(lines)[:LAST_ERROR_MAX_CHARS]
+
+
+def _complete(job: Job, now: datetime) -> bool:
+    """Record success: done, or (recurring) queued again for now + repeat_seconds."""
+    if job.repeat_seconds:
+        updated = _owned(job).update(
+            status=JobStatus.QUEUED,
+            run_at=now + timedelta(seconds=job.repeat_seconds),
+            attempts=0,
+            leased_by="",
+            leased_until=None,
+            last_error="",
+            finished_at=now,
+        )
+    else:
+        updated = _owned(job).update(
+            status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
+        )
+    return updated == 1
+
+
+def _record_failure(job: Job, error_text: str, now: datetime) -> bool:
+    """Record a failed try: retry later with backoff, or fail for good after max_attempts."""
+    if job.attempts < job.max_attempts:
+        updated = _owned(job).update(
+            status=JobStatus.QUEUED,
+            run_at=now + timedelta(seconds=backoff_seconds(job.attempts)),
+            leased_by="",
+            leased_until=None,
+            last_error=error_text,
+        )
+        return updated == 1
+    with transaction.atomic():
+        updated = _owned(job).update(
+            status=JobStatus.FAILED,
+            leased_by="",
+            leased_until=None,
+            last_error=error_text,
+            finished_at=now,
+        )
+        if updated == 1:
+            job.status, job.last_error, job.finished_at = JobStatus.FAILED, error_text, now
+            _continue_schedule(job, now)
+    return updated == 1
+
+
+def _continue_schedule(failed: Job, now: datetime) -> None:
+    """A recurring job that failed for good keeps its schedule.
+
+    The failed row stays as the visible record (without the key or the repeat); a fresh row
+    takes over the key and the schedule.
+    """
+    if not failed.repeat_seconds:
+        return
+    key, repeat = failed.unique_key, failed.repeat_seconds
+    Job.objects.filter(pk=failed.pk).update(unique_key=None, repeat_seconds=None)
+    failed.unique_key, failed.repeat_seconds = None, None
+    enqueue(
+        failed.kind,
+        failed.payload,
+        run_at=now + timedelta(seconds=repeat),
+        organization_id=failed.organization_id,
+        unique_key=key,
+        max_attempts=failed.max_attempts,
+        repeat_seconds=repeat,
+    )
+
+
+def execute(job: Job) -> None:
+    """Run the handler of a claimed job and record the outcome (never raises for the handler)."""
+    try:
+        function = HANDLERS.get(job.kind)
+        function(job)
+    except Exception as error:  # the worker must survive any handler failure
+        logger.warning("job %s (%s) attempt %s failed: %s", job.pk, job.kind, job.attempts, error)
+        recorded = _record_failure(job, format_error(error), timezone.now())
+    else:
+        recorded = _complete(job, timezone.now())
+    if not recorded:
+        logger.warning("job %s: lease lost before the outcome was recorded", job.pk)
+
+
+def run_one(worker_name: str, *, lease_seconds: float | None = None) -> bool:
+    """Claim and run one job. False when nothing was due."""
+    job = claim(worker_name, lease_seconds=lease_seconds)
+    if job is None:
+        return False
+    execute(job)
+    return True
+
+
+def run_worker(
+    stop: threading.Event,
+    *,
+    name: str,
+    poll_seconds: float | None = None,
+    lease_seconds: float | None = None,
+    once: bool = False,
+) -> None:
+    """Run jobs until `stop` is set (or, with once, until nothing is due). Never raises."""
+    poll = float(settings.JOB_POLL_SECONDS if poll_seconds is None else poll_seconds)
+    logger.info("worker %s started", name)
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                worked = run_one(name, lease_seconds=lease_seconds)
+            except Exception:
+                # Database gone or similar: log, drop the connection, wait, try again.
+                logger.exception("worker %s: error while claiming or recording a job", name)
+                connection.close()
+                worked = False
+            if not worked:
+                if once:
+                    break
+                stop.wait(poll)
+    finally:
+        connection.close()
+        logger.info("worker %s stopped", name)
+
+
+def release_jobs(worker_names: list[str]) -> int:
+    """Hand back the jobs these workers hold (clean shutdown): queued again, attempt not counted."""
+    return Job.objects.filter(status=JobStatus.RUNNING, leased_by__in=worker_names).update(
+        status=JobStatus.QUEUED,
+        run_at=timezone.now(),
+        leased_by="",
+        leased_until=None,
+        attempts=F("attempts") - 1,
+    )
+
+
+def failed_jobs(organization_id: int | None) -> QuerySet[Job]:
+    """Failed jobs of one organisation, newest first; None means the system's own jobs."""
+    if organization_id is None:
+        scope = Job.objects.filter(organization_id__isnull=True)
+    else:
+        scope = Job.objects.filter(organization_id=organization_id)
+    return scope.filter(status=JobStatus.FAILED).order_by("-finished_at", "-id")
+
+
+def retry_job(job_id: int) -> Job | None:
+    """Queue a failed job again with fresh attempts; None if it is not a failed job.
+
+    If another job now holds its unique_key, that active job is returned instead.
+    """
+    job = Job.objects.filter(pk=job_id, status=JobStatus.FAILED).first()
+    if job is None:
+        return None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            updated = Job.objects.filter(pk=job_id, status=JobStatus.FAILED).update(
+                status=JobStatus.QUEUED, run_at=now, attempts=0, finished_at=None
+            )
+    except IntegrityError:
+        return _active_with_key(job.unique_key) if job.unique_key else None
+    if updated != 1:
+        return None
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,57 @@
+"""Job handlers used only by the job tests (registered when this module is imported).
+
+Each execution is appended as one line to the file named in the payload, with os.write on an
+O_APPEND descriptor so that lines from several processes never interleave.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from mamori.core.jobs import handler
+from mamori.core.models import Job
+
+THIS_MODULE = __name__
+
+# Run a worker with these handlers: python -c WORKER_BOOTSTRAP [worker options].
+WORKER_BOOTSTRAP = (
+    "import os, sys, django;"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mamori.settings');"
+    "django.setup();"
+    "from mamori.core import jobs;"
+    f"jobs.TASK_MODULES.append({THIS_MODULE!r});"
+    "from mamori.core.commands import worker;"
+    "sys.exit(worker.main(sys.argv[1:]))"
+)
+
+
+def append_line(path: str, *fields: object) -> None:
+    line = " ".join(str(field) for field in fields) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+
+
+@handler("test.record")
+def record(job: Job) -> None:
+    """Log start, sleep payload["sleep"] seconds on the first attempt only, log done."""
+    path = job.payload["path"]
+    append_line(path, "start", job.pk, job.attempts, job.leased_by, repr(time.time()))
+    if job.attempts == 1:
+        time.sleep(float(job.payload.get("sleep", 0)))
+    append_line(path, "done", job.pk, job.attempts, job.leased_by, repr(time.time()))
+
+
+@handler("test.fail")
+def fail(job: Job) -> None:
+    raise ValueError(job.payload.get("message", "boom"))
+
+
+@handler("test.fail_until")
+def fail_until(job: Job) -> None:
+    """Fail until the given attempt number, then succeed."""
+    if job.attempts < int(job.payload["succeed_on"]):
+        raise RuntimeError(f"not yet (attempt {job.attempts})")
