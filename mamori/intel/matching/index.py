@@ -1,0 +1,382 @@
+"""Matching inventory software against advisories.
+
+`MatchIndex.build(advisories)` compiles every vulnerable CPE criterion once (CPE parsed, version
+bounds turned into comparison keys) and files it under (vendor, product); matching one product
+is then a dictionary look-up plus tuple comparisons over that product's criteria. The reverse
+direction, one new advisory against the whole inventory, uses `Inventory`, filed the same way.
+
+Advisories without any CPE criterion fall back to normalised vendor/product names, reported with
+low confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from mamori.intel.matching.cpe import ANY, NA, Cpe, CpeError, normalise_name, suggest_cpe
+from mamori.intel.matching.reasons import describe_range, reason
+from mamori.intel.matching.versions import VersionKey, version_key, wildcard_prefix
+from mamori.intel.model import Advisory, MatchCriterion, ProductName
+
+HIGH, MEDIUM, LOW = "high", "medium", "low"
+_RANK = {HIGH: 3, MEDIUM: 2, LOW: 1}
+# CPE attributes besides vendor/product/version that must agree when both sides give one.
+_OTHER_ATTRS = (
+    "part",
+    "update",
+    "edition",
+    "language",
+    "sw_edition",
+    "target_sw",
+    "target_hw",
+    "other",
+)
+_ALL, _EXACT, _RANGE, _PREFIX = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryItem:
+    """One software item of the inventory: a CPE 2.3 name (its version field is the version)."""
+
+    item_id: str
+    cpe23: str
+
+    @classmethod
+    def from_names(
+        cls, item_id: str, vendor: str, product: str, version: str = "", part: str = "a"
+    ) -> InventoryItem:
+        return cls(item_id=item_id, cpe23=suggest_cpe(vendor, product, version, part=part))
+
+
+@dataclass(slots=True)
+class Match:
+    """An advisory that affects an inventory item, with the reason and how sure we are."""
+
+    advisory_id: str
+    criterion: MatchCriterion | None  # None for a name-only (fallback) match
+    reason: dict[str, str]  # {"ja": …, "en": …}
+    confidence: str  # "high" | "medium" | "low"
+    item_id: str = ""
+    product: ProductName | None = None  # the advisory's product name, for fallback matches
+    kind: str = ""  # reason code: version_in_range, version_exact, all_versions, …
+
+
+@dataclass(slots=True)
+class _Compiled:
+    advisory_index: int
+    criterion: MatchCriterion
+    others: tuple[tuple[str, str], ...]
+    kind: int
+    exact_key: VersionKey | None = None
+    prefix: str = ""
+    start_incl: VersionKey | None = None
+    start_excl: VersionKey | None = None
+    end_incl: VersionKey | None = None
+    end_excl: VersionKey | None = None
+    range_words: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=500_000)
+def _parse_cpe(text: str) -> Cpe | None:
+    try:
+        return Cpe.parse(text)
+    except CpeError:
+        return None
+
+
+def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Compiled] | None:
+    if not criterion.vulnerable:
+        return None
+    cpe = _parse_cpe(criterion.cpe23)
+    if cpe is None or cpe.vendor in (ANY, NA) or cpe.product in (ANY, NA):
+        return None
+    others = tuple((name, getattr(cpe, name)) for name in _OTHER_ATTRS if getattr(cpe, name) != ANY)
+    compiled = _Compiled(advisory_index, criterion, others, _ALL)
+    if criterion.has_range:
+        compiled.kind = _RANGE
+        bounds = (
+            criterion.version_start_including,
+            criterion.version_start_excluding,
+            criterion.version_end_including,
+            criterion.version_end_excluding,
+        )
+        compiled.start_incl, compiled.start_excl, compiled.end_incl, compiled.end_excl = (
+            version_key(b) if b else None for b in bounds
+        )
+    elif cpe.version not in (ANY, NA):
+        prefix = wildcard_prefix(cpe.version)
+        if prefix is not None:
+            compiled.kind, compiled.prefix = _PREFIX, prefix
+        else:
+            compiled.kind, compiled.exact_key = _EXACT, version_key(cpe.version)
+    return cpe, compiled
+
+
+def _others_agree(compiled: _Compiled, item: Cpe) -> bool:
+    for name, wanted in compiled.others:
+        have = getattr(item, name)
+        if have != ANY and have != wanted and wanted != NA:
+            return False
+    return True
+
+
+def _version_verdict(
+    compiled: _Compiled, version: str, key: VersionKey | None
+) -> tuple[str, str] | None:
+    """(confidence, reason code) when the item's version is affected, else None."""
+    if key is None:  # the inventory does not know the version
+        return MEDIUM, "item_version_unknown"
+    kind = compiled.kind
+    if kind == _ALL:
+        return MEDIUM, "all_versions"
+    if kind == _EXACT:
+        return (HIGH, "version_exact") if key == compiled.exact_key else None
+    if kind == _PREFIX:
+        return (HIGH, "version_prefix") if version.startswith(compiled.prefix) else None
+    if compiled.start_incl is not None and key < compiled.start_incl:
+        return None
+    if compiled.start_excl is not None and key <= compiled.start_excl:
+        return None
+    if compiled.end_incl is not None and key > compiled.end_incl:
+        return None
+    if compiled.end_excl is not None and key >= compiled.end_excl:
+        return None
+    return HIGH, "version_in_range"
+
+
+def _make_match(
+    advisory: Advisory, compiled: _Compiled, item_id: str, item: Cpe, verdict: tuple[str, str]
+) -> Match:
+    confidence, code = verdict
+    product = f"{item.vendor}:{item.product}"
+    version = item.version if item.version not in (ANY, NA) else "?"
+    words: dict[str, str] = {"ja": "", "en": ""}
+    if code == "version_in_range":
+        criterion = compiled.criterion
+        words = describe_range(
+            criterion.version_start_including,
+            criterion.version_start_excluding,
+            criterion.version_end_including,
+            criterion.version_end_excluding,
+        )
+    elif code == "version_prefix":
+        words = {"ja": compiled.prefix + "*", "en": compiled.prefix + "*"}
+    texts = {
+        lang: reason(code, product=product, version=version, range=words[lang])[lang]
+        for lang in ("ja", "en")
+    }
+    return Match(
+        advisory_id=advisory.advisory_id,
+        criterion=compiled.criterion,
+        reason=texts,
+        confidence=confidence,
+        item_id=item_id,
+        kind=code,
+    )
+
+
+def _item_cpe(item: InventoryItem | Cpe | str) -> tuple[str, Cpe | None]:
+    if isinstance(item, InventoryItem):
+        return item.item_id, _parse_cpe(item.cpe23)
+    if isinstance(item, Cpe):
+        return item.format(), item
+    return str(item), _parse_cpe(str(item))
+
+
+def _item_key(cpe: Cpe) -> VersionKey | None:
+    return None if cpe.version in (ANY, NA) else version_key(cpe.version)
+
+
+# --- name fallback -------------------------------------------------------------------------
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text if ch not in "_-. ")
+
+
+def _advisory_name_keys(name: ProductName) -> tuple[str, str, str]:
+    """(product key without the vendor's words, full product key, vendor key)."""
+    vendor = normalise_name(name.vendor, vendor=True)
+    product = normalise_name(name.product)
+    stripped = product
+    if vendor and product.startswith(vendor + "_"):
+        stripped = product[len(vendor) + 1 :]
+    return _compact(stripped), _compact(product), _compact(vendor)
+
+
+def _vendor_agrees(advisory_vendor: str, item_vendor: str) -> bool:
+    if not advisory_vendor or not item_vendor or not advisory_vendor.isascii():
+        return True  # a vendor only known in Japanese cannot be compared with a CPE vendor
+    return (
+        advisory_vendor == item_vendor
+        or advisory_vendor.startswith(item_vendor)
+        or item_vendor.startswith(advisory_vendor)
+    )
+
+
+def _names_agree(
+    stripped: str, full: str, vendor: str, item_vendor: str, item_product: str
+) -> bool:
+    if full == item_vendor + item_product:  # "Trend Micro ServerProtect" = trendmicro:serverprotect
+        return True
+    if item_product in (stripped, full):
+        return _vendor_agrees(vendor, item_vendor)
+    return False
+
+
+def _name_match(advisory: Advisory, name: ProductName, item_id: str, item: Cpe) -> Match:
+    vendor = name.vendor or "?"
+    texts = reason("name_fallback", vendor=vendor, product=name.product or "?")
+    return Match(
+        advisory_id=advisory.advisory_id,
+        criterion=None,
+        reason=texts,
+        confidence=LOW,
+        item_id=item_id,
+        product=name,
+        kind="name_fallback",
+    )
+
+
+def _has_cpe(advisory: Advisory) -> bool:
+    return any(c.vulnerable for c in advisory.criteria)
+
+
+def _keep_best(found: dict[tuple[str, str], Match], match: Match) -> None:
+    key = (match.advisory_id, match.item_id)
+    current = found.get(key)
+    if current is None or _RANK[match.confidence] > _RANK[current.confidence]:
+        found[key] = match
+
+
+class MatchIndex:
+    """All advisories' criteria, compiled and filed by (vendor, product)."""
+
+    def __init__(self) -> None:
+        self.advisories: list[Advisory] = []
+        self._by_product: dict[tuple[str, str], list[_Compiled]] = {}
+        self._by_name: dict[str, list[tuple[int, ProductName, str, str, str]]] = {}
+        self.criteria_count = 0
+
+    @classmethod
+    def build(cls, advisories: Iterable[Advisory]) -> MatchIndex:
+        index = cls()
+        for advisory in advisories:
+            index.add(advisory)
+        return index
+
+    def add(self, advisory: Advisory) -> None:
+        """File one more advisory (the incremental path for a growing index)."""
+        position = len(self.advisories)
+        self.advisories.append(advisory)
+        compiled_any = False
+        for criterion in advisory.criteria:
+            compiled = _compile(criterion, position)
+            if compiled is None:
+                continue
+            cpe, entry = compiled
+            self._by_product.setdefault((cpe.vendor, cpe.product), []).append(entry)
+            self.criteria_count += 1
+            compiled_any = True
+        if not compiled_any:
+            for name in advisory.products:
+                stripped, full, vendor = _advisory_name_keys(name)
+                entry = (position, name, stripped, vendor, full)
+                for key in {stripped, full} - {""}:
+                    self._by_name.setdefault(key, []).append(entry)
+
+    def match(self, item: InventoryItem | Cpe | str) -> list[Match]:
+        """Advisories affecting one product version (a CPE 2.3 name or an InventoryItem)."""
+        item_id, cpe = _item_cpe(item)
+        if cpe is None:
+            return []
+        found: dict[tuple[str, str], Match] = {}
+        key = _item_key(cpe)
+        for compiled in self._by_product.get((cpe.vendor, cpe.product), ()):
+            if compiled.others and not _others_agree(compiled, cpe):
+                continue
+            verdict = _version_verdict(compiled, cpe.version, key)
+            if verdict is not None:
+                advisory = self.advisories[compiled.advisory_index]
+                _keep_best(found, _make_match(advisory, compiled, item_id, cpe, verdict))
+        if self._by_name:
+            self._match_names(cpe, item_id, found)
+        return sorted(found.values(), key=lambda m: (-_RANK[m.confidence], m.advisory_id))
+
+    def _match_names(self, cpe: Cpe, item_id: str, found: dict[tuple[str, str], Match]) -> None:
+        item_vendor = _compact(cpe.vendor)
+        item_product = _compact(cpe.product)
+        seen: set[int] = set()
+        for key in (item_product, item_vendor + item_product):
+            for position, name, stripped, vendor, full in self._by_name.get(key, ()):
+                if position in seen:
+                    continue
+                if not _names_agree(stripped, full, vendor, item_vendor, item_product):
+                    continue
+                seen.add(position)
+                _keep_best(found, _name_match(self.advisories[position], name, item_id, cpe))
+
+    def match_all(self, items: Iterable[InventoryItem]) -> list[Match]:
+        """Every match for every item (the full re-match)."""
+        out: list[Match] = []
+        for item in items:
+            out.extend(self.match(item))
+        return out
+
+
+class Inventory:
+    """Inventory items filed by (vendor, product) for matching new advisories one at a time."""
+
+    def __init__(self, items: Iterable[InventoryItem]) -> None:
+        self._by_product: dict[tuple[str, str], list[tuple[str, Cpe, VersionKey | None]]] = {}
+        self._by_name: dict[str, list[tuple[str, Cpe]]] = {}
+        for item in items:
+            cpe = _parse_cpe(item.cpe23)
+            if cpe is None:
+                continue
+            entry = (item.item_id, cpe, _item_key(cpe))
+            self._by_product.setdefault((cpe.vendor, cpe.product), []).append(entry)
+            vendor, product = _compact(cpe.vendor), _compact(cpe.product)
+            for key in {product, vendor + product}:
+                self._by_name.setdefault(key, []).append((item.item_id, cpe))
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._by_product.values())
+
+
+def match_advisory(
+    advisory: Advisory, inventory: Inventory | Iterable[InventoryItem]
+) -> list[Match]:
+    """The inventory items one (new) advisory affects.
+
+    Pass an `Inventory` built once when matching many advisories; a plain list of items is
+    accepted and filed on the fly.
+    """
+    if not isinstance(inventory, Inventory):
+        inventory = Inventory(inventory)
+    found: dict[tuple[str, str], Match] = {}
+    any_cpe = False
+    for criterion in advisory.criteria:
+        compiled_pair = _compile(criterion, 0)
+        if compiled_pair is None:
+            continue
+        any_cpe = True
+        cpe, compiled = compiled_pair
+        for item_id, item_cpe, key in inventory._by_product.get((cpe.vendor, cpe.product), ()):
+            if compiled.others and not _others_agree(compiled, item_cpe):
+                continue
+            verdict = _version_verdict(compiled, item_cpe.version, key)
+            if verdict is not None:
+                _keep_best(found, _make_match(advisory, compiled, item_id, item_cpe, verdict))
+    if not any_cpe:
+        for name in advisory.products:
+            stripped, full, vendor = _advisory_name_keys(name)
+            for key in {stripped, full} - {""}:
+                for item_id, item_cpe in inventory._by_name.get(key, ()):
+                    item_vendor = _compact(item_cpe.vendor)
+                    item_product = _compact(item_cpe.product)
+                    if _names_agree(stripped, full, vendor, item_vendor, item_product):
+                        _keep_best(found, _name_match(advisory, name, item_id, item_cpe))
+    return sorted(found.values(), key=lambda m: (-_RANK[m.confidence], m.item_id))

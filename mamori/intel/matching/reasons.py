@@ -1,0 +1,48 @@
+"""The bilingual "why it matched" texts, kept as data in mamori/content/intel/match_reasons.yaml."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+REASONS_FILE = Path(__file__).resolve().parents[2] / "content" / "intel" / "match_reasons.yaml"
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict:
+    with REASONS_FILE.open(encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def reason(code: str, **values: str) -> dict[str, str]:
+    """{"ja": …, "en": …} for a reason code, placeholders filled."""
+    entry = _texts()[code]
+    return {lang: entry[lang].format(**values) for lang in ("ja", "en")}
+
+
+def describe_range(
+    start_including: str | None,
+    start_excluding: str | None,
+    end_including: str | None,
+    end_excluding: str | None,
+) -> dict[str, str]:
+    """A version range in words, in both languages ("2.0 以上、2.5.33 未満")."""
+    words = _texts()["range_words"]
+    out: dict[str, str] = {}
+    for lang in ("ja", "en"):
+        table = words[lang]
+        parts = [
+            table[name].format(v=value)
+            for name, value in (
+                ("start_including", start_including),
+                ("start_excluding", start_excluding),
+                ("end_including", end_including),
+                ("end_excluding", end_excluding),
+            )
+            if value
+        ]
+        out[lang] = table["joiner"].join(parts)
+    return out
