@@ -75,7 +75,13 @@ def enqueue(
     max_attempts: int = 5,
     repeat_seconds: int | None = None,
 ) -> Job:
-    """Add a job. With a unique_key, returns the queued or running job holding it, if any."""
+    """Add a job. With a unique_key, returns the queued or running job holding it, if any.
+
+    Called inside a transaction, the job becomes visible to workers only when it commits, so a
+    service can enqueue its follow-up work atomically with its own changes.
+    """
+    if repeat_seconds is not None and repeat_seconds < 1:
+        raise ValueError("repeat_seconds must be at least 1")
     fields: dict[str, Any] = {
         "kind": kind,
         "payload": payload or {},
@@ -306,7 +312,7 @@ def execute(job: Job) -> None:
     try:
         function = HANDLERS.get(job.kind)
         function(job)
-    except Exception as error:  # the worker must survive any handler failure
+    except (Exception, SystemExit) as error:  # the worker must survive any handler failure
         logger.warning("job %s (%s) attempt %s failed: %s", job.pk, job.kind, job.attempts, error)
         recorded = _record_failure(job, format_error(error), timezone.now())
     else:
@@ -354,6 +360,47 @@ def run_worker(
         logger.info("worker %s stopped", name)
 
 
+def start_workers(
+    stop: threading.Event,
+    *,
+    name: str,
+    threads: int = 1,
+    poll_seconds: float | None = None,
+    lease_seconds: float | None = None,
+    once: bool = False,
+) -> list[threading.Thread]:
+    """Start worker threads (used by `mamori worker` and the worker embedded in `mamori serve`).
+
+    Set `stop` and join the threads to shut down: each finishes its current job first. The
+    threads are daemons, so a process that exits without joining them leaves its jobs to be
+    reclaimed when their leases expire. Their lease holder names are worker_names(name, threads).
+    """
+    started = []
+    for worker_name in worker_names(name, threads):
+        thread = threading.Thread(
+            target=run_worker,
+            args=(stop,),
+            kwargs={
+                "name": worker_name,
+                "poll_seconds": poll_seconds,
+                "lease_seconds": lease_seconds,
+                "once": once,
+            },
+            name=f"mamori-worker-{worker_name}",
+            daemon=True,
+        )
+        thread.start()
+        started.append(thread)
+    return started
+
+
+def worker_names(name: str, threads: int) -> list[str]:
+    """One worker name per thread: each holds its own leases."""
+    if threads == 1:
+        return [name]
+    return [f"{name}/{index}" for index in range(1, threads + 1)]
+
+
 def release_jobs(worker_names: list[str]) -> int:
     """Hand back the jobs these workers hold (clean shutdown): queued again, attempt not counted."""
     return Job.objects.filter(status=JobStatus.RUNNING, leased_by__in=worker_names).update(
@@ -394,3 +441,10 @@ def retry_job(job_id: int) -> Job | None:
         return None
     job.refresh_from_db()
     return job
+
+
+def prune_history(older_than: timedelta) -> int:
+    """Delete done jobs that finished before now - older_than (failed ones stay until retried)."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = Job.objects.filter(status=JobStatus.DONE, finished_at__lt=cutoff).delete()
+    return deleted

@@ -57,13 +57,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def thread_names(name: str, threads: int) -> list[str]:
-    """One worker name per thread: each holds its own leases."""
-    if threads == 1:
-        return [name]
-    return [f"{name}/{index}" for index in range(1, threads + 1)]
-
-
 def main(argv: list[str]) -> int:
     options = build_parser().parse_args(argv)
     if options.threads < 1:
@@ -82,21 +75,7 @@ def main(argv: list[str]) -> int:
     jobs.load_handlers()
 
     stop = threading.Event()
-    names = thread_names(options.name, options.threads)
-    threads = [
-        threading.Thread(
-            target=jobs.run_worker,
-            args=(stop,),
-            kwargs={
-                "name": name,
-                "poll_seconds": options.poll_seconds,
-                "lease_seconds": options.lease_seconds,
-                "once": options.once,
-            },
-            name=f"mamori-worker-{name}",
-        )
-        for name in names
-    ]
+    names = jobs.worker_names(options.name, options.threads)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
@@ -112,10 +91,16 @@ def main(argv: list[str]) -> int:
         os._exit(1)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    logger.info("worker %s started with %s thread(s)", options.name, len(threads))
+    logger.info("worker %s starting %s thread(s)", options.name, options.threads)
     try:
-        for thread in threads:
-            thread.start()
+        threads = jobs.start_workers(
+            stop,
+            name=options.name,
+            threads=options.threads,
+            poll_seconds=options.poll_seconds,
+            lease_seconds=options.lease_seconds,
+            once=options.once,
+        )
         # Join with a timeout so the main thread keeps handling signals.
         while any(thread.is_alive() for thread in threads):
             for thread in threads:

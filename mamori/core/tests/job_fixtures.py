@@ -55,3 +55,8 @@ def fail_until(job: Job) -> None:
     """Fail until the given attempt number, then succeed."""
     if job.attempts < int(job.payload["succeed_on"]):
         raise RuntimeError(f"not yet (attempt {job.attempts})")
+
+
+@handler("test.exit")
+def exit_process(job: Job) -> None:
+    raise SystemExit(3)

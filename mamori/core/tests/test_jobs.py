@@ -270,6 +270,41 @@ def test_a_kind_without_handler_is_a_recorded_failure() -> None:
     assert "test.no_such_handler" in row.error_summary
 
 
+@pytest.mark.django_db
+def test_a_handler_calling_sys_exit_is_a_recorded_failure_not_a_dead_worker() -> None:
+    job = jobs.enqueue("test.exit", max_attempts=1)
+    assert jobs.run_one("w") is True
+    row = Job.objects.get(pk=job.pk)
+    assert row.status == JobStatus.FAILED
+    assert row.error_summary == "SystemExit: 3"
+
+
+@pytest.mark.django_db
+def test_enqueue_refuses_a_repeat_below_one_second() -> None:
+    with pytest.raises(ValueError, match="repeat_seconds"):
+        jobs.enqueue("test.record", repeat_seconds=0)
+    assert Job.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_prune_history_deletes_only_old_done_jobs() -> None:
+    now = timezone.now()
+    old_done = Job.objects.create(
+        kind="k", status=JobStatus.DONE, finished_at=now - timedelta(days=40)
+    )
+    recent_done = Job.objects.create(
+        kind="k", status=JobStatus.DONE, finished_at=now - timedelta(days=1)
+    )
+    old_failed = Job.objects.create(
+        kind="k", status=JobStatus.FAILED, finished_at=now - timedelta(days=40)
+    )
+    queued = Job.objects.create(kind="k", run_at=now - timedelta(days=40))
+    assert jobs.prune_history(timedelta(days=30)) == 1
+    remaining = set(Job.objects.values_list("pk", flat=True))
+    assert remaining == {recent_done.pk, old_failed.pk, queued.pk}
+    assert old_done.pk not in remaining
+
+
 @hypothesis_settings(max_examples=200, deadline=None)
 @given(attempts=st.integers(min_value=1, max_value=200), seed=st.integers(0, 2**32))
 def test_backoff_is_exponential_capped_and_jittered(attempts: int, seed: int) -> None:
@@ -428,8 +463,8 @@ def test_worker_command_rejects_zero_threads(capsys: pytest.CaptureFixture[str])
 
 
 def test_each_thread_gets_its_own_worker_name() -> None:
-    assert worker_command.thread_names("host:1", 1) == ["host:1"]
-    assert worker_command.thread_names("host:1", 3) == ["host:1/1", "host:1/2", "host:1/3"]
+    assert jobs.worker_names("host:1", 1) == ["host:1"]
+    assert jobs.worker_names("host:1", 3) == ["host:1/1", "host:1/2", "host:1/3"]
 
 
 # --- real worker processes sharing the database -------------------------------------------
