@@ -1,0 +1,228 @@
+"""Page fingerprints: structure, visible text, ignored regions, encodings, caps, bad input."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mamori.monitoring.fingerprint import MAX_URLS_PER_KIND, Fingerprint, fingerprint
+
+URL = "https://www.shop.example/news/index.html"
+
+
+def page(body: str, head: str = "") -> bytes:
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>山田商店</title>"
+        f"{head}</head><body>{body}</body></html>"
+    ).encode()
+
+
+def test_script_sources_are_absolute_and_sorted() -> None:
+    fp = fingerprint(
+        page('<script src="/js/b.js"></script><script src="//cdn.example.net/a.js"></script>'),
+        page_url=URL,
+    )
+    assert fp.scripts == ("https://cdn.example.net/a.js", "https://www.shop.example/js/b.js")
+
+
+def test_base_href_changes_resolution() -> None:
+    fp = fingerprint(
+        page('<script src="x.js"></script>', head='<base href="https://static.example.org/v2/">'),
+        page_url=URL,
+    )
+    assert fp.scripts == ("https://static.example.org/v2/x.js",)
+
+
+def test_inline_scripts_hashed_with_volatile_tokens_masked() -> None:
+    first = fingerprint(page("<script>var nonce='a1b2c3d4e5f6'; t=1700000000;</script>"))
+    second = fingerprint(page("<script>var nonce='99ffee0011aa'; t=1700000555;</script>"))
+    injected = fingerprint(page("<script>eval(atob('ZG9jdW1lbnQud3JpdGU='))</script>"))
+    assert len(first.inline_scripts) == 1
+    assert first.inline_scripts == second.inline_scripts
+    assert first.inline_scripts != injected.inline_scripts
+    assert "eval(atob" in injected.inline_previews[injected.inline_scripts[0]]
+
+
+def test_non_executable_script_types_are_not_inline_scripts() -> None:
+    fp = fingerprint(
+        page(
+            '<script type="application/ld+json">{"a": 1}</script><script type=module>go()</script>'
+        )
+    )
+    assert len(fp.inline_scripts) == 1
+
+
+def test_frames_embeds_objects_forms_and_refresh() -> None:
+    fp = fingerprint(
+        page(
+            '<iframe src="https://ads.example.com/f"></iframe>'
+            '<embed src="/media/movie.swf"><object data="https://obj.example/o"></object>'
+            '<form action="https://collect.example/post"></form><form></form>'
+            '<button formaction="/alt">x</button>',
+            head='<meta http-equiv="Refresh" content="0; URL=\'https://go.example/land\'">',
+        ),
+        page_url=URL,
+    )
+    assert fp.frames == (
+        "https://ads.example.com/f",
+        "https://obj.example/o",
+        "https://www.shop.example/media/movie.swf",
+    )
+    assert fp.form_actions == (
+        "https://collect.example/post",
+        "https://www.shop.example/alt",
+        URL,
+    )
+    assert fp.meta_refresh == ("https://go.example/land",)
+
+
+def test_link_hosts_are_lowercase_ascii() -> None:
+    fp = fingerprint(
+        page(
+            '<a href="https://Partner.Example.COM/x">p</a><a href="/local">l</a>'
+            '<a href="https://例え.jp/">idn</a><a href="mailto:a@b.example">m</a>'
+        ),
+        page_url=URL,
+    )
+    assert fp.link_hosts == ("partner.example.com", "www.shop.example", "xn--r8jz45g.jp")
+
+
+def test_links_hidden_from_view_are_collected() -> None:
+    fp = fingerprint(
+        page(
+            '<div style="display: none"><a href="https://spam1.example/">a</a></div>'
+            '<p hidden><a href="https://spam2.example/">b</a></p>'
+            '<div style="position:absolute; left:-9999px"><a href="https://spam3.example/">c</a></div>'
+            '<span style="font-size:0"><a href="https://spam4.example/">d</a></span>'
+            '<a href="https://visible.example/">shown</a>'
+        ),
+        page_url=URL,
+    )
+    assert fp.hidden_links == tuple(f"https://spam{n}.example/" for n in range(1, 5))
+
+
+def test_visible_text_skips_scripts_styles_and_hidden_parts() -> None:
+    fp = fingerprint(
+        page(
+            "<h1>お知らせ</h1><p>営業時間は  10時\n から</p><style>p{}</style>"
+            "<script>var x='not text'</script><div hidden>secret</div><!-- comment -->"
+            "<ul><li>one</li><li>two</li></ul>tail text"
+        )
+    )
+    assert fp.text.splitlines() == [
+        "山田商店",
+        "お知らせ",
+        "営業時間は 10時 から",
+        "one",
+        "two",
+        "tail text",
+    ]
+
+
+def test_ignored_regions_leave_text_but_not_structure() -> None:
+    one = page(
+        '<p>Today: <span class="date">2026-11-21</span> open</p><div id="ad"><script src="https://ad.example/a.js"></script>1</div>'
+    )
+    two = page(
+        '<p>Today: <span class="date">2026-11-22</span> open</p><div id="ad"><script src="https://ad.example/a.js"></script>2</div>'
+    )
+    a = fingerprint(one, page_url=URL, ignore_selectors=[".date", "#ad"])
+    b = fingerprint(two, page_url=URL, ignore_selectors=[".date", "#ad"])
+    assert a.raw_sha256 != b.raw_sha256
+    assert a.text == b.text and a.text_sha256 == b.text_sha256
+    assert "Today: open" in a.text
+    assert a.scripts == ("https://ad.example/a.js",)  # never hidden by an ignored region
+    plain = fingerprint(one, page_url=URL)
+    assert "2026-11-21" in plain.text
+
+
+def test_bad_selectors_are_reported_not_raised() -> None:
+    fp = fingerprint(page("<p>x</p>"), ignore_selectors=["][", "p:nth-child(", "x" * 600, "p"])
+    assert len(fp.errors) == 3
+    assert "x" not in fp.text.splitlines()
+
+
+def test_shift_jis_page_with_meta_charset() -> None:
+    html = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">'
+        "</head><body><p>営業案内</p></body></html>"
+    ).encode("cp932")
+    assert "営業案内" in fingerprint(html).text
+
+
+def test_undeclared_legacy_encoding_and_http_charset() -> None:
+    body = "<html><body><p>会社概要</p></body></html>"
+    assert "会社概要" in fingerprint(body.encode("cp932")).text
+    assert "会社概要" in fingerprint(body.encode("euc_jp"), encoding="EUC-JP").text
+
+
+def test_xml_declaration_page() -> None:
+    html = b'<?xml version="1.0" encoding="utf-8"?><html><body><p>ok</p></body></html>'
+    assert fingerprint(html).text == "ok"
+
+
+def test_empty_and_garbage_input_give_errors() -> None:
+    for data in (b"", b"   ", b"\x00\x01\x02"):
+        fp = fingerprint(data)
+        assert fp.raw_sha256
+        assert fp.scripts == ()
+    assert fingerprint(b"").errors
+
+
+def test_size_cap_truncates() -> None:
+    html = page(
+        "<p>start</p>"
+        + "<p>filler</p>" * 10_000
+        + '<script src="https://late.example/x.js"></script>'
+    )
+    fp = fingerprint(html, max_bytes=10_000)
+    assert fp.truncated and "start" in fp.text
+    assert fp.scripts == ()
+
+
+def test_deep_nesting_does_not_crash() -> None:
+    depth = 20_000
+    html = ("<div>" * depth + "deep" + "</div>" * depth).encode()
+    fp = fingerprint(html)
+    assert isinstance(fp.text, str)
+
+
+def test_url_lists_are_capped() -> None:
+    links = "".join(f'<script src="https://s{n}.example/x.js"></script>' for n in range(800))
+    fp = fingerprint(page(links))
+    assert len(fp.scripts) == MAX_URLS_PER_KIND
+    assert any("cap" in error for error in fp.errors)
+
+
+def test_round_trip_through_json() -> None:
+    fp = fingerprint(
+        page('<script>go()</script><script src="/a.js"></script><p>text</p>'), page_url=URL
+    )
+    restored = Fingerprint.from_dict(json.loads(json.dumps(fp.to_dict())))
+    assert restored == fp
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_fingerprint_without_raising(data: bytes) -> None:
+    fp = fingerprint(data, page_url=URL, ignore_selectors=["p", "[x"])
+    assert len(fp.raw_sha256) == 64
+
+
+HTML_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<div hidden>", "</div>", "<script>", "</script>", "<a href='//x.example/'>",
+        "</a>", "<iframe src=", "<form action=", "<meta http-equiv=refresh content='0;url=", "'",
+        '"', ">", "<", "&amp;", "&#0;", "テキスト", "<base href='::'>", "<object data=", "\x00",
+        "<svg><script>", "<!--", "-->", "<?xml?>", "<table><tr><td>", "style='display:none'",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(HTML_PIECES, max_size=60))
+def test_html_fragments_fingerprint_without_raising(pieces: list[str]) -> None:
+    fp = fingerprint("".join(pieces).encode(), page_url=URL)
+    assert fp == Fingerprint.from_dict(json.loads(json.dumps(fp.to_dict())))
