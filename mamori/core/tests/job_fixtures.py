@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 
 from mamori.core.jobs import handler
 from mamori.core.models import Job
@@ -35,14 +36,39 @@ def append_line(path: str, *fields: object) -> None:
         os.close(fd)
 
 
+def wait_for(condition: Callable[[], bool], limit_seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + limit_seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("test handler waited too long")
+        time.sleep(0.02)
+
+
 @handler("test.record")
 def record(job: Job) -> None:
-    """Log start, sleep payload["sleep"] seconds on the first attempt only, log done."""
+    """Log start and done. On the first attempt only, sleep payload["sleep"] seconds, or wait
+    until the file payload["release_file"] exists."""
     path = job.payload["path"]
     append_line(path, "start", job.pk, job.attempts, job.leased_by, repr(time.time()))
     if job.attempts == 1:
         time.sleep(float(job.payload.get("sleep", 0)))
+        if "release_file" in job.payload:
+            wait_for(lambda: os.path.exists(job.payload["release_file"]))
     append_line(path, "done", job.pk, job.attempts, job.leased_by, repr(time.time()))
+
+
+@handler("test.barrier")
+def barrier(job: Job) -> None:
+    """Log arrival, then wait until payload["parties"] jobs have arrived: with as many barrier
+    jobs as worker threads, every thread must hold one at the same time."""
+    path, parties = job.payload["path"], int(job.payload["parties"])
+    append_line(path, "arrive", job.pk, job.attempts, job.leased_by)
+
+    def everyone_arrived() -> bool:
+        with open(path) as handle:
+            return sum(1 for line in handle if line.startswith("arrive ")) >= parties
+
+    wait_for(everyone_arrived)
 
 
 @handler("test.fail")

@@ -545,12 +545,19 @@ def test_two_worker_processes_run_each_job_exactly_once(
         for index in (1, 2):
             worker.wait_for_log(f"worker {worker.name}/{index} started")
 
+    # Four barrier jobs for four threads: both processes must be claiming at the same time.
+    arrivals = tmp_path / "arrivals.log"
+    earlier = timezone.now() - timedelta(seconds=1)
+    Job.objects.bulk_create(
+        Job(kind="test.barrier", payload={"path": str(arrivals), "parties": 4}, run_at=earlier)
+        for _ in range(4)
+    )
     count = 240
     Job.objects.bulk_create(
-        Job(kind="test.record", payload={"path": str(log), "sleep": 0.01}) for _ in range(count)
+        Job(kind="test.record", payload={"path": str(log), "sleep": 0.005}) for _ in range(count)
     )
     wait_until(
-        lambda: Job.objects.filter(status=JobStatus.DONE).count() == count,
+        lambda: Job.objects.filter(status=JobStatus.DONE).count() == count + 4,
         "every job to be done",
     )
     for worker in (first, second):
@@ -560,13 +567,14 @@ def test_two_worker_processes_run_each_job_exactly_once(
     lines = log_lines(log)
     starts = Counter(line[1] for line in lines if line[0] == "start")
     dones = Counter(line[1] for line in lines if line[0] == "done")
-    expected = {str(pk): 1 for pk in Job.objects.values_list("pk", flat=True)}
+    recorded = Job.objects.filter(kind="test.record").values_list("pk", flat=True)
+    expected = {str(pk): 1 for pk in recorded}
     assert dict(starts) == expected
     assert dict(dones) == expected
     assert set(Job.objects.values_list("attempts", flat=True)) == {1}
-    # Both processes took part (so the claims really were concurrent).
-    processes = {line[3].split("/")[0] for line in lines}
-    assert processes == {"alpha", "beta"}
+    # Every thread of both processes held a barrier job at once: the claims were concurrent.
+    holders = sorted(line[3] for line in log_lines(arrivals))
+    assert holders == ["alpha/1", "alpha/2", "beta/1", "beta/2"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -604,11 +612,14 @@ def test_job_of_a_killed_worker_runs_again_after_its_lease_expires(
 def test_sigterm_lets_the_current_job_finish(
     tmp_path: Path, spawn_worker: Callable[..., WorkerProcess]
 ) -> None:
-    log = tmp_path / "runs.log"
-    job = jobs.enqueue("test.record", {"path": str(log), "sleep": 2})
+    log, release = tmp_path / "runs.log", tmp_path / "release"
+    job = jobs.enqueue("test.record", {"path": str(log), "release_file": str(release)})
     worker = spawn_worker("polite")
     wait_until(lambda: len(log_lines(log)) >= 1, "the worker to start the job")
     worker.process.send_signal(signal.SIGTERM)
+    worker.wait_for_log("stopping after the current jobs")
+    assert Job.objects.get(pk=job.pk).status == JobStatus.RUNNING
+    release.touch()  # only now may the job end, so it was in progress when the signal came
     assert worker.wait() == 0
     assert Job.objects.get(pk=job.pk).status == JobStatus.DONE
     assert [line[0] for line in log_lines(log)] == ["start", "done"]
