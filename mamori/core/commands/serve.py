@@ -1,0 +1,104 @@
+"""`mamori serve`: apply migrations, then run the web app (waitress) and an embedded worker."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from types import FrameType
+
+logger = logging.getLogger("mamori.serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mamori serve",
+        description="mamori を起動します / Run the mamori web app.",
+    )
+    parser.add_argument("--host", default=os.environ.get("MAMORI_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("MAMORI_PORT", "8000")))
+    parser.add_argument(
+        "--threads", type=int, default=8, help="web request threads / 同時処理数 (default 8)"
+    )
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="バックグラウンドジョブを実行しない / do not run the embedded worker",
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    options = build_parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from mamori.core import jobs
+    from mamori.core.i18n import compile_catalogs
+    from mamori.core.migrate import MigrationFailed, migrate_all_or_nothing
+
+    compile_catalogs()
+    try:
+        applied = migrate_all_or_nothing()
+    except MigrationFailed as error:
+        print(
+            "mamori: データベースの更新に失敗しました。何も変更していません。\n"
+            "mamori: database migration failed; nothing was changed.\n"
+            f"  {error}",
+            file=sys.stderr,
+        )
+        return 1
+    if applied:
+        print(f"mamori: applied {len(applied)} migration(s)")
+
+    from waitress import create_server
+
+    from mamori.wsgi import application
+
+    try:
+        server = create_server(
+            application, host=options.host, port=options.port, threads=options.threads
+        )
+    except OSError as error:
+        print(
+            f"mamori: {options.host}:{options.port} で待ち受けできません / cannot listen: {error}",
+            file=sys.stderr,
+        )
+        return 1
+
+    stop = threading.Event()
+    worker_name = f"{socket.gethostname()}:{os.getpid()}:serve"
+    workers: list[threading.Thread] = []
+    if not options.no_worker:
+        jobs.load_handlers()
+        workers = jobs.start_workers(stop, name=worker_name)
+
+    def shutdown(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        server.close()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    print(f"mamori: http://{host}:{options.port}/ で起動しました / running at that address")
+    print(f"mamori: data in {settings.DATA_DIR}; press Ctrl-C to stop")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass  # the socket is closed by the signal handler
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        if any(worker.is_alive() for worker in workers):
+            jobs.release_jobs(jobs.worker_names(worker_name, len(workers)))
+    print("mamori: stopped")
+    return 0
