@@ -116,3 +116,17 @@ def classify_certificate(
     levels = [item.level for item in issues]
     level = "danger" if "danger" in levels else "caution" if "caution" in levels else "none"
     return CertificateVerdict(stage=stage, level=level, issues=tuple(issues))
+
+
+def fetch_problem(status: int, error: str | None, error_kind: str | None = None) -> Reason | None:
+    """A caution when a fetch gave no usable page (no answer, or an HTTP error status).
+
+    The caller confirms with a second fetch before reporting (one failure is often a blip).
+    A 304 answer to a conditional GET is not a problem.
+    """
+    if error is not None:
+        detail = f"{error_kind}: {error}" if error_kind else error
+        return reason("page_unreachable", [detail], detail=error_kind or "error")
+    if status >= 400 or status < 200:
+        return reason("page_http_error", [str(status)], status=status)
+    return None

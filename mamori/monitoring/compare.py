@@ -297,6 +297,8 @@ def side_by_side(old_text: str, new_text: str, *, context: int = 3) -> SideBySid
             length = i2 - i1
             head = context if index > 0 else 0
             tail = context if index < len(opcodes) - 1 else 0
+            if len(opcodes) == 1:
+                head = length  # nothing changed: show the text as it is
             if length > head + tail:
                 for k in range(head):
                     rows.append(
