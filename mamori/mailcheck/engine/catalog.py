@@ -1,0 +1,74 @@
+"""The data files under mamori/content/mailcheck: signal texts, brands, lure phrases."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content" / "mailcheck"
+
+
+@functools.cache
+def _load(name: str) -> Any:
+    with (CONTENT_DIR / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@functools.cache
+def signal_texts() -> dict[str, dict[str, Any]]:
+    data = _load("signals.yaml")
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+@dataclass(frozen=True)
+class Brand:
+    id: str
+    kind: str
+    names: tuple[str, ...]
+    tokens: tuple[str, ...]
+    domains: tuple[str, ...]
+
+
+@functools.cache
+def brands() -> tuple[Brand, ...]:
+    items = _load("brands.yaml")["brands"]
+    return tuple(
+        Brand(
+            id=str(item["id"]),
+            kind=str(item.get("kind", "")),
+            names=tuple(str(n) for n in item.get("names", [])),
+            tokens=tuple(str(t).lower() for t in item.get("tokens", [])),
+            domains=tuple(str(d).lower() for d in item.get("domains", [])),
+        )
+        for item in items
+    )
+
+
+@functools.cache
+def shorteners() -> frozenset[str]:
+    return frozenset(str(d).lower() for d in _load("brands.yaml").get("shorteners", []))
+
+
+@functools.cache
+def lure_patterns() -> dict[str, re.Pattern[str]]:
+    """One compiled alternation per lure category."""
+    data = _load("lures.yaml")
+    return {
+        category: re.compile("|".join(f"(?:{p})" for p in patterns))
+        for category, patterns in data.items()
+    }
+
+
+def brand_name_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    """ASCII names match as whole words (so "au" does not fire inside "auction")."""
+    parts = []
+    for name in names:
+        norm = re.escape(unicodedata.normalize("NFKC", name).lower())
+        parts.append(rf"(?<![a-z0-9]){norm}(?![a-z0-9])" if name.isascii() else norm)
+    return re.compile("|".join(parts))

@@ -1,0 +1,291 @@
+"""Domain helpers: registrable domain, IDN, confusable skeletons, mixed scripts, lookalikes.
+
+Confusable data comes from the `confusable-homoglyphs` package, which ships Unicode's
+confusables.txt and the script table as JSON (no download at run time). Its pairs are
+symmetric rather than UTS #39's one-way "prototype" map, so our skeleton maps a character to
+its ASCII letter/digit look-alike when one exists: that is exactly the case that matters for
+domain spoofing (a Cyrillic "а" in "pаypal"), and it is applied after NFKC, as UTS #39 does.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import idna
+from confusable_homoglyphs import categories as unicode_scripts
+from publicsuffixlist import PublicSuffixList
+
+# "Highly restrictive" (UTS #39 §5.2): one script, or one of these combinations. Latin + Han +
+# Hiragana + Katakana is ordinary Japanese and must stay quiet.
+ALLOWED_SCRIPT_SETS: tuple[frozenset[str], ...] = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+)
+NEUTRAL_SCRIPTS = frozenset({"COMMON", "INHERITED", "Unknown"})
+
+# Typing and reading slips that typosquatters use, applied after the skeleton.
+TYPO_FOLDS: tuple[tuple[str, str], ...] = (
+    ("rn", "m"),
+    ("vv", "w"),
+    ("cl", "d"),
+    ("0", "o"),
+    ("1", "l"),
+    ("i", "l"),
+    ("5", "s"),
+    ("-", ""),
+    ("_", ""),
+)
+MIN_FUZZY_CORE = 5  # shorter names collide by chance (e.g. "sony"/"song")
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()
+
+
+@functools.cache
+def _ascii_prototypes() -> dict[str, str]:
+    """char → ASCII look-alike (letters, digits, hyphen), from Unicode's confusables list."""
+    import confusable_homoglyphs
+
+    path = Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    table: dict[str, str] = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or char.isascii():
+            continue
+        for glyph in glyphs:
+            target = glyph.get("c", "")
+            if len(target) == 1 and target.isascii() and (target.isalnum() or target == "-"):
+                table[char] = target.lower()
+                break
+    return table
+
+
+def to_unicode(host: str) -> str:
+    """Decode punycode labels (xn--) to Unicode; undecodable labels are kept as they are."""
+    labels = []
+    for label in host.strip(".").lower().split("."):
+        if label.startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                try:
+                    label = label[4:].encode("ascii").decode("punycode")
+                except (UnicodeError, ValueError):
+                    pass
+        labels.append(label)
+    return ".".join(labels)
+
+
+def to_ascii(host: str) -> str:
+    labels = []
+    for label in host.strip(".").split("."):
+        if label.isascii():
+            labels.append(label.lower())
+            continue
+        try:
+            labels.append(idna.encode(label, uts46=True).decode("ascii"))
+        except (idna.IDNAError, UnicodeError, ValueError):
+            try:
+                labels.append("xn--" + label.lower().encode("punycode").decode("ascii"))
+            except (UnicodeError, ValueError):
+                labels.append(label.lower())
+    return ".".join(labels)
+
+
+def normalise_host(host: str) -> str:
+    """NFKC, lower case, punycode decoded, no trailing dot: the form every check compares."""
+    host = unicodedata.normalize("NFKC", host or "").strip().strip(".").lower()
+    # Full-width and ideographic dots separate labels too.
+    host = host.replace("。", ".").replace("．", ".").replace("｡", ".")
+    return to_unicode(host)
+
+
+def is_ip_host(host: str) -> bool:
+    host = host.strip("[]")
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    # Dotted numbers that browsers still read as IPv4 (decimal, hex, octal forms).
+    parts = host.split(".")
+    return 1 <= len(parts) <= 4 and all(_numeric_part(p) for p in parts) and bool(host)
+
+
+def _numeric_part(part: str) -> bool:
+    p = part.lower()
+    if p.startswith("0x"):
+        return len(p) > 2 and all(c in "0123456789abcdef" for c in p[2:])
+    return p.isdigit()
+
+
+def registrable(host: str) -> str:
+    """The registered domain (example.co.jp for www.example.co.jp); the host itself if unknown."""
+    host = normalise_host(host)
+    if not host or is_ip_host(host):
+        return host
+    try:
+        found = _psl().privatesuffix(to_ascii(host))
+    except Exception:  # the list's parser must never break an analysis
+        found = None
+    return to_unicode(found) if found else host
+
+
+def split_core(domain: str) -> tuple[str, str]:
+    """("example", "co.jp") for a registrable domain."""
+    try:
+        suffix = _psl().publicsuffix(to_ascii(domain)) or ""
+    except Exception:
+        suffix = ""
+    suffix = to_unicode(suffix)
+    if suffix and domain.endswith("." + suffix):
+        return domain[: -len(suffix) - 1], suffix
+    head, _, tail = domain.rpartition(".")
+    return (head, tail) if head else (domain, "")
+
+
+def skeleton(text: str) -> str:
+    """NFKC, lower case, then each character replaced by its ASCII look-alike when it has one."""
+    table = _ascii_prototypes()
+    norm = unicodedata.normalize("NFKC", text).lower()
+    return "".join(table.get(ch, ch) for ch in norm)
+
+
+def typo_key(text: str) -> str:
+    key = skeleton(text)
+    for a, b in TYPO_FOLDS:
+        key = key.replace(a, b)
+    # Collapse doubled letters ("paypall" → "paypal", "gooogle" → "gogle").
+    out: list[str] = []
+    for ch in key:
+        if not out or out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
+def scripts(text: str) -> set[str]:
+    found: set[str] = set()
+    for ch in text:
+        if ch.isascii():
+            if ch.isalpha():
+                found.add("LATIN")
+            continue
+        try:
+            found.add(unicode_scripts.alias(ch))
+        except Exception:
+            found.add("Unknown")
+    return found - NEUTRAL_SCRIPTS
+
+
+def mixed_script_label(host: str) -> str | None:
+    """The first label that breaks the highly restrictive profile, or None."""
+    for label in normalise_host(host).split("."):
+        found = scripts(label)
+        if len(found) <= 1:
+            continue
+        if any(found <= allowed for allowed in ALLOWED_SCRIPT_SETS):
+            continue
+        return label
+    return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    domain: str  # registrable, Unicode
+    owner: str  # "trusted" or a brand id
+    label: str  # what to show: the domain, or the brand's name
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    domain: str
+    imitates: Reference
+    how: str  # homograph / typo / swap / omission / suffix
+
+
+def _omissions(core: str, start: int = 0) -> Iterable[str]:
+    for i in range(start, len(core)):
+        yield core[:i] + core[i + 1 :]
+
+
+def _swaps(core: str) -> Iterable[str]:
+    for i in range(len(core) - 1):
+        if core[i] != core[i + 1]:
+            yield core[:i] + core[i + 1] + core[i] + core[i + 2 :]
+
+
+class LookalikeIndex:
+    """Precomputed keys of reference domains so that checking one domain costs a few lookups."""
+
+    def __init__(self, references: Iterable[Reference]) -> None:
+        self.exact: dict[str, Reference] = {}
+        self.skeletons: dict[str, Reference] = {}
+        self.cores: dict[str, Reference] = {}
+        self.typo_keys: dict[str, Reference] = {}
+        self.variants: dict[str, tuple[Reference, str]] = {}
+        for ref in references:
+            if not ref.domain or ref.domain in self.exact:
+                continue
+            self.exact[ref.domain] = ref
+        for domain, ref in self.exact.items():
+            self.skeletons.setdefault(skeleton(domain), ref)
+            core, suffix = split_core(domain)
+            if len(core) >= 4:
+                self.cores.setdefault(core, ref)
+            if len(core) >= 3:
+                self.typo_keys.setdefault(typo_key(core), ref)
+                # The suffix flattened into the name: amazon-co-jp.com, examplecojp.net.
+                if suffix:
+                    self.typo_keys.setdefault(typo_key(core + suffix.replace(".", "")), ref)
+                    self.typo_keys.setdefault(typo_key(core + suffix.split(".")[0]), ref)
+            if len(core) >= MIN_FUZZY_CORE:
+                # Dropping the first letter reads as another word ("gmail" → "mail"): skip it.
+                for variant in _omissions(core, start=1):
+                    self.variants.setdefault(variant, (ref, "omission"))
+                for variant in _swaps(core):
+                    self.variants.setdefault(variant, (ref, "swap"))
+
+    def owner_of(self, domain: str) -> Reference | None:
+        return self.exact.get(domain)
+
+    def match(self, host: str) -> Lookalike | None:
+        """A lookalike of a reference domain, or None (also None for the reference itself)."""
+        domain = registrable(host)
+        if not domain or domain in self.exact or is_ip_host(domain):
+            return None
+        ref = self.skeletons.get(skeleton(domain))
+        if ref is not None:
+            return Lookalike(domain, ref, "homograph")
+        core, _suffix = split_core(domain)
+        if not core:
+            return None
+        core_skeleton = skeleton(core)
+        ref = self.cores.get(core_skeleton)
+        if ref is not None:
+            return Lookalike(domain, ref, "suffix" if core_skeleton == core else "homograph")
+        if len(core) >= 3:
+            ref = self.typo_keys.get(typo_key(core))
+            if ref is not None:
+                return Lookalike(domain, ref, "typo" if core.isascii() else "homograph")
+        found = self.variants.get(core_skeleton)
+        if found is not None:
+            return Lookalike(domain, found[0], found[1])
+        if len(core_skeleton) >= MIN_FUZZY_CORE + 1:
+            # One letter added (repetition or insertion): an omission of ours is a reference core.
+            for variant in _omissions(core_skeleton):
+                ref = self.cores.get(variant)
+                if ref is not None and len(variant) >= MIN_FUZZY_CORE:
+                    return Lookalike(domain, ref, "insertion")
+        return None

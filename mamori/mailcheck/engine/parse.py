@@ -1,0 +1,275 @@
+"""Raw bytes → the parts the checks look at, within caps, never raising on bad input.
+
+Parsing uses the standard library's compat32 policy (the fastest) and decodes only the headers
+we need, with Japanese charset aliases that cover the real-world variants (CP932 for Shift_JIS,
+the ISO-2022-JP extension for half-width kana).
+"""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header
+from email.message import Message
+
+from .html import HtmlDigest, digest_html
+from .model import Limits
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+CHARSET_ALIASES: dict[str, str] = {
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "ms_kanji": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "iso2022jp": "iso2022_jp_ext",
+    "csiso2022jp": "iso2022_jp_ext",
+    "iso-2022-jp-ms": "iso2022_jp_ext",
+    "euc-jp": "euc_jis_2004",
+    "x-euc-jp": "euc_jis_2004",
+    "eucjp": "euc_jis_2004",
+    "unknown-8bit": "utf-8",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+}
+FALLBACK_CHARSETS = ("utf-8", "cp932", "euc_jis_2004", "iso2022_jp_ext")
+
+
+def codec_for(charset: str | None) -> str:
+    name = (charset or "utf-8").strip().strip('"').lower()
+    return CHARSET_ALIASES.get(name, name)
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode with the declared charset; unknown or wrong charsets fall back to guesses."""
+    codec = codec_for(charset)
+    try:
+        return data.decode(codec)
+    except (LookupError, UnicodeDecodeError):
+        pass
+    if b"\x1b$" in data:  # ISO-2022-JP escape sequences without a declared charset
+        try:
+            return data.decode("iso2022_jp_ext")
+        except UnicodeDecodeError:
+            pass
+    for fallback in FALLBACK_CHARSETS:
+        try:
+            return data.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+    try:
+        return data.decode(codec, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def decode_header_value(value: object) -> str:
+    """RFC 2047 encoded words and raw 8-bit bytes → text; never raises."""
+    if value is None:
+        return ""
+    text = str(value)
+    try:
+        if any("\udc80" <= ch <= "\udcff" for ch in text):
+            # Raw 8-bit header bytes, kept by the parser as surrogate escapes.
+            return decode_bytes(text.encode("ascii", "surrogateescape"), None)
+        chunks = decode_header(text)
+    except Exception:  # malformed headers must not stop the analysis
+        return text
+    out: list[str] = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset))
+        else:
+            out.append(chunk)
+    joined = "".join(out)
+    return re.sub(r"\s*\r?\n\s*", " ", joined).strip()
+
+
+@dataclass
+class Attachment:
+    name: str
+    content_type: str
+    data: bytes
+    size: int
+    truncated: bool = False
+
+
+@dataclass
+class Address:
+    display: str
+    address: str
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2].lower() if "@" in self.address else ""
+
+
+@dataclass
+class ParsedMail:
+    subject: str = ""
+    from_header: str = ""
+    sender: Address = field(default_factory=lambda: Address("", ""))
+    reply_to: list[Address] = field(default_factory=list)
+    return_path: str = ""
+    date_text: str = ""
+    date: datetime | None = None
+    message_id: str = ""
+    auth_results: list[str] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    html: list[HtmlDigest] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    limits_hit: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def parse_addresses(value: str) -> list[Address]:
+    try:
+        pairs = email.utils.getaddresses([value])
+    except Exception:
+        return []
+    return [Address(decode_header_value(name), addr.strip().lower()) for name, addr in pairs]
+
+
+def _header(msg: Message, name: str, limit: int) -> str:
+    try:
+        raw = msg.get(name)
+    except Exception:
+        return ""
+    if raw is None:
+        return ""
+    return decode_header_value(str(raw)[:limit])
+
+
+def _filename(part: Message) -> str:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if not name:
+        try:
+            name = part.get_param("name")
+            if isinstance(name, tuple):
+                name = email.utils.collapse_rfc2231_value(name)
+        except Exception:
+            name = None
+    return decode_header_value(name) if name else ""
+
+
+def parse_message(raw: bytes, limits: Limits) -> ParsedMail:
+    mail = ParsedMail()
+    if len(raw) > limits.max_message_bytes:
+        mail.limits_hit.append(f"message size {len(raw)} > {limits.max_message_bytes} bytes")
+        raw = raw[: limits.max_message_bytes]
+    try:
+        msg = email.message_from_bytes(raw)
+    except Exception as exc:
+        mail.problems.append(f"parse error: {type(exc).__name__}")
+        return mail
+    if getattr(msg, "defects", None):
+        mail.problems.extend(type(d).__name__ for d in msg.defects[:5])
+    _read_headers(mail, msg, limits)
+    _read_parts(mail, msg, limits)
+    return mail
+
+
+def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
+    cap = limits.max_header_bytes
+    mail.subject = _header(msg, "Subject", cap)
+    from_raw = str(msg.get("From", "") or "")[:cap]
+    addrs = parse_addresses(from_raw)
+    mail.from_header = decode_header_value(from_raw)
+    if addrs:
+        mail.sender = addrs[0]
+    mail.reply_to = [a for a in parse_addresses(str(msg.get("Reply-To", "") or "")[:cap]) if a]
+    mail.return_path = _header(msg, "Return-Path", cap).strip("<> ").lower()
+    mail.date_text = _header(msg, "Date", cap)
+    if mail.date_text:
+        try:
+            mail.date = email.utils.parsedate_to_datetime(mail.date_text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            mail.date = None
+    mail.message_id = _header(msg, "Message-ID", cap)
+    try:
+        results = msg.get_all("Authentication-Results") or []
+    except Exception:
+        results = []
+    # Only the topmost header was added by our own receiving server; lower ones can be forged.
+    mail.auth_results = [decode_header_value(str(r)[:cap]) for r in results[:1]]
+
+
+def _read_parts(mail: ParsedMail, msg: Message, limits: Limits) -> None:
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    seen = 0
+    html_budget = limits.max_html_bytes
+    text_budget = limits.max_text_chars
+    while stack:
+        part, depth = stack.pop()
+        seen += 1
+        if seen > limits.max_parts:
+            mail.limits_hit.append(f"more than {limits.max_parts} MIME parts")
+            return
+        if depth > limits.max_mime_depth:
+            mail.limits_hit.append(f"MIME nesting deeper than {limits.max_mime_depth}")
+            continue
+        try:
+            ctype = part.get_content_type()
+        except Exception:
+            ctype = "application/octet-stream"
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                children = [p for p in payload if isinstance(p, Message)]
+                stack.extend((child, depth + 1) for child in reversed(children))
+            continue
+        name = _filename(part)
+        try:
+            disposition = (part.get_content_disposition() or "").lower()
+        except Exception:
+            disposition = ""
+        is_body_text = (
+            ctype in {"text/plain", "text/html"} and not name and disposition != ("attachment")
+        )
+        if is_body_text:
+            data = _payload(part, limits.max_text_chars * 4)
+            if data is None:
+                continue
+            text = decode_bytes(data, part.get_content_charset())
+            if ctype == "text/html":
+                chunk = text[:html_budget]
+                html_budget -= len(chunk)
+                if len(chunk) < len(text):
+                    mail.limits_hit.append(f"HTML body beyond {limits.max_html_bytes} characters")
+                if chunk:
+                    digest = digest_html(chunk, limits.max_links)
+                    mail.html.append(digest)
+                    text_budget -= len(digest.text)
+            else:
+                chunk = text[: max(0, text_budget)]
+                text_budget -= len(chunk)
+                mail.text.append(chunk)
+            continue
+        raw_payload = part.get_payload()
+        raw_len = len(raw_payload) if isinstance(raw_payload, str | bytes) else 0
+        # base64 grows data by 4/3: skip decoding what would exceed the scan cap anyway.
+        if raw_len * 3 // 4 > limits.max_attachment_scan_bytes:
+            mail.limits_hit.append(f"attachment {name or ctype} larger than the scan cap")
+            mail.attachments.append(Attachment(name, ctype, b"", raw_len * 3 // 4, True))
+            continue
+        data = _payload(part, limits.max_attachment_scan_bytes) or b""
+        mail.attachments.append(Attachment(name, ctype, data, len(data)))
+
+
+def _payload(part: Message, cap: int) -> bytes | None:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        return None
+    if not isinstance(data, bytes):
+        return None
+    return data[:cap]
