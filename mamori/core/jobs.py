@@ -113,16 +113,22 @@ def _active_with_key(unique_key: str) -> Job | None:
     return Job.objects.filter(unique_key=unique_key, status__in=ACTIVE_STATUSES).first()
 
 
+def _expired(now: datetime) -> QuerySet[Job]:
+    return Job.objects.filter(status=JobStatus.RUNNING, leased_until__lt=now).order_by(
+        "leased_until", "id"
+    )
+
+
+def _due(now: datetime) -> QuerySet[Job]:
+    return Job.objects.filter(status=JobStatus.QUEUED, run_at__lte=now).order_by("run_at", "id")
+
+
 def _next_candidate(now: datetime, skip_locked: bool) -> Job | None:
     """A running job whose lease expired (rare), else the due queued job that waited longest.
 
     Two simple queries rather than one with OR, so each walks its own partial index.
     """
-    expired = Job.objects.filter(status=JobStatus.RUNNING, leased_until__lt=now).order_by(
-        "leased_until", "id"
-    )
-    due = Job.objects.filter(status=JobStatus.QUEUED, run_at__lte=now).order_by("run_at", "id")
-    for candidates in (expired, due):
+    for candidates in (_expired(now), _due(now)):
         if skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         job = candidates.first()
@@ -140,6 +146,10 @@ def claim(
     """
     lease = _lease_seconds(lease_seconds)
     skip_locked = connection.features.has_select_for_update_skip_locked
+    # A plain read first: an idle poll then never takes SQLite's write lock away from the web.
+    moment = now or timezone.now()
+    if not (_due(moment).exists() or _expired(moment).exists()):
+        return None
     for _ in range(CLAIM_SCAN_LIMIT):
         moment = now or timezone.now()
         with transaction.atomic():
@@ -401,9 +411,9 @@ def worker_names(name: str, threads: int) -> list[str]:
     return [f"{name}/{index}" for index in range(1, threads + 1)]
 
 
-def release_jobs(worker_names: list[str]) -> int:
+def release_jobs(holders: list[str]) -> int:
     """Hand back the jobs these workers hold (clean shutdown): queued again, attempt not counted."""
-    return Job.objects.filter(status=JobStatus.RUNNING, leased_by__in=worker_names).update(
+    return Job.objects.filter(status=JobStatus.RUNNING, leased_by__in=holders).update(
         status=JobStatus.QUEUED,
         run_at=timezone.now(),
         leased_by="",
