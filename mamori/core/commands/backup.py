@@ -1,0 +1,118 @@
+"""`mamori backup [--output DIR_OR_FILE]`: write a consistent, checksummed backup.
+
+Also holds the small Django glue (database target, known migrations) that `mamori restore`
+shares; the work itself is done by mamori.core.backup, which does not import Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from mamori.core.backup import DatabaseTarget, Problem, create_backup, problem
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    import django
+
+    django.setup()
+
+
+def database_target(settings_dict: dict[str, Any]) -> DatabaseTarget | Problem:
+    """The backup target described by one entry of settings.DATABASES."""
+    engine = str(settings_dict.get("ENGINE", ""))
+    options = settings_dict.get("OPTIONS") or {}
+    if engine.endswith("sqlite3"):
+        name = str(settings_dict.get("NAME") or "")
+        if not name or name == ":memory:" or name.startswith("file:"):
+            return problem("unsupported_engine", "in-memory SQLite")
+        return DatabaseTarget(engine="sqlite", name=name)
+    if "postgresql" in engine:
+        return DatabaseTarget(
+            engine="postgresql",
+            name=str(settings_dict.get("NAME") or ""),
+            host=str(settings_dict.get("HOST") or ""),
+            port=str(settings_dict.get("PORT") or ""),
+            user=str(settings_dict.get("USER") or ""),
+            password=str(settings_dict.get("PASSWORD") or ""),
+            options=tuple((str(k), str(v)) for k, v in options.items() if isinstance(v, str | int)),
+        )
+    return problem("unsupported_engine", engine)
+
+
+def default_target() -> DatabaseTarget | Problem:
+    from django.conf import settings
+
+    return database_target(settings.DATABASES["default"])
+
+
+def known_migrations() -> set[tuple[str, str]]:
+    """Every migration this code knows, including those a squashed migration replaces."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    known = set(loader.disk_migrations)
+    for migration in loader.disk_migrations.values():
+        known.update((app, name) for app, name in migration.replaces)
+    return known
+
+
+def print_problem(outcome: Problem) -> None:
+    import sys
+
+    print(f"エラー / Error: {outcome.code}", file=sys.stderr)
+    print(outcome.describe(), file=sys.stderr)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mamori backup",
+        description=(
+            "データベースとアップロードファイルを、チェックサム付きの1つのファイルに保存します。"
+            " / Save the database and uploaded files into one checksummed file."
+        ),
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help=(
+            "保存先のフォルダ、または .tar で終わるファイル名（既定: データフォルダ/backups）。"
+            " / A folder, or a file name ending in .tar (default: DATA_DIR/backups)."
+        ),
+    )
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.conf import settings
+
+    import mamori
+
+    target = default_target()
+    if isinstance(target, Problem):
+        print_problem(target)
+        return 1
+    output = args.output or Path(settings.DATA_DIR) / "backups"
+    media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else None
+    outcome = create_backup(
+        target, output, media_root=media_root, mamori_version=mamori.__version__
+    )
+    if isinstance(outcome, Problem):
+        print_problem(outcome)
+        return 1
+    print(f"バックアップを作成しました / Backup written: {outcome.path}")
+    print(f"  sha256: {outcome.sha256}  ({outcome.size} bytes; {outcome.checksum_path.name})")
+    print(
+        f"  データベース / database: {outcome.engine}, "
+        f"マイグレーション / migrations: {outcome.migrations}, "
+        f"ファイル / files: {outcome.files}"
+    )
+    if outcome.skipped_files:
+        shown = ", ".join(outcome.skipped_files[:10])
+        print(f"  対象外（リンク等） / skipped (links etc.): {shown}")
+    print(
+        "  このファイルにはパスワードのハッシュ等が含まれます。別の場所に安全に保管してください。"
+        "\n  It holds password hashes and other secrets: keep a copy elsewhere, safely."
+    )
+    return 0
