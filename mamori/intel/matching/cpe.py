@@ -66,6 +66,10 @@ class Cpe:
 
     @classmethod
     def _from_formatted(cls, body: str) -> Cpe:
+        if "\\" not in body:  # the common case: nothing escaped, a plain split will do
+            components = body.split(":")
+            if len(components) == 11 and components[0] in ("a", "o", "h", ANY):
+                return cls(*[piece.lower() or ANY for piece in components])
         components = _split_unescaped(body)
         if len(components) != 11:
             raise CpeError(f"a CPE 2.3 name has 11 components, this one has {len(components)}")

@@ -11,6 +11,7 @@ low confidence.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -263,8 +264,14 @@ class MatchIndex:
     @classmethod
     def build(cls, advisories: Iterable[Advisory]) -> MatchIndex:
         index = cls()
-        for advisory in advisories:
-            index.add(advisory)
+        was_enabled = gc.isenabled()
+        gc.disable()  # many small objects, no cycles: skip the futile full collections
+        try:
+            for advisory in advisories:
+                index.add(advisory)
+        finally:
+            if was_enabled:
+                gc.enable()
         return index
 
     def add(self, advisory: Advisory) -> None:

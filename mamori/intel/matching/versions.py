@@ -48,6 +48,13 @@ def version_key(version: str) -> VersionKey:
     text = (version or "").strip().lower()[:MAX_VERSION_CHARS]
     if text.startswith("v") and text[1:2].isdigit():
         text = text[1:]
+    pieces = text.split(".")
+    if len(pieces) <= MAX_TOKENS and all(p.isdigit() and p.isascii() for p in pieces):
+        # Fast path for plain dotted numbers, the large majority of NVD bounds.
+        numbers = [int(p[:30]) for p in pieces]
+        while len(numbers) > 1 and numbers[-1] == 0:
+            numbers.pop()
+        return (*((3, n) for n in numbers), _END)
     tokens = _TOKEN_RE.findall(text)[:MAX_TOKENS]
     out: list[tuple[int, int | str] | tuple[int]] = []
     run_start = 0  # where the current run of numbers began in `out`

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 
 from mamori.intel.model import Advisory, AdvisoryResult, Cvss, MatchCriterion, Reference
@@ -42,6 +43,18 @@ def parse_nvd(
 
 def parse_nvd_document(document: object, *, max_items: int = NVD_MAX_ITEMS) -> AdvisoryResult:
     """The same from an already-loaded JSON value (lets callers stream or reuse a json.load)."""
+    # Building hundreds of thousands of small objects triggers repeated full garbage
+    # collections that find nothing (no cycles are made); pause the collector meanwhile.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse_document(document, max_items)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_document(document: object, max_items: int) -> AdvisoryResult:
     result = AdvisoryResult(format="nvd")
     if not isinstance(document, dict):
         result.errors.append("not an NVD CVE document (expected a JSON object)")
