@@ -364,7 +364,10 @@ class _Deadline(Exception):
 
 def strip_credentials(url: str) -> str:
     """The URL without user:password@ (never forwarded)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url  # fetch() reports the URL as invalid
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
@@ -467,6 +470,8 @@ def _error_kind(exc: BaseException) -> tuple[str, str]:
         return "timeout", "the time limit was reached"
     if isinstance(exc, _TooLarge):
         return "too_large", "the response is larger than the size limit"
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | UnicodeError | ValueError):
+        return "invalid_url", f"invalid URL: {exc}"
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLError | ssl.CertificateError):
@@ -582,7 +587,16 @@ def fetch(
                     error=f"more than {max_redirects} redirects",
                     kind="too_many_redirects",
                 )
-            next_url = strip_credentials(urljoin(current, location.strip()))
+            try:
+                next_url = strip_credentials(urljoin(current, location.strip()))
+            except ValueError as exc:
+                return result(
+                    current,
+                    status,
+                    response_headers,
+                    error=f"bad redirect location: {exc}",
+                    kind="invalid_url",
+                )
             if next_url in visited:
                 return result(
                     current,

@@ -383,8 +383,9 @@ def test_redirect_to_refused_address_is_checked_again(base: str, target: str) ->
     assert result.redirects == (target,)
 
 
-def test_redirect_to_other_scheme_is_refused(base: str) -> None:
-    result = http.fetch(f"{base}/to?file:///etc/passwd", allow_networks=LOOPBACK)
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "http://[bad", "gopher://x/"])
+def test_redirect_to_other_scheme_or_bad_url_is_refused(base: str, target: str) -> None:
+    result = http.fetch(f"{base}/to?{target}", allow_networks=LOOPBACK)
     assert result.error_kind == "invalid_url"
 
 
@@ -560,3 +561,25 @@ def test_https_pinned_address_still_verifies_the_name(
         f"https://other.example.com:{port}/ok", allow_networks=LOOPBACK, ssl_context=trusting
     )
     assert wrong.error_kind == "tls"
+
+
+URL_PIECES = st.sampled_from(
+    ["http://", "https://", "ftp://", "[", "]", "::1", "user:pw@", "@", ":", "80", ":99999", "/",
+     "?", "#", "%", "%00", "\x00", " ", "例え.jp", "xn--", "..", "a" * 70, "127.0.0.1", "\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(URL_PIECES, max_size=8), st.text(max_size=8))
+def test_any_url_gives_an_error_value_never_an_exception(pieces: list[str], tail: str) -> None:
+    def no_dns(host: str, port: int) -> list[str]:
+        raise OSError("resolution disabled in this test")
+
+    original = http.resolve_host
+    http.resolve_host = no_dns  # the resolver this module owns; no network in this test
+    try:
+        result = http.fetch("".join(pieces) + tail, allow_networks=[], timeout=2)
+    finally:
+        http.resolve_host = original
+    assert result.error_kind in {"invalid_url", "dns", "refused_address"}
+    assert result.status == 0
