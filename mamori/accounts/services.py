@@ -135,6 +135,23 @@ def recovery_codes_left(user: Any) -> int:
     return StaticToken.objects.filter(device__user=user).count()
 
 
+def second_factor_wait_seconds(user: Any) -> int:
+    """Seconds until django-otp accepts another code after wrong ones (0 when allowed now)."""
+    from django_otp.plugins.otp_static.models import StaticDevice as Static
+
+    wait = 0
+    devices = [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *Static.objects.filter(user=user),
+    ]
+    for device in devices:
+        allowed, info = device.verify_is_allowed()
+        if not allowed and info and info.get("locked_until"):
+            left = (info["locked_until"] - timezone.now()).total_seconds()
+            wait = max(wait, int(left) + 1)
+    return wait
+
+
 def verify_second_factor(user: Any, code: str) -> tuple[Any | None, str]:
     """Check a TOTP code or a one-time recovery code. Returns (device, method)."""
     code = code.strip().replace(" ", "")

@@ -118,8 +118,15 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     user = get_object_or_404(User, pk=pending["user"], is_active=True)
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = services.second_factor_wait_seconds(user)
         if services.login_blocked(user.username, client_ip(request)):
             form.add_error(None, _too_many_attempts(request))
+        elif wait:
+            form.add_error(
+                "code",
+                _("Too many wrong codes. Wait %(seconds)d seconds, then enter the newest code.")
+                % {"seconds": wait},
+            )
         else:
             device, method = services.verify_second_factor(user, form.cleaned_data["code"])
             if device is None:

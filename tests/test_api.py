@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mamori.accounts.models import ApiToken
+
+
+def token_client(client_as: Any, user: Any) -> Client:
+    web = client_as(user)
+    page = web.post("/accounts/tokens/", {"name": "script"})
+    assert page.status_code == 200
+    secret = page.context["new_secret"]
+    assert secret.startswith("mmr_")
+    token = ApiToken.objects.get(user=user)
+    assert token.token_hash != secret and secret not in token.token_hash
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+@pytest.mark.django_db
+def test_api_scoped_to_callers_organisations(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    viewer = token_client(client_as, members["viewer"])
+    assert viewer.get("/api/me").json()["email"] == "viewer@example.jp"
+    assert [o["slug"] for o in viewer.get("/api/orgs").json()] == [org.slug]
+    members_json = viewer.get(f"/api/orgs/{org.slug}/members").json()
+    assert {m["email"] for m in members_json} >= {"owner@example.jp", "viewer@example.jp"}
+    # Owner-only endpoint: viewer 403; outsider 404; owner 200.
+    assert viewer.get(f"/api/orgs/{org.slug}/audit").status_code == 403
+    outsider = token_client(client_as, members["outsider"])
+    assert outsider.get(f"/api/orgs/{org.slug}/members").status_code == 404
+    owner = token_client(client_as, members["owner"])
+    assert owner.get(f"/api/orgs/{org.slug}/audit").status_code == 200
+    token = ApiToken.objects.get(user=members["viewer"])
+    assert token.last_used_at is not None
+
+
+@pytest.mark.django_db
+def test_api_refuses_missing_bad_and_revoked_tokens(
+    members: dict[str, Any], client_as: Any
+) -> None:
+    assert Client().get("/api/me").status_code == 401
+    assert Client(HTTP_AUTHORIZATION="Bearer mmr_nope").get("/api/me").status_code == 401
+    api = token_client(client_as, members["viewer"])
+    token = ApiToken.objects.get(user=members["viewer"])
+    web = client_as(members["viewer"])
+    assert web.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
+    assert api.get("/api/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_openapi_document_published(db: Any) -> None:
+    doc = Client().get("/api/openapi.json")
+    assert doc.status_code == 200
+    paths = doc.json()["paths"]
+    assert "/api/orgs/{slug}/members" in paths
