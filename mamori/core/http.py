@@ -20,6 +20,8 @@ import ssl
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -182,11 +184,27 @@ def resolve_host(host: str, port: int) -> list[str]:
     return seen
 
 
-def checked_addresses(host: str, port: int, allow_networks: Sequence[IPNetwork]) -> list[str]:
+# getaddrinfo has no timeout of its own; lookups run here so a caller can stop waiting.
+_DNS_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="mamori-dns")
+
+
+def _resolve_within(name: str, port: int, timeout: float | None) -> list[str]:
+    if timeout is None:
+        return resolve_host(name, port)
+    future = _DNS_POOL.submit(resolve_host, name, port)
+    try:
+        return future.result(timeout=max(timeout, 0.001))
+    except FutureTimeout:
+        raise OutboundDnsError(f"looking up {name} took longer than the time limit") from None
+
+
+def checked_addresses(
+    host: str, port: int, allow_networks: Sequence[IPNetwork], timeout: float | None = None
+) -> list[str]:
     """Resolve and check every address; raise OutboundDnsError / OutboundRefused."""
     name = host.strip("[]")
     try:
-        addresses = resolve_host(name, port)
+        addresses = _resolve_within(name, port, timeout)
     except (OSError, UnicodeError) as exc:
         raise OutboundDnsError(f"cannot resolve {name}: {exc}") from None
     if not addresses:
@@ -208,7 +226,7 @@ def connect_checked(
 ) -> socket.socket:
     """A TCP socket to a checked address of host (tries each address in turn)."""
     last_error: OSError | None = None
-    for address in checked_addresses(host, port, allow_networks):
+    for address in checked_addresses(host, port, allow_networks, timeout):
         try:
             return socket.create_connection((address, port), timeout)
         except OSError as exc:
@@ -274,7 +292,11 @@ class GuardedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[tuple[int, int, int | bytes | None]] | None = None,
     ) -> httpcore.NetworkStream:
-        addresses = checked_addresses(host, port, self.allow_networks)
+        lookup_timeout = timeout
+        if self.deadline is not None:
+            remaining = max(self.deadline - time.monotonic(), 0.001)
+            lookup_timeout = remaining if timeout is None else min(timeout, remaining)
+        addresses = checked_addresses(host, port, self.allow_networks, lookup_timeout)
         last_error: Exception | None = None
         for address in addresses:
             try:

@@ -220,8 +220,24 @@ def test_connection_is_pinned_to_the_checked_address_with_the_name_as_host(
     assert calls == ["pinned.example.com"]
 
 
+def test_slow_dns_is_stopped_by_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def stuck_resolver(host: str, port: int) -> list[str]:
+        release.wait(5)
+        return ["93.184.215.14"]
+
+    monkeypatch.setattr(http, "resolve_host", stuck_resolver)
+    try:
+        result = http.fetch("http://slow-dns.example.com/", allow_networks=[], timeout=0.3)
+    finally:
+        release.set()
+    assert result.error_kind == "dns"
+    assert "time limit" in (result.error or "")
+
+
 def test_dns_failure_is_an_error_value() -> None:
-    result = http.fetch("http://no-such-host.invalid/", allow_networks=[])
+    result = http.fetch("http://no-such-host.invalid/", allow_networks=[], timeout=5)
     assert result.error_kind == "dns"
 
 
