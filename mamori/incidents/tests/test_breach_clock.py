@@ -1,0 +1,266 @@
+"""Breach clock: the reporting decision and the deadline rule as documented in the module."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mamori.incidents.breach_clock import (
+    BreachAnswers,
+    assess,
+    closed_reason,
+    deadlines,
+    notice_items,
+    report_items,
+    texts,
+)
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def jst(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=JST)
+
+
+def end_of(y: int, m: int, d: int) -> datetime:
+    return datetime.combine(date(y, m, d), time(23, 59, 59), tzinfo=JST)
+
+
+# --------------------------------------------------------------------------- assess
+
+ALL_NO = {
+    "personal_data": True,
+    "sensitive": False,
+    "financial_risk": False,
+    "malicious": False,
+    "affected_count": 10,
+    "encrypted": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "trigger"),
+    [
+        ({"sensitive": True}, "sensitive"),
+        ({"financial_risk": True}, "financial_risk"),
+        ({"malicious": True}, "malicious"),
+        ({"affected_count": 1001}, "over_1000"),
+    ],
+)
+def test_each_criterion_alone_requires_report_and_notice(change, trigger):
+    decision = assess({**ALL_NO, **change})
+    assert decision.status == "required"
+    assert decision.report_to_ppc and decision.notify_individuals
+    assert decision.triggers == (trigger,)
+    assert all(r.ja and r.en for r in decision.reasons)
+
+
+def test_none_of_the_criteria_means_not_required():
+    decision = assess(ALL_NO)
+    assert decision.status == "not_required"
+    assert not decision.report_to_ppc and not decision.notify_individuals
+    assert decision.triggers == ()
+
+
+def test_exactly_1000_people_is_not_more_than_1000():
+    assert assess({**ALL_NO, "affected_count": 1000}).status == "not_required"
+    decision = assess({**ALL_NO, "affected_count": "1,001"})
+    assert decision.status == "required"
+    assert "1,001" in " ".join(r.ja for r in decision.reasons)
+
+
+def test_strong_encryption_with_key_safe_is_the_exception():
+    decision = assess({**ALL_NO, "sensitive": True, "encrypted": True, "key_leaked": False})
+    assert decision.status == "not_required"
+    assert decision.encryption_exception
+    assert not decision.report_to_ppc
+
+
+def test_encryption_does_not_help_when_the_key_leaked():
+    decision = assess({**ALL_NO, "malicious": True, "encrypted": True, "key_leaked": True})
+    assert decision.status == "required"
+    assert not decision.encryption_exception
+
+
+def test_encryption_with_unknown_key_status_is_undetermined():
+    decision = assess({**ALL_NO, "sensitive": True, "encrypted": True})
+    assert decision.status == "undetermined"
+    assert decision.missing == ("key_leaked",)
+
+
+def test_unknown_answers_are_undetermined_and_listed():
+    decision = assess({"personal_data": True, "sensitive": False})
+    assert decision.status == "undetermined"
+    assert set(decision.missing) == {"financial_risk", "malicious", "affected_count"}
+    assert not decision.report_to_ppc
+    text = decision.reasons[-1]
+    assert "財産的被害" in text.ja and "financial" in text.en
+
+
+def test_a_single_known_trigger_decides_even_with_unknowns():
+    decision = assess({"malicious": "yes"})
+    assert decision.status == "required"
+    assert decision.malicious
+
+
+def test_no_personal_data_is_not_required():
+    decision = assess({"personal_data": False})
+    assert decision.status == "not_required"
+    assert "個人データ" in decision.reasons[0].ja
+
+
+def test_dataclass_answers_are_accepted():
+    decision = assess(BreachAnswers(personal_data=True, financial_risk=True))
+    assert decision.triggers == ("financial_risk",)
+
+
+def test_unreadable_answers_are_reported_not_raised():
+    decision = assess({"sensitive": "perhaps", "affected_count": -5, "malicious": 3})
+    assert set(decision.invalid) == {"sensitive", "affected_count", "malicious"}
+    assert decision.status == "undetermined"
+    assert assess(None).status == "undetermined"
+    assert assess("nonsense").status == "undetermined"  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- deadlines
+
+
+def test_ordinary_weekday_deadlines():
+    # Tuesday 2026-06-02 10:00 JST: day 1.
+    d = deadlines(jst(2026, 6, 2), malicious=False)
+    assert d.preliminary_reminder == jst(2026, 6, 4, 9, 0)  # day 3, 09:00
+    assert d.preliminary_due == end_of(2026, 6, 6)  # day 5 (a Saturday: not moved)
+    assert d.final_days == 30
+    assert d.final_nominal == date(2026, 7, 1)  # day 30, a Wednesday
+    assert d.final_due == end_of(2026, 7, 1)
+    assert d.final_shifts == ()
+    assert d.final_reminders == (jst(2026, 6, 24, 9, 0), jst(2026, 6, 30, 9, 0))
+    assert "1 日目" in d.rule.ja and "day 1" in d.rule.en
+
+
+def test_malicious_intent_gives_60_days():
+    d = deadlines(jst(2026, 6, 2), malicious=True)
+    assert d.final_days == 60
+    assert d.final_nominal == date(2026, 7, 31)  # Friday
+    assert d.final_due == end_of(2026, 7, 31)
+
+
+def test_final_due_on_saturday_moves_to_monday():
+    # Day 30 = 2026-07-04, a Saturday.
+    d = deadlines(jst(2026, 6, 5), malicious=False)
+    assert d.final_nominal == date(2026, 7, 4)
+    assert d.final_due == end_of(2026, 7, 6)
+    assert [s.day for s in d.final_shifts] == [date(2026, 7, 4), date(2026, 7, 5)]
+    assert [s.reason.en for s in d.final_shifts] == ["Saturday", "Sunday"]
+
+
+def test_final_due_on_a_holiday_moves_to_the_next_open_day():
+    # Day 30 = 2026-09-21 (敬老の日), then 9/22 国民の休日 and 9/23 秋分の日: due 9/24.
+    d = deadlines(jst(2026, 8, 23), malicious=False)
+    assert d.final_nominal == date(2026, 9, 21)
+    assert d.final_due == end_of(2026, 9, 24)
+    assert [s.reason.en for s in d.final_shifts] == ["national holiday"] * 3
+
+
+def test_final_due_in_new_year_closure_moves_past_january_3():
+    d = deadlines(jst(2026, 12, 1), malicious=False)
+    assert d.final_nominal == date(2026, 12, 30)
+    assert d.final_due == end_of(2027, 1, 4)  # Monday after the closure
+    assert {s.reason.ja for s in d.final_shifts} == {"年末年始の閉庁日"}
+
+
+def test_closure_then_weekend_keeps_moving():
+    # Day 30 = 2025-12-30: closure to 2026-01-03, then Sunday 01-04, so due Monday 01-05.
+    d = deadlines(jst(2025, 12, 1), malicious=False)
+    assert d.final_nominal == date(2025, 12, 30)
+    assert d.final_due == end_of(2026, 1, 5)
+
+
+def test_preliminary_due_is_never_moved_for_weekends_or_holidays():
+    # Day 5 = 2027-01-01 (New Year) stays the preliminary due date.
+    d = deadlines(jst(2026, 12, 28), malicious=False)
+    assert d.preliminary_due == end_of(2027, 1, 1)
+
+
+def test_day_one_is_the_tokyo_date_of_awareness():
+    # 2026-06-01 16:30 UTC is 2026-06-02 01:30 in Tokyo: day 1 is June 2.
+    d = deadlines(datetime(2026, 6, 1, 16, 30, tzinfo=UTC), malicious=False)
+    assert d.aware_at.date() == date(2026, 6, 2)
+    assert d.preliminary_due == end_of(2026, 6, 6)
+    # Another offset, same instant, same answer.
+    other = datetime(2026, 6, 1, 12, 30, tzinfo=timezone(timedelta(hours=-4)))
+    assert deadlines(other, malicious=False) == d
+
+
+def test_naive_datetime_is_rejected():
+    with pytest.raises(ValueError):
+        deadlines(datetime(2026, 6, 2, 10, 0), malicious=False)
+
+
+def test_reminders_are_in_time_order():
+    d = deadlines(jst(2026, 6, 2), malicious=False)
+    kinds = [k for k, _ in d.reminders()]
+    assert kinds[0] == "preliminary_reminder" and kinds[-1] == "final_due"
+    whens = [w for _, w in d.reminders()]
+    assert whens == sorted(whens)
+
+
+def test_closed_reason():
+    assert closed_reason(date(2026, 7, 4)) == "saturday"
+    assert closed_reason(date(2026, 7, 5)) == "sunday"
+    assert closed_reason(date(2026, 5, 6)) == "holiday"  # 振替休日
+    assert closed_reason(date(2026, 12, 29)) == "new_year"  # a Tuesday
+    assert closed_reason(date(2026, 7, 6)) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2040, 12, 31)),
+    st.booleans(),
+)
+def test_deadline_properties(moment, malicious):
+    aware = moment.replace(tzinfo=UTC)
+    d = deadlines(aware, malicious)
+    day_one = aware.astimezone(JST).date()
+    assert d.preliminary_due == end_of(*(day_one + timedelta(days=4)).timetuple()[:3])
+    assert d.aware_at < d.preliminary_reminder < d.preliminary_due < d.final_due
+    assert d.final_nominal == day_one + timedelta(days=(59 if malicious else 29))
+    due_day = d.final_due.date()
+    assert closed_reason(due_day) is None
+    assert due_day >= d.final_nominal
+    # Every day skipped over was closed, and they are consecutive from the nominal day.
+    assert [s.day for s in d.final_shifts] == [
+        d.final_nominal + timedelta(days=i) for i in range((due_day - d.final_nominal).days)
+    ]
+    assert all(closed_reason(s.day) is not None for s in d.final_shifts)
+
+
+# --------------------------------------------------------------------------- report items
+
+
+def test_report_items_are_bilingual_data():
+    items = report_items()
+    ids = [i.id for i in items]
+    assert ids[:3] == ["summary", "data_items", "people_count"]
+    assert {
+        "cause",
+        "secondary_harm",
+        "response_to_individuals",
+        "publication",
+        "prevention",
+    } <= set(ids)
+    for item in items:
+        assert item.text.ja and item.text.en
+        assert item.final == "required"
+    assert notice_items() and all(i.text.ja and i.text.en for i in notice_items())
+
+
+def test_every_reason_and_label_is_bilingual():
+    t = texts()
+    for text in (*t.reasons.values(), *t.answer_labels.values(), *t.shift_reasons.values()):
+        assert text.ja and text.en
+    assert t.deadline_rule.ja and t.deadline_rule.en

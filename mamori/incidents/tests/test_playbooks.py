@@ -1,0 +1,314 @@
+"""Playbook content: every shipped playbook validates, every MIC case has one, and the
+validator reports precise problems for broken content."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mamori.core.corpus import REPO_DIR
+from mamori.incidents.playbooks import (
+    ADMIN_PHASES,
+    CONTENT_DIR,
+    MIC_CASE_TITLES,
+    PlaybookContentError,
+    load_catalog,
+    missing_case_titles,
+    normalise_title,
+    validate_content,
+    validate_playbook,
+)
+from mamori.incidents.yamlsafe import MAX_FILE_BYTES, parse_yaml_text
+
+# The case titles of the MIC document, kept here so the test works without the seed folder.
+EXPECTED_MIC_CASES = (
+    "資料請求の情報が漏洩した",
+    "ホームページが書き換えられた",
+    "他人の IDで不正にオンライン株取引",
+    "中古パソコンによるデータの漏洩",
+    "情報セキュリティ対策は万全だったはずなのに・・・",
+    "標的型攻撃で、企業の重要情報が・・・",
+    "公式アカウントが乗っ取られた",
+    "有名サイトからダウンロードしたはずなのに・・・",
+    "クラウドサービスに預けていた重要データが消えた",
+    "Wordファイルを開いただけで・・・",
+    "メールが他人に読まれている？",
+    "突然データが見られなくなった",
+    "不正アクセスされてシステムが使えなくなった",
+    "データベースに不正アクセスされた",
+    "暗号化して送ったはずが・・・",
+    "正しい取引先に送金したはずが・・・",
+)
+
+# The handbook attacks the issue lists beyond the MIC cases, with the playbook for each.
+HANDBOOK_ATTACKS = {
+    "phishing-credentials": "ハンドブック 第7章 §7.2",
+    "credential-stuffing": "ハンドブック 第7章 §7.6",
+    "ddos": "ハンドブック 第7章 §7.8",
+    "lost-device": "ハンドブック 第7章 §7.9",
+    "former-employee-insider": "ハンドブック 第7章 §6.2",
+    "mail-misaddressed": "ハンドブック 第7章 §7.9",
+    "ransomware": "ハンドブック 第7章 §7.5",
+    "website-defacement": "ハンドブック 第7章 §7.7",
+    "sns-account-takeover": "ハンドブック 第7章 §7.7",
+    "bec-payee-fraud": "ハンドブック 第7章 §7.4",
+    "targeted-attack-mail": "ハンドブック 第7章 §7.1",
+}
+
+
+def _seed_case_titles() -> list[str] | None:
+    """Case titles read from the MIC seed: the line before each 「◼ 事故・被害事例」."""
+    seeds = REPO_DIR.parent / "shared" / "seeds"
+    found = sorted(seeds.glob("004_*.txt")) if seeds.is_dir() else []
+    if not found:
+        return None
+    lines = found[0].read_text(encoding="utf-8").splitlines()
+    titles = []
+    for i, line in enumerate(lines):
+        if line.strip().startswith("◼") and "事故・被害事例" in line:
+            j = i - 1
+            while j >= 0 and not lines[j].strip():
+                j -= 1
+            titles.append(lines[j].strip())
+    return titles
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def test_every_shipped_playbook_validates():
+    problems = validate_content()
+    assert problems == [], "\n".join(str(p) for p in problems)
+
+
+def test_every_mic_case_in_the_explicit_list_has_a_playbook(catalog):
+    assert missing_case_titles(catalog, EXPECTED_MIC_CASES) == []
+    assert {normalise_title(t) for t in EXPECTED_MIC_CASES} == {
+        normalise_title(t) for t in MIC_CASE_TITLES
+    }
+
+
+def test_every_case_title_in_the_seed_document_has_a_playbook(catalog):
+    titles = _seed_case_titles()
+    if titles is None:
+        pytest.skip("MIC seed document (../shared/seeds/004_*.txt) is not on this machine")
+    assert len(titles) >= len(EXPECTED_MIC_CASES)
+    assert missing_case_titles(catalog, titles) == []
+    # The explicit list stays in step with the document.
+    assert {normalise_title(t) for t in titles} == {normalise_title(t) for t in EXPECTED_MIC_CASES}
+
+
+def test_handbook_attacks_have_playbooks_citing_their_section(catalog):
+    for playbook_id, section in HANDBOOK_ATTACKS.items():
+        playbook = catalog.get(playbook_id)
+        assert playbook is not None, playbook_id
+        assert section in {s.ref for s in playbook.sources if s.kind == "handbook"}, playbook_id
+
+
+def test_ransomware_first_user_step_is_disconnect_from_network(catalog):
+    ransomware = catalog.get("ransomware")
+    assert ransomware.user_steps[0].text.ja == "まずネットワークから切り離す"
+    assert ransomware.user_steps[0].text.en
+    assert ransomware.user_steps[0].id == "ransomware.user.disconnect"
+
+
+def test_structure_of_every_playbook(catalog):
+    ids: set[str] = set()
+    for pb in catalog.playbooks:
+        assert pb.sources and pb.recognise and pb.user_steps and pb.prevention and pb.contacts
+        for phase, steps in pb.admin_steps.phases():
+            assert phase in ADMIN_PHASES and steps, (pb.id, phase)
+        for item in (*pb.all_steps(), *pb.legal, *pb.prevention):
+            assert item.id not in ids, item.id
+            ids.add(item.id)
+            assert item.text.ja.strip() and item.text.en.strip()
+        for contact in pb.contacts:
+            assert contact in catalog.contacts
+        assert pb.step(pb.user_steps[0].id) is pb.user_steps[0]
+
+
+def test_contacts_cover_the_types_the_issue_names(catalog):
+    for contact_id in (
+        "police_cyber",
+        "ipa_anshin",
+        "jpcert",
+        "ppc_report",
+        "bank",
+        "sns_operator",
+        "hosting_provider",
+    ):
+        assert contact_id in catalog.contacts
+    for contact in catalog.contacts.values():
+        if contact.kind == "public":
+            assert contact.url or contact.phone or contact.email
+            assert contact.source_url and contact.source_url.startswith("https://")
+
+
+# --------------------------------------------------------------------------- the validator
+
+
+def _good_playbook() -> dict:
+    return yaml.safe_load((CONTENT_DIR / "ddos.yaml").read_text(encoding="utf-8"))
+
+
+def _problems(data: object) -> list[str]:
+    _, problems = validate_playbook(
+        data, file="ddos.yaml", contact_ids=load_catalog().contacts.keys()
+    )
+    return [str(p) for p in problems]
+
+
+def test_validator_accepts_a_good_playbook():
+    assert _problems(_good_playbook()) == []
+
+
+def test_validator_reports_missing_section():
+    data = _good_playbook()
+    del data["prevention"]
+    assert any("prevention: missing section" in p for p in _problems(data))
+
+
+def test_validator_reports_missing_language():
+    data = _good_playbook()
+    del data["steps"]["user"][0]["en"]
+    assert any("steps.user[0].en: must be a non-empty string" in p for p in _problems(data))
+
+
+def test_validator_reports_wrong_language():
+    data = _good_playbook()
+    data["title"]["en"] = "日本語のタイトル"
+    data["summary"]["ja"] = "English only here"
+    problems = _problems(data)
+    assert any("title.en: does not read as English" in p for p in problems)
+    assert any("summary.ja: contains no Japanese characters" in p for p in problems)
+
+
+def test_validator_reports_empty_step_and_empty_phase():
+    data = _good_playbook()
+    data["steps"]["user"][0]["ja"] = "   "
+    data["steps"]["admin"]["recover"] = []
+    problems = _problems(data)
+    assert any("steps.user[0].ja: must be a non-empty string" in p for p in problems)
+    assert any("steps.admin.recover: must not be empty" in p for p in problems)
+
+
+def test_validator_reports_missing_admin_phase():
+    data = _good_playbook()
+    del data["steps"]["admin"]["scope"]
+    assert any("steps.admin.scope: must be a list" in p for p in _problems(data))
+
+
+def test_validator_reports_duplicate_ids():
+    data = _good_playbook()
+    data["prevention"][1]["id"] = data["prevention"][0]["id"]
+    assert any("duplicate id 'ddos.prevent.cdn'" in p for p in _problems(data))
+
+
+def test_validator_reports_id_without_playbook_prefix():
+    data = _good_playbook()
+    data["steps"]["user"][0]["id"] = "ransomware.user.report"
+    assert any("must start with 'ddos.user.'" in p for p in _problems(data))
+
+
+def test_validator_reports_unknown_contact():
+    data = _good_playbook()
+    data["contacts"].append("ghostbusters")
+    assert any("'ghostbusters' is not an id in contacts.yaml" in p for p in _problems(data))
+
+
+def test_validator_reports_source_problems():
+    data = _good_playbook()
+    data["sources"] = [
+        {"kind": "mic_case", "ref": "存在しない事例"},
+        {"kind": "handbook", "ref": "第7章"},
+        {"kind": "blog", "ref": "somewhere"},
+    ]
+    problems = _problems(data)
+    assert any("sources[0].ref" in p and "not a case title" in p for p in problems)
+    assert any("sources[1].ref" in p for p in problems)
+    assert any("sources[2].kind" in p for p in problems)
+
+
+def test_validator_requires_a_source_citation():
+    data = _good_playbook()
+    data["sources"] = []
+    assert any("sources: must not be empty" in p for p in _problems(data))
+
+
+def test_validator_reports_file_name_mismatch():
+    data = _good_playbook()
+    data["id"] = "something-else"
+    assert any("file must be named something-else.yaml" in p for p in _problems(data))
+
+
+def test_load_catalog_raises_with_problems_for_a_broken_folder(tmp_path: Path):
+    for name in ("contacts.yaml", "ddos.yaml", "ransomware.yaml"):
+        shutil.copy(CONTENT_DIR / name, tmp_path / name)
+    broken = _good_playbook()
+    broken["id"] = "ransomware"  # clashes with the real ransomware ids
+    broken["steps"]["user"][0]["id"] = "ransomware.user.disconnect"
+    (tmp_path / "ddos.yaml").write_text(yaml.safe_dump(broken, allow_unicode=True), "utf-8")
+    problems = [str(p) for p in validate_content(tmp_path)]
+    assert any("file must be named ransomware.yaml" in p for p in problems)
+    assert any("duplicate id 'ransomware.user.disconnect'" in p for p in problems)
+    with pytest.raises(PlaybookContentError) as info:
+        load_catalog(tmp_path)
+    assert info.value.problems
+
+
+def test_valid_copy_of_content_loads(tmp_path: Path):
+    for name in ("contacts.yaml", "ddos.yaml", "lost-device.yaml"):
+        shutil.copy(CONTENT_DIR / name, tmp_path / name)
+    catalog = load_catalog(tmp_path)
+    assert {pb.id for pb in catalog.playbooks} == {"ddos", "lost-device"}
+
+
+def test_yaml_reader_refuses_aliases_and_oversize():
+    data, error = parse_yaml_text("a: &x [1, 2]\nb: *x\n")
+    assert data is None and "aliases" in error
+    data, error = parse_yaml_text("a: " + "x" * (MAX_FILE_BYTES + 1))
+    assert data is None and "larger" in error
+    data, error = parse_yaml_text("a: [" * 40 + "]" * 40)
+    assert data is None and error
+
+
+def test_yaml_reader_reports_syntax_errors():
+    data, error = parse_yaml_text("a: [1, 2\nb: }")
+    assert data is None and error.startswith("YAML error")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["id", "ja", "en", "steps", "admin", "user", "sources", "kind", "ref"])
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_json)
+def test_validator_never_raises_on_arbitrary_data(data):
+    playbook, problems = validate_playbook(data, file="x.yaml", contact_ids=["bank"])
+    assert playbook is None
+    assert problems
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_yaml_reader_never_raises(text):
+    data, error = parse_yaml_text(text)
+    assert error is None or isinstance(error, str)
