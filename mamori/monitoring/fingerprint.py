@@ -48,7 +48,7 @@ BLOCK_TAGS = {
 
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)"
-    r"|(?:^|[;\s])(?:width|height|font-size)\s*:\s*[01](?:\.\d+)?(?:px|pt|em|rem)?\s*(?:;|$|!)"
+    r"|(?:^|[;\s])(?:width|height|font-size)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
     r"|(?:left|top|text-indent|margin-left)\s*:\s*-\d{3,}",
     re.IGNORECASE,
 )

@@ -21,7 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from hypothesis import given, settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mamori.core import http
@@ -284,7 +285,7 @@ def private_v4(draw: st.DrawFn) -> ipaddress.IPv4Address:
     return network[offset]
 
 
-@settings(max_examples=150, deadline=None)
+@hypothesis_settings(max_examples=150, deadline=None)
 @given(private_v4())
 def test_private_v4_is_refused_in_every_ipv6_wrapping(address: ipaddress.IPv4Address) -> None:
     value = int(address)
@@ -302,7 +303,7 @@ def test_private_v4_is_refused_in_every_ipv6_wrapping(address: ipaddress.IPv4Add
         assert http.check_address(wrapped, [network]) is None, wrapped
 
 
-@settings(max_examples=150, deadline=None)
+@hypothesis_settings(max_examples=150, deadline=None)
 @given(st.integers(0x01000000, 0xDFFFFFFF))
 def test_wrapped_form_is_judged_like_the_plain_ipv4(value: int) -> None:
     plain = ipaddress.IPv4Address(value)
@@ -585,7 +586,7 @@ URL_PIECES = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@hypothesis_settings(max_examples=200, deadline=None)
 @given(st.lists(URL_PIECES, max_size=8), st.text(max_size=8))
 def test_any_url_gives_an_error_value_never_an_exception(pieces: list[str], tail: str) -> None:
     def no_dns(host: str, port: int) -> list[str]:

@@ -97,6 +97,8 @@ def test_links_hidden_from_view_are_collected() -> None:
             '<div style="position:absolute; left:-9999px"><a href="https://spam3.example/">c</a></div>'
             '<span style="font-size:0"><a href="https://spam4.example/">d</a></span>'
             '<a href="https://visible.example/">shown</a>'
+            '<span style="line-height:1; height: 1em"><a href="https://icon.example/">i</a></span>'
+            '<div style="max-width:0px"><a href="https://wide.example/">w</a></div>'
         ),
         page_url=URL,
     )
