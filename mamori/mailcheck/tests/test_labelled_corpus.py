@@ -1,0 +1,52 @@
+"""Every mail of the labelled corpus gets its expected verdict and signals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mamori.mailcheck.engine import analyse
+
+from .labelled import CASES, Case
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_labelled_mail(case: Case) -> None:
+    report = analyse(case.build(), case.context, case.limits)
+    found = {s.id for s in report.signals}
+    detail = [(s.id, s.severity, s.evidence) for s in report.signals]
+    assert case.expect <= found, f"missing {case.expect - found}; got {detail}"
+    assert not (case.absent & found), f"unexpected {case.absent & found}; got {detail}"
+    assert report.verdict == case.verdict, detail
+    for signal_id, text in case.evidence.items():
+        evidences = [s.evidence for s in report.signals if s.id == signal_id]
+        assert any(text in e for e in evidences), (signal_id, evidences)
+    # Every report serialises to JSON and carries both languages for every reason.
+    data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
+    assert data["verdict"] == case.verdict
+    for signal in data["signals"]:
+        assert signal["explanation"]["ja"] and signal["explanation"]["en"]
+        assert signal["advice"]["ja"] and signal["advice"]["en"]
+        assert signal["source"]
+
+
+def test_corpus_covers_every_kind_and_verdict() -> None:
+    verdicts = {c.verdict for c in CASES}
+    assert verdicts == {"safe", "caution", "danger"}
+    expected_ids = set().union(*(c.expect for c in CASES))
+    for family in ("sender.", "link.", "attachment.", "content."):
+        assert any(i.startswith(family) for i in expected_ids), family
+
+
+def test_japanese_subjects_decode_in_every_charset() -> None:
+    subjects = {c.name: analyse(c.build(), c.context).subject for c in CASES}
+    assert (
+        subjects["phishing: card company, Shift_JIS quoted-printable, IP link"]
+        == "【三井住友カード】ご利用制限のお知らせ"
+    )
+    assert subjects["phishing: delivery notice, ISO-2022-JP, shortener"] == "不在通知"
+    assert (
+        subjects["BEC: payee change from a lookalike partner domain, EUC-JP"]
+        == "振込先変更のお願い"
+    )
