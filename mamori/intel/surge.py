@@ -166,3 +166,26 @@ def _best_window(mentions: list[SourcedItem], window: dt.timedelta) -> list[Sour
             best_count = len(counts)
             best = ordered[start : end + 1]
     return best
+
+
+def watch_hits(
+    items: Iterable[SourcedItem], keywords: Iterable[str]
+) -> list[tuple[str, SourcedItem]]:
+    """(keyword, item) for every item whose title or summary mentions a watched keyword.
+
+    Matching is on NFKC-normalised, case-folded text, so full-width and half-width forms meet;
+    keywords shorter than 3 characters are ignored (too many false hits).
+    """
+    needles = [
+        (word, unicodedata.normalize("NFKC", word).casefold().strip()) for word in keywords if word
+    ]
+    needles = [(word, needle) for word, needle in needles if len(needle) >= 3]
+    hits: list[tuple[str, SourcedItem]] = []
+    for sourced in items:
+        text = unicodedata.normalize(
+            "NFKC", f"{sourced.item.title} {sourced.item.summary}"
+        ).casefold()
+        for word, needle in needles:
+            if needle in text:
+                hits.append((word, sourced))
+    return hits
