@@ -189,3 +189,18 @@ def watch_hits(
             if needle in text:
                 hits.append((word, sourced))
     return hits
+
+
+def timeline(items: Iterable[SourcedItem]) -> list[list[SourcedItem]]:
+    """All feeds on one timeline (串刺し): duplicates grouped, newest group first.
+
+    A group is dated by its earliest dated item; undated groups go last, in arrival order.
+    """
+    groups = dedupe(items)
+    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def first_date(group: list[SourcedItem]) -> dt.datetime:
+        stamps = [s.item.published for s in group if s.item.published is not None]
+        return min(stamps) if stamps else floor
+
+    return sorted(groups, key=first_date, reverse=True)

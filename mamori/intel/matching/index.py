@@ -256,7 +256,8 @@ class MatchIndex:
     """All advisories' criteria, compiled and filed by (vendor, product)."""
 
     def __init__(self) -> None:
-        self.advisories: list[Advisory] = []
+        self.advisories: list[Advisory | None] = []  # None = replaced by a newer version
+        self._position: dict[str, int] = {}
         self._by_product: dict[tuple[str, str], list[_Compiled]] = {}
         self._by_name: dict[str, list[tuple[int, ProductName, str, str, str]]] = {}
         self.criteria_count = 0
@@ -275,9 +276,17 @@ class MatchIndex:
         return index
 
     def add(self, advisory: Advisory) -> None:
-        """File one more advisory (the incremental path for a growing index)."""
+        """File one more advisory (the incremental path for a growing index).
+
+        An advisory whose id is already filed replaces the earlier version (a re-import after
+        an update): the old criteria stay in their lists but are skipped from then on.
+        """
+        old = self._position.get(advisory.advisory_id)
+        if old is not None:
+            self.advisories[old] = None
         position = len(self.advisories)
         self.advisories.append(advisory)
+        self._position[advisory.advisory_id] = position
         compiled_any = False
         for criterion in advisory.criteria:
             compiled = _compile(criterion, position)
@@ -307,7 +316,8 @@ class MatchIndex:
             verdict = _version_verdict(compiled, cpe.version, key)
             if verdict is not None:
                 advisory = self.advisories[compiled.advisory_index]
-                _keep_best(found, _make_match(advisory, compiled, item_id, cpe, verdict))
+                if advisory is not None:
+                    _keep_best(found, _make_match(advisory, compiled, item_id, cpe, verdict))
         if self._by_name:
             self._match_names(cpe, item_id, found)
         return sorted(found.values(), key=lambda m: (-_RANK[m.confidence], m.advisory_id))
@@ -318,12 +328,13 @@ class MatchIndex:
         seen: set[int] = set()
         for key in (item_product, item_vendor + item_product):
             for position, name, stripped, vendor, full in self._by_name.get(key, ()):
-                if position in seen:
+                advisory = self.advisories[position]
+                if position in seen or advisory is None:
                     continue
                 if not _names_agree(stripped, full, vendor, item_vendor, item_product):
                     continue
                 seen.add(position)
-                _keep_best(found, _name_match(self.advisories[position], name, item_id, cpe))
+                _keep_best(found, _name_match(advisory, name, item_id, cpe))
 
     def match_all(self, items: Iterable[InventoryItem]) -> list[Match]:
         """Every match for every item (the full re-match)."""

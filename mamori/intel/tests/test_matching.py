@@ -200,3 +200,17 @@ def test_index_and_incremental_paths_agree(advisory_criteria, inventory):
         for m in match_advisory(a, items)
     }
     assert from_index == incremental
+
+
+def test_re_adding_an_advisory_replaces_the_old_version():
+    index = MatchIndex.build(
+        [advisory("CVE-2023-1", MatchCriterion(cpe23=STRUTS, version_end_excluding="2.5.31"))]
+    )
+    assert [m.advisory_id for m in index.match(struts("2.5.30"))] == ["CVE-2023-1"]
+    index.add(advisory("CVE-2023-1", MatchCriterion(cpe23=STRUTS, version_end_excluding="2.5.0")))
+    assert index.match(struts("2.5.30")) == []
+    assert [m.advisory_id for m in index.match(struts("2.4"))] == ["CVE-2023-1"]
+    index.add(
+        Advisory(source="kev", cve_ids=["CVE-2023-1"], products=[ProductName("Apache", "Struts")])
+    )
+    assert [m.kind for m in index.match(struts("2.4"))] == ["name_fallback"]

@@ -95,3 +95,24 @@ def test_dedupe_by_link_or_title():
         ["short"],
         ["short2"],
     ]
+
+
+def test_timeline_merges_sources_newest_first_with_duplicates_once():
+    from mamori.intel.surge import timeline
+
+    items = [
+        item("jpcert", 1, "JPCERT 注意喚起 その1", link="https://www.jpcert.or.jp/at/1.html"),
+        item("ipa", 5, "IPA 重要なセキュリティ情報", link="https://www.ipa.go.jp/a.html"),
+        item("jvn", 3, "JVN 新着 脆弱性情報", link="https://jvn.jp/vu/1/"),
+        item("mirror", 6, "JPCERT 注意喚起 その1", link="https://mirror.example/x"),
+        SourcedItem(
+            "undated", FeedItem("u", "No date here at all", "https://u.example/", "", None)
+        ),
+    ]
+    ordered = timeline(items)
+    assert [[s.source for s in group] for group in ordered] == [
+        ["ipa"],
+        ["jvn"],
+        ["jpcert", "mirror"],
+        ["undated"],
+    ]
