@@ -17,7 +17,7 @@ def pytest_configure(config: pytest.Config) -> None:
     compile_catalogs()
 
 
-PASSWORD = "correct-horse-battery-42"
+PASSWORD = "correct-horse-battery-42"  # noqa: S105 - test fixture
 
 
 @pytest.fixture

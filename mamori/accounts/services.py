@@ -119,7 +119,8 @@ def confirm_totp(request: HttpRequest, device: TOTPDevice, code: str) -> list[st
 def _replace_recovery_codes(user: Any) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     static = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
-    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
+    # StaticToken holds at most 16 characters: 14 hex digits (56 bits) and a dash.
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
     return codes
 
