@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -167,6 +167,38 @@ class Playbook:
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.all_steps() if s.id == step_id), None)
+
+    def checklist(self, roles: tuple[str, ...] = ("user", "admin")) -> tuple[ChecklistItem, ...]:
+        """The steps as an ordered checklist: the noticing user's steps first, then (if asked)
+        the home user's, then the administrator's by phase (contain → … → report)."""
+        items: list[ChecklistItem] = []
+        if "user" in roles:
+            items.extend(
+                ChecklistItem(s.id, "user", None, s.text, s.detail) for s in self.user_steps
+            )
+        if "home" in roles:
+            items.extend(
+                ChecklistItem(s.id, "home", None, s.text, s.detail) for s in self.home_steps
+            )
+        if "admin" in roles:
+            for phase, steps in self.admin_steps.phases():
+                items.extend(ChecklistItem(s.id, "admin", phase, s.text, s.detail) for s in steps)
+        return tuple(items)
+
+    def as_data(self) -> dict[str, object]:
+        """Plain data (dicts, tuples, strings) for JSON export and reports."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One checklist line of an incident: a playbook step with its role and phase."""
+
+    step_id: str
+    role: str  # user (利用する人), home (家庭の利用者) or admin (管理する人)
+    phase: str | None  # for admin steps: contain, scope, remove_cause, recover, report
+    text: Text
+    detail: Text | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ validator reports precise problems for broken content."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -117,6 +118,28 @@ def test_ransomware_first_user_step_is_disconnect_from_network(catalog):
     assert ransomware.user_steps[0].text.ja == "まずネットワークから切り離す"
     assert ransomware.user_steps[0].text.en
     assert ransomware.user_steps[0].id == "ransomware.user.disconnect"
+
+
+def test_checklist_puts_the_first_user_step_first_then_admin_phases_in_order(catalog):
+    ransomware = catalog.get("ransomware")
+    items = ransomware.checklist()
+    assert items[0].text.ja == "まずネットワークから切り離す"
+    assert items[0].role == "user" and items[0].phase is None
+    phases = [i.phase for i in items if i.role == "admin"]
+    assert phases == sorted(phases, key=ADMIN_PHASES.index)
+    assert set(phases) == set(ADMIN_PHASES)
+    assert not any(i.role == "home" for i in items)
+    with_home = ransomware.checklist(roles=("user", "home", "admin"))
+    assert len(with_home) == len(items) + len(ransomware.home_steps)
+    assert [i.step_id for i in items] == [
+        s.id for s in ransomware.user_steps + ransomware.admin_steps.all()
+    ]
+
+
+def test_playbook_as_data_is_json_serialisable(catalog):
+    data = catalog.get("bec-payee-fraud").as_data()
+    text = json.dumps(data, ensure_ascii=False)
+    assert "bec-payee-fraud.user.bank" in text and "銀行" in text
 
 
 def test_structure_of_every_playbook(catalog):
