@@ -245,7 +245,7 @@ def _analyse_ooxml(
     if has_xlm:
         out.add("attachment.xlm_macro", label)
     if has_vba and len(data) <= limits.max_office_scan_bytes:
-        _scan_vba(label, data, out)
+        _scan_vba(label, data, out, facts)
     for name in names:
         if OOXML_TEXT_PARTS.match(name):
             try:
@@ -288,8 +288,10 @@ def _analyse_ole(
     if has_vba or ext in MACRO_EXT:
         out.add("attachment.macro", label)
         facts.macro_documents.append(label)
-    if has_vba or ext in {"xls", "xlt", "xla"}:
-        _scan_vba(label, data, out)
+    # PowerPoint 97 keeps its VBA inside the compressed "PowerPoint Document" stream; Excel 97
+    # may carry XLM macro sheets without any VBA storage: both need olevba to look inside.
+    if has_vba or ext in {"xls", "xlt", "xla"} or "powerpoint document" in lowered:
+        _scan_vba(label, data, out, facts)
     if any(phrase in data for phrase in ENABLE_BYTES):
         out.add("attachment.enable_content_lure", label)
 
@@ -304,7 +306,7 @@ def _legacy_encrypted(data: bytes) -> bool:
         return False
 
 
-def _scan_vba(label: str, data: bytes, out: Collector) -> None:
+def _scan_vba(label: str, data: bytes, out: Collector, facts: AttachmentFacts) -> None:
     """oletools: VBA source through MacroRaptor (auto-run + write/execute), and XLM sheets."""
     try:
         from oletools.mraptor import MacroRaptor
@@ -316,6 +318,8 @@ def _scan_vba(label: str, data: bytes, out: Collector) -> None:
     try:
         if parser.detect_vba_macros():
             out.add("attachment.macro", label)
+            if label not in facts.macro_documents:
+                facts.macro_documents.append(label)
             code = parser.get_vba_code_all_modules()
             raptor = MacroRaptor(code)
             raptor.scan()

@@ -1,0 +1,113 @@
+"""Real Office files from the shared corpus (read at test time, never copied), attached to mails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mamori.core.corpus import corpus_dir
+from mamori.mailcheck.engine import analyse
+
+from .builders import build_mail, zip_bytes
+
+OFFICE = corpus_dir("office")
+needs_corpus = pytest.mark.skipif(
+    OFFICE is None, reason="shared corpus ../shared/corpus/office is absent"
+)
+
+
+def _signals_for(path: Path) -> set[str]:
+    raw = build_mail(
+        sender=("取引先", "tantou@partner-trading.co.jp"),
+        subject="資料送付",
+        text="資料を送付します。",
+        attachments=[(path.name, path.read_bytes(), "application/octet-stream")],
+    )
+    return {s.id for s in analyse(raw).signals}
+
+
+def _files(*parts: str, pattern: str = "*") -> list[Path]:
+    if OFFICE is None:
+        return []
+    folder = OFFICE.joinpath(*parts)
+    return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.exists() else []
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", _files("xlsxwriter_vba", pattern="*.xlsm"), ids=lambda p: p.name)
+def test_xlsm_with_vba_is_a_macro_document(path: Path) -> None:
+    assert "attachment.macro" in _signals_for(path)
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", _files("oletools_test-data", "encrypted"), ids=lambda p: p.name)
+def test_encrypted_office_is_reported(path: Path) -> None:
+    assert "attachment.encrypted_office" in _signals_for(path)
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _files("msoffcrypto_encrypted") if "password" in p.name],
+    ids=lambda p: p.name,
+)
+def test_msoffcrypto_password_files_are_encrypted(path: Path) -> None:
+    assert "attachment.encrypted_office" in _signals_for(path)
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _files("msoffcrypto_encrypted") if p.name.startswith("plain")],
+    ids=lambda p: p.name,
+)
+def test_plain_legacy_office_is_quiet(path: Path) -> None:
+    found = _signals_for(path)
+    assert not found & {"attachment.encrypted_office", "attachment.macro"}, found
+
+
+@needs_corpus
+def test_ppt_with_vba_and_docm_with_vba() -> None:
+    for parts in (
+        ("oletools_test-data", "olevba", "sample_with_vba.ppt"),
+        ("oletools_test-data", "msodde", "dde-test.docm"),
+    ):
+        path = OFFICE.joinpath(*parts)  # type: ignore[union-attr]
+        if path.exists():
+            assert "attachment.macro" in _signals_for(path), path.name
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name", ["excel4_sample_macro.xls", "excel4_sample_macro.xlsm", "excel4_sample_macro.xlsb"]
+)
+def test_excel4_macros_are_detected(name: str) -> None:
+    path = OFFICE / "oletools_test-data" / "excel4-macros" / name  # type: ignore[operator]
+    if not path.exists():
+        pytest.skip(f"{name} not in this corpus")
+    found = _signals_for(path)
+    assert "attachment.xlm_macro" in found or "attachment.macro" in found, found
+
+
+@needs_corpus
+def test_harmless_docx_is_quiet() -> None:
+    path = OFFICE / "oletools_test-data" / "msodde" / "harmless-clean.docx"  # type: ignore[operator]
+    found = _signals_for(path)
+    assert not any(s.startswith("attachment.") for s in found), found
+
+
+@needs_corpus
+def test_macro_document_inside_a_zip_is_found() -> None:
+    path = OFFICE / "xlsxwriter_vba" / "macro01.xlsm"  # type: ignore[operator]
+    archive = zip_bytes({"請求書/invoice.xlsm": path.read_bytes()})
+    raw = build_mail(
+        sender=("経理", "keiri@supplier.example.co.jp"),
+        subject="請求書",
+        text="ご確認ください。",
+        attachments=[("invoice.zip", archive, "application/zip")],
+    )
+    report = analyse(raw)
+    evidence = [s.evidence for s in report.signals if s.id == "attachment.macro"]
+    assert evidence and "invoice.zip → " in evidence[0]
+    assert report.verdict == "danger"
