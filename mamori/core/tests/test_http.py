@@ -170,6 +170,10 @@ def base() -> Iterator[str]:
         "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 for 169.254.169.254
         "http://[fe80::1]/",
         "http://[fc00::1]/",
+        "http://[fec0::1]/",  # deprecated site-local
+        "http://[::7f00:1]/",  # IPv4-compatible form of 127.0.0.1
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
+        "http://2130706433/",  # 127.0.0.1 written as one number
         "http://[ff02::1]/",
         "http://localhost/",
         "https://localhost/",
@@ -309,6 +313,14 @@ def test_wrapped_form_is_judged_like_the_plain_ipv4(value: int) -> None:
     plain = ipaddress.IPv4Address(value)
     mapped = ipaddress.IPv6Address((0xFFFF << 32) | value)
     assert (http.refusal_reason(plain) is None) == (http.refusal_reason(mapped) is None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["8.8.8.8", "93.184.215.14", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"],
+)
+def test_public_addresses_pass(text: str) -> None:
+    assert http.check_address(ipaddress.ip_address(text), []) is None
 
 
 def test_parse_networks_skips_garbage() -> None:
