@@ -452,7 +452,7 @@ def score(
                 problems.append(AnswerProblem(question.id, g.problem, _PROBLEM_TEXTS[g.problem]))
             factor = question.weight * section.weight
             q_max = question.max_points * factor if visible else 0.0
-            q_points = g.points * factor if visible and g.answered else 0.0
+            q_points = g.points * factor if visible and g.answered and question.scored else 0.0
             is_weak = visible and g.answered and g.weak
             scores.append(
                 QuestionScore(
