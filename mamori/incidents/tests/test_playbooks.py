@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,40 @@ def test_structure_of_every_playbook(catalog):
         for contact in pb.contacts:
             assert contact in catalog.contacts
         assert pb.step(pb.user_steps[0].id) is pb.user_steps[0]
+
+
+def _japanese_texts(pb) -> list[str]:
+    texts = [pb.title.ja, pb.summary.ja, *(r.ja for r in pb.recognise)]
+    for item in (*pb.all_steps(), *pb.legal, *pb.prevention):
+        texts.append(item.text.ja)
+        if item.detail is not None:
+            texts.append(item.detail.ja)
+    return texts
+
+
+def test_playbooks_are_written_in_our_own_words(catalog):
+    """No run of 16 characters of our Japanese text appears in the seed documents."""
+    seeds = REPO_DIR.parent / "shared" / "seeds"
+    files = sorted(seeds.glob("*.txt")) if seeds.is_dir() else []
+    if not files:
+        pytest.skip("seed documents (../shared/seeds) are not on this machine")
+    source = "".join(
+        "".join(unicodedata.normalize("NFKC", f.read_text(encoding="utf-8")).split()) for f in files
+    )
+    run = 16
+    copied = []
+    for pb in catalog.playbooks:
+        for text in _japanese_texts(pb):
+            flat = "".join(unicodedata.normalize("NFKC", text).split())
+            if any(flat[i : i + run] in source for i in range(len(flat) - run + 1)):
+                copied.append(f"{pb.id}: {text}")
+    assert copied == []
+
+
+def test_playbooks_that_touch_personal_data_point_to_the_breach_clock(catalog):
+    for pb in catalog.playbooks:
+        if pb.personal_data in ("likely", "possible"):
+            assert any(duty.breach_clock for duty in pb.legal), pb.id
 
 
 def test_contacts_cover_the_types_the_issue_names(catalog):
