@@ -64,9 +64,9 @@ def _run_checks(
         out.add("message.limit", hit)
     if out.out_of_time():
         out.add("message.limit", f"time budget {limits.time_budget_seconds:g} s exceeded")
-    nothing_read = not (mail.sender.address or mail.text or mail.html or mail.attachments)
-    if nothing_read and not mail.subject:
-        out.add("message.unparseable", "; ".join(mail.problems[:3]) or "no headers or body")
+    if mail.header_count == 0:
+        # Not a mail at all (or its headers are unreadable): say so rather than "looks safe".
+        out.add("message.unparseable", "; ".join(mail.problems[:3]) or "no mail headers")
     facts["encrypted_archives"] = attachment_facts.encrypted_archives
     facts["encrypted_office"] = attachment_facts.encrypted_office
     facts["macro_documents"] = attachment_facts.macro_documents

@@ -126,6 +126,7 @@ class ParsedMail:
     attachments: list[Attachment] = field(default_factory=list)
     limits_hit: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    header_count: int = 0
 
 
 def parse_addresses(value: str) -> list[Address]:
@@ -180,6 +181,10 @@ def parse_message(raw: bytes, limits: Limits) -> ParsedMail:
 
 def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
     cap = limits.max_header_bytes
+    try:
+        mail.header_count = len(msg.keys())
+    except Exception:
+        mail.header_count = 0
     mail.subject = _header(msg, "Subject", cap)
     from_raw = str(msg.get("From", "") or "")[:cap]
     addrs = parse_addresses(from_raw)
