@@ -1,6 +1,6 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from mamori.accounts.views import set_language
 from mamori.api import api
 
 urlpatterns = [

@@ -332,3 +332,23 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     services.revoke_api_token(request, token)
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:tokens")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the language; for a signed-in user it is also kept in their profile."""
+    from django.views.i18n import set_language as django_set_language
+
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        profile = services.profile_of(request.user)
+        if profile.language != language:
+            profile.language = language
+            profile.save(update_fields=["language"])
+            record(
+                "account.updated",
+                request=request,
+                object_repr=request.user.username,
+                changes={"language": language},
+            )
+    return django_set_language(request)
