@@ -28,7 +28,7 @@ class Job(models.Model):
     # A plain integer, not a foreign key: core must not depend on the orgs app.
     organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    run_at = models.DateTimeField(default=timezone.now)  # "next run at"; see core_job_due_idx
+    run_at = models.DateTimeField(default=timezone.now)  # "next run at"; see core_job_claim_idx
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=5)
     leased_by = models.CharField(max_length=200, blank=True, default="")
@@ -50,18 +50,14 @@ class Job(models.Model):
             ),
         ]
         indexes = [
-            # Partial indexes keep claims fast however much finished history accumulates.
-            models.Index(
-                fields=["run_at", "id"],
-                condition=Q(status="queued"),
-                name="core_job_due_idx",
-            ),
-            models.Index(
-                fields=["leased_until"],
-                condition=Q(status="running"),
-                name="core_job_lease_idx",
-            ),
+            # Composite, not partial: SQLite cannot use a partial index when the status is a
+            # bound parameter. With status first, claims walk only the queued (or running) part
+            # of the index, in order, however much finished history accumulates.
+            models.Index(fields=["status", "run_at", "id"], name="core_job_claim_idx"),
+            models.Index(fields=["status", "leased_until"], name="core_job_lease_expiry_idx"),
             models.Index(fields=["status", "organization_id"], name="core_job_status_org_idx"),
+            # For lookups by key (the partial unique index only enforces; SQLite cannot search it).
+            models.Index(fields=["unique_key"], name="core_job_unique_key_idx"),
         ]
 
     def __str__(self) -> str:
