@@ -27,14 +27,17 @@
       (祝日, 振替休日 and 国民の休日, from the ``holidays`` package's JP calendar) or in the
       government New Year closure (12月29日〜1月3日), the due date becomes the next day that is
       none of these. Due time is the end of that day (23:59:59 JST).
-    Reasoning: the PPC guideline (通則編 3-5-3-4) and its Q&A treat the 30/60 days as calendar
-    days counted from the day the organisation knew, and move a deadline that lands on a
-    Saturday, Sunday, holiday or the New Year closure (12/29–1/3) to the following day; we read
-    "the following day" as the next day the PPC is open (Saturday → Monday), as is usual for
-    Japanese administrative deadlines. The guideline text itself could not be retrieved in this
-    environment, so the rule is written out here and in ``rules.deadlines`` of
-    ``breach_report.yaml`` and tested exactly; where a reading was uncertain we chose the
-    earlier, safer date (day of awareness counted as day 1, no extension of the 速報).
+    Reasoning and sources: the 3〜5 day / 30 day / 60 day periods counted from the moment of
+    awareness are as the PPC guideline (通則編 3-5-3-3, 3-5-3-4) and law-firm summaries of it
+    state. Our reading of the guideline for the 確報 is that weekends and holidays count as
+    days, and that a deadline falling on a Saturday, Sunday, holiday or in the New Year closure
+    (12/29–1/3) moves to the following day; we take "the following day" to mean the next day
+    that is none of these (Saturday → Monday), as is usual for Japanese administrative
+    deadlines. The guideline's own wording could not be retrieved in this environment, so the
+    weekend/holiday part rests on that reading: it is written out here and in
+    ``rules.deadlines`` of ``breach_report.yaml`` and tested exactly, and wherever a reading was
+    uncertain we chose the earlier, safer date (the day of awareness counts as day 1; the 速報 is
+    never extended).
 
 Pure Python: no Django imports. Times must be timezone-aware.
 """
@@ -61,6 +64,7 @@ MORE_THAN = 1000
 REMINDER_TIME = time(9, 0)
 END_OF_DAY = time(23, 59, 59)
 FINAL_REMINDER_DAYS_BEFORE = (7, 1)
+MIN_YEAR, MAX_YEAR = 2000, 2200  # outside this an awareness date is a data error
 MAX_SHIFT_DAYS = 14  # the longest run of closed days is far shorter; a guard against bad data
 
 ANSWER_KEYS = (
@@ -365,7 +369,8 @@ def _at(day: date, when: time) -> datetime:
 def deadlines(aware_at: datetime, malicious: bool) -> Deadlines:
     """The 速報 and 確報 deadlines from the moment the organisation became aware.
 
-    ``aware_at`` must be timezone-aware (ValueError otherwise); results are in Asia/Tokyo.
+    ``aware_at`` must be timezone-aware and between MIN_YEAR and MAX_YEAR (ValueError
+    otherwise); results are in Asia/Tokyo.
     """
     if (
         not isinstance(aware_at, datetime)
@@ -375,6 +380,8 @@ def deadlines(aware_at: datetime, malicious: bool) -> Deadlines:
         raise ValueError("aware_at must be a timezone-aware datetime")
     aware = aware_at.astimezone(TOKYO)
     day_one = aware.date()
+    if not MIN_YEAR <= day_one.year <= MAX_YEAR:
+        raise ValueError(f"aware_at must fall between {MIN_YEAR} and {MAX_YEAR}")
     t = texts()
 
     preliminary_due = _end_of(day_one + timedelta(days=PRELIMINARY_DAYS - 1))

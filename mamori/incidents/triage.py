@@ -39,6 +39,7 @@ from mamori.incidents.yamlsafe import read_yaml_file
 
 MAX_TEXT_CHARS = 4000
 MAX_LIMIT = 50
+MAX_ANSWERS = 100
 RESEMBLANCE_WEIGHT = 1.5
 # A playbook suggested on resemblance alone (no keyword, no answer) needs at least this score,
 # so vague or unrelated text does not produce noise.
@@ -341,7 +342,7 @@ def suggest(
 
     yes_questions: list[Question] = []
     if isinstance(answers, Mapping):
-        for qid, value in answers.items():
+        for qid, value in list(answers.items())[:MAX_ANSWERS]:
             question = idx.question_by_id.get(qid) if isinstance(qid, str) else None
             if question is not None and _is_yes(value):
                 yes_questions.append(question)

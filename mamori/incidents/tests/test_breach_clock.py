@@ -196,9 +196,13 @@ def test_day_one_is_the_tokyo_date_of_awareness():
     assert deadlines(other, malicious=False) == d
 
 
-def test_naive_datetime_is_rejected():
+def test_naive_or_absurd_datetime_is_rejected():
     with pytest.raises(ValueError):
         deadlines(datetime(2026, 6, 2, 10, 0), malicious=False)
+    with pytest.raises(ValueError):
+        deadlines(datetime(9999, 12, 31, tzinfo=UTC), malicious=True)
+    with pytest.raises(ValueError):
+        deadlines("2026-06-02", malicious=False)  # type: ignore[arg-type]
 
 
 def test_reminders_are_in_time_order():
