@@ -20,11 +20,11 @@ from typing import Any
 from mamori.assessments.questionnaire import (
     CONTENT_DIR,
     SEVERITIES,
+    Checker,
     Problem,
     Questionnaire,
     QuestionnaireInvalid,
     Text,
-    _Checker,
     load_all,
     read_yaml,
 )
@@ -64,6 +64,7 @@ class PolicyTemplate:
     priorities_intro: Text
     clauses: tuple[Clause, ...]
     closing: Text
+    messages: Mapping[str, Text]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,13 +92,13 @@ class PolicyDraft:
 def validate_template(
     data: Any, questionnaires: Mapping[str, Questionnaire] | None = None
 ) -> list[Problem]:
-    checker = _Checker()
+    checker = Checker()
     _build_template(data, checker, questionnaires)
     return checker.problems
 
 
 def _build_template(
-    data: Any, c: _Checker, questionnaires: Mapping[str, Questionnaire] | None
+    data: Any, c: Checker, questionnaires: Mapping[str, Questionnaire] | None
 ) -> PolicyTemplate | None:
     top = c.mapping(data, "$")
     if top is None:
@@ -112,6 +113,7 @@ def _build_template(
         "priorities_intro",
         "clauses",
         "closing",
+        "messages",
     }
     c.unknown_keys(top, allowed, "$")
     template_id = c.ident(top.get("id"), "id")
@@ -122,6 +124,7 @@ def _build_template(
     for key in ("title", "source", "preamble", "priorities_heading", "priorities_intro"):
         texts[key] = _placeholder_text(top.get(key), key, c)
     closing = _placeholder_text(top.get("closing"), "closing", c)
+    messages = _build_messages(top.get("messages"), c)
     clauses: list[Clause] = []
     raw = top.get("clauses")
     if not isinstance(raw, list) or not raw:
@@ -157,10 +160,28 @@ def _build_template(
         priorities_intro=texts["priorities_intro"],  # type: ignore[arg-type]
         clauses=tuple(clauses),
         closing=closing,
+        messages=messages,
     )
 
 
-def _placeholder_text(value: Any, path: str, c: _Checker) -> Text | None:
+MESSAGE_KEYS = ("org_placeholder", "name_empty", "name_long")
+
+
+def _build_messages(raw: Any, c: Checker) -> dict[str, Text]:
+    data = c.mapping(raw, "messages")
+    if data is None:
+        return {}
+    c.unknown_keys(data, MESSAGE_KEYS, "messages")
+    messages: dict[str, Text] = {}
+    for key in MESSAGE_KEYS:
+        text = c.text(data.get(key), f"messages.{key}")
+        if text is not None:
+            limit = str(MAX_NAME_CHARS)
+            messages[key] = Text(text.ja.replace("{max}", limit), text.en.replace("{max}", limit))
+    return messages
+
+
+def _placeholder_text(value: Any, path: str, c: Checker) -> Text | None:
     text = c.text(value, path)
     if text is None:
         return None
@@ -174,7 +195,7 @@ def _placeholder_text(value: Any, path: str, c: _Checker) -> Text | None:
 def _build_when(
     raw: Any,
     path: str,
-    c: _Checker,
+    c: Checker,
     questionnaires: Mapping[str, Questionnaire] | None,
 ) -> tuple[ClauseCondition, ...] | None:
     if raw is None:
@@ -216,7 +237,7 @@ def _build_when(
 @functools.cache
 def load_template() -> PolicyTemplate:
     """The shipped template, validated against the shipped questionnaires."""
-    checker = _Checker()
+    checker = Checker()
     template = _build_template(read_yaml(TEMPLATE_PATH), checker, load_all())
     if template is None:
         raise QuestionnaireInvalid(str(TEMPLATE_PATH), checker.problems)
@@ -225,19 +246,6 @@ def load_template() -> PolicyTemplate:
 
 # --------------------------------------------------------------------------------------------
 # Filling
-
-
-_NAME_PROBLEMS = {
-    "empty": Text(
-        "組織名が空です。下書きでは仮の名前を使っています。",
-        "The organisation name is empty; the draft uses a placeholder.",
-    ),
-    "long": Text(
-        f"組織名が長すぎるため{MAX_NAME_CHARS}文字で切りました。",
-        f"The organisation name was cut to {MAX_NAME_CHARS} characters.",
-    ),
-}
-_ORG_PLACEHOLDER = Text("（組織名）", "(organisation name)")
 
 
 def clean_name(value: Any) -> tuple[str, str | None]:
@@ -292,15 +300,16 @@ def draft_policy(
     problems: list[Text] = []
     org, org_problem = clean_name(org_name)
     if org_problem:
-        problems.append(_NAME_PROBLEMS[org_problem])
+        problems.append(template.messages[f"name_{org_problem}"])
+    placeholder = template.messages["org_placeholder"]
     representative_clean, _ = clean_name(representative)
     values_ja = {
-        "org": org or _ORG_PLACEHOLDER.ja,
+        "org": org or placeholder.ja,
         "representative": representative_clean,
         "date": f"{on.year}年{on.month}月{on.day}日",
     }
     values_en = {
-        "org": org or _ORG_PLACEHOLDER.en,
+        "org": org or placeholder.en,
         "representative": representative_clean,
         "date": f"{on.day} {on.strftime('%B')} {on.year}",
     }

@@ -27,252 +27,49 @@ Bad answer values never raise: they become ``AnswerProblem`` entries on the resu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mamori.assessments.questionnaire import (
+    CONTENT_DIR,
     SEVERITIES,
     Choice,
     Question,
     Questionnaire,
     Text,
+    read_yaml,
+)
+from mamori.assessments.results import (
+    AnswerProblem,
+    BandResult,
+    Change,
+    Comparison,
+    QuestionScore,
+    Result,
+    SectionChange,
+    SectionResult,
+    WeakAnswer,
 )
 
 MAX_ANSWERS = 1000
 DATE_NEVER = "never"  # the answer to a date question about something never done
 MAX_ANSWER_TEXT = 5000
 
-_PROBLEM_TEXTS: dict[str, Text] = {
-    "unknown_question": Text(
-        "この設問はこの診断にありません。", "This question is not part of this questionnaire."
-    ),
-    "bad_choice": Text(
-        "選択肢にない回答です。選び直してください。",
-        "This answer is not one of the choices; please choose again.",
-    ),
-    "bad_type": Text("回答の形式が正しくありません。", "The answer is not in the expected form."),
-    "exclusive_mixed": Text(
-        "「該当なし」などの選択肢はほかと同時に選べません。",
-        "A 'none of these' answer cannot be combined with other choices.",
-    ),
-    "too_long": Text(
-        f"回答が長すぎます（{MAX_ANSWER_TEXT}文字まで）。",
-        f"The answer is too long (at most {MAX_ANSWER_TEXT} characters).",
-    ),
-    "bad_date": Text("日付は YYYY-MM-DD の形で入力してください。", "Enter the date as YYYY-MM-DD."),
-    "future_date": Text("未来の日付は入力できません。", "The date cannot be in the future."),
-    "too_many": Text("回答の数が多すぎます。", "There are too many answers."),
-}
+
+@functools.cache
+def _problem_texts() -> dict[str, Text]:
+    data = read_yaml(CONTENT_DIR / "messages.yaml")["answer_problems"]
+    limit = str(MAX_ANSWER_TEXT)
+    return {
+        code: Text(ja=text["ja"].replace("{max}", limit), en=text["en"].replace("{max}", limit))
+        for code, text in data.items()
+    }
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerProblem:
-    question_id: str
-    code: str
-    message: Text
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionScore:
-    question_id: str
-    section_id: str
-    visible: bool
-    answered: bool
-    answer: Any
-    points: float  # weighted
-    max_points: float  # weighted
-    weak: bool
-
-    @property
-    def ratio(self) -> float:
-        return self.points / self.max_points if self.max_points else 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class WeakAnswer:
-    """One weak answer = one finding for the spine (key is stable across assessments)."""
-
-    finding_key: str
-    questionnaire_id: str
-    section_id: str
-    question_id: str
-    title: Text
-    question: Text
-    answer: Any
-    answer_label: Text | None
-    points: float
-    max_points: float
-    severity: str
-    guidance: Text
-    cite: str
-    unknown: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "finding_key": self.finding_key,
-            "questionnaire_id": self.questionnaire_id,
-            "section_id": self.section_id,
-            "question_id": self.question_id,
-            "title": self.title.as_dict(),
-            "question": self.question.as_dict(),
-            "answer": self.answer,
-            "answer_label": self.answer_label.as_dict() if self.answer_label else None,
-            "points": self.points,
-            "max_points": self.max_points,
-            "severity": self.severity,
-            "guidance": self.guidance.as_dict(),
-            "cite": self.cite,
-            "unknown": self.unknown,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SectionResult:
-    section_id: str
-    title: Text
-    total: float
-    max: float
-    percent: float
-    questions: int
-    answered: int
-    weak: int
-
-
-@dataclass(frozen=True, slots=True)
-class BandResult:
-    key: str
-    label: Text
-    advice: Text
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    questionnaire_id: str
-    version: int
-    total: float
-    max: float
-    percent: float
-    band: BandResult
-    sections: tuple[SectionResult, ...]
-    weak: tuple[WeakAnswer, ...]  # weakest first
-    unanswered: tuple[str, ...]
-    problems: tuple[AnswerProblem, ...] = ()
-    questions: tuple[QuestionScore, ...] = field(default=(), repr=False)
-
-    @property
-    def complete(self) -> bool:
-        return not self.unanswered
-
-    @property
-    def finding_keys(self) -> frozenset[str]:
-        return frozenset(w.finding_key for w in self.weak)
-
-    def question_score(self, question_id: str) -> QuestionScore | None:
-        for item in self.questions:
-            if item.question_id == question_id:
-                return item
-        return None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (to keep a completed assessment with its section scores)."""
-        return {
-            "questionnaire_id": self.questionnaire_id,
-            "version": self.version,
-            "total": self.total,
-            "max": self.max,
-            "percent": self.percent,
-            "band": {
-                "key": self.band.key,
-                "label": self.band.label.as_dict(),
-                "advice": self.band.advice.as_dict(),
-            },
-            "sections": [
-                {
-                    "section_id": s.section_id,
-                    "title": s.title.as_dict(),
-                    "total": s.total,
-                    "max": s.max,
-                    "percent": s.percent,
-                    "questions": s.questions,
-                    "answered": s.answered,
-                    "weak": s.weak,
-                }
-                for s in self.sections
-            ],
-            "weak": [w.as_dict() for w in self.weak],
-            "unanswered": list(self.unanswered),
-            "problems": [
-                {"question_id": p.question_id, "code": p.code, "message": p.message.as_dict()}
-                for p in self.problems
-            ],
-            "questions": [
-                {
-                    "question_id": q.question_id,
-                    "section_id": q.section_id,
-                    "visible": q.visible,
-                    "answered": q.answered,
-                    "answer": q.answer,
-                    "points": q.points,
-                    "max_points": q.max_points,
-                    "weak": q.weak,
-                }
-                for q in self.questions
-            ],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Result:
-        def text(value: Mapping[str, str]) -> Text:
-            return Text(ja=value["ja"], en=value["en"])
-
-        band = data["band"]
-        return cls(
-            questionnaire_id=data["questionnaire_id"],
-            version=data["version"],
-            total=data["total"],
-            max=data["max"],
-            percent=data["percent"],
-            band=BandResult(band["key"], text(band["label"]), text(band["advice"])),
-            sections=tuple(
-                SectionResult(
-                    s["section_id"],
-                    text(s["title"]),
-                    s["total"],
-                    s["max"],
-                    s["percent"],
-                    s["questions"],
-                    s["answered"],
-                    s["weak"],
-                )
-                for s in data["sections"]
-            ),
-            weak=tuple(
-                WeakAnswer(
-                    finding_key=w["finding_key"],
-                    questionnaire_id=w["questionnaire_id"],
-                    section_id=w["section_id"],
-                    question_id=w["question_id"],
-                    title=text(w["title"]),
-                    question=text(w["question"]),
-                    answer=w["answer"],
-                    answer_label=text(w["answer_label"]) if w["answer_label"] else None,
-                    points=w["points"],
-                    max_points=w["max_points"],
-                    severity=w["severity"],
-                    guidance=text(w["guidance"]),
-                    cite=w["cite"],
-                    unknown=w["unknown"],
-                )
-                for w in data["weak"]
-            ),
-            unanswered=tuple(data["unanswered"]),
-            problems=tuple(
-                AnswerProblem(p["question_id"], p["code"], text(p["message"]))
-                for p in data["problems"]
-            ),
-            questions=tuple(QuestionScore(**q) for q in data["questions"]),
-        )
+def _problem(question_id: str, code: str) -> AnswerProblem:
+    return AnswerProblem(question_id, code, _problem_texts()[code])
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,15 +218,13 @@ def score(
     problems: list[AnswerProblem] = []
     if not isinstance(answers, Mapping):
         answers = {}
-        problems.append(AnswerProblem("", "bad_type", _PROBLEM_TEXTS["bad_type"]))
+        problems.append(_problem("", "bad_type"))
     elif len(answers) > MAX_ANSWERS:
-        problems.append(AnswerProblem("", "too_many", _PROBLEM_TEXTS["too_many"]))
+        problems.append(_problem("", "too_many"))
         answers = {}
     for key in answers:
         if not isinstance(key, str) or questionnaire.question(key) is None:
-            problems.append(
-                AnswerProblem(str(key)[:64], "unknown_question", _PROBLEM_TEXTS["unknown_question"])
-            )
+            problems.append(_problem(str(key)[:64], "unknown_question"))
 
     graded: dict[str, _Graded] = {}
     shown: dict[str, bool] = {}
@@ -449,7 +244,7 @@ def score(
             visible = _visible(question, graded, shown)
             shown[question.id] = visible
             if g.problem and visible:
-                problems.append(AnswerProblem(question.id, g.problem, _PROBLEM_TEXTS[g.problem]))
+                problems.append(_problem(question.id, g.problem))
             factor = question.weight * section.weight
             q_max = question.max_points * factor if visible else 0.0
             q_points = g.points * factor if visible and g.answered and question.scored else 0.0
@@ -572,49 +367,6 @@ def _weak_answer(
 
 # --------------------------------------------------------------------------------------------
 # Comparison
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    question_id: str
-    section_id: str
-    before: Any
-    after: Any
-    points_before: float
-    points_after: float
-    max_points: float
-
-
-@dataclass(frozen=True, slots=True)
-class SectionChange:
-    section_id: str
-    title: Text
-    percent_before: float
-    percent_after: float
-
-    @property
-    def delta(self) -> float:
-        return round(self.percent_after - self.percent_before, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    questionnaire_id: str
-    total_before: float
-    total_after: float
-    percent_before: float
-    percent_after: float
-    band_before: BandResult
-    band_after: BandResult
-    improved: tuple[Change, ...]  # biggest gain first
-    worsened: tuple[Change, ...]  # biggest loss first
-    resolved_findings: tuple[str, ...]
-    new_findings: tuple[str, ...]
-    sections: tuple[SectionChange, ...]
-
-    @property
-    def delta(self) -> float:
-        return round(self.total_after - self.total_before, 2)
 
 
 def compare(before: Result, after: Result) -> Comparison:

@@ -21,7 +21,7 @@ from mamori.assessments.questionnaire import (
 )
 from mamori.assessments.security_action import measures
 
-NON_QUESTIONNAIRE_FILES = {"policy_template.yaml", "security_action.yaml"}
+NON_QUESTIONNAIRE_FILES = {"policy_template.yaml", "security_action.yaml", "messages.yaml"}
 
 
 def _texts(questionnaire) -> list[tuple[str, Text]]:
@@ -168,3 +168,12 @@ def test_security_action_texts_cover_five_measures_in_both_languages() -> None:
 
 def test_policy_template_validates_against_the_questionnaires() -> None:
     assert validate_template(read_yaml(TEMPLATE_PATH), load_all()) == []
+
+
+def test_answer_problem_messages_cover_every_code_in_both_languages() -> None:
+    data = read_yaml(CONTENT_DIR / "messages.yaml")["answer_problems"]
+    codes = {"unknown_question", "bad_choice", "bad_type", "exclusive_mixed", "too_long"}
+    codes |= {"bad_date", "future_date", "too_many"}
+    assert set(data) == codes
+    for code, text in data.items():
+        assert JAPANESE_RE.search(text["ja"]) and not KANA_RE.search(text["en"]), code

@@ -304,6 +304,7 @@ def test_bad_answers_become_problems_not_exceptions() -> None:
         ("no_such_question", "unknown_question"),
     ]
     assert all(p.message.ja and p.message.en for p in result.problems)
+    assert result.problems[2].message.ja == "選択肢にない回答です。選び直してください。"
     assert set(result.unanswered) == {"b01_updates", "b02_antivirus"}
     assert result.total == 92
 
