@@ -8,6 +8,7 @@ the ISO-2022-JP extension for half-width kana).
 from __future__ import annotations
 
 import email
+import email.parser
 import email.utils
 import re
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ CHARSET_ALIASES: dict[str, str] = {
     "us-ascii": "utf-8",
     "ascii": "utf-8",
 }
+MAX_SUBJECT_CHARS = 2000
 FALLBACK_CHARSETS = ("utf-8", "cp932", "euc_jis_2004", "iso2022_jp_ext")
 
 
@@ -169,8 +171,19 @@ def parse_message(raw: bytes, limits: Limits) -> ParsedMail:
         raw = raw[: limits.max_message_bytes]
     try:
         msg = email.message_from_bytes(raw)
-    except Exception as exc:
+    except Exception as exc:  # RecursionError on absurd nesting, among others
         mail.problems.append(f"parse error: {type(exc).__name__}")
+        mail.limits_hit.append(
+            f"MIME structure beyond what the parser handles ({type(exc).__name__})"
+        )
+        try:
+            # The headers alone still allow the sender checks.
+            headers = email.parser.BytesParser().parsebytes(
+                raw[: limits.max_header_bytes], headersonly=True
+            )
+        except Exception:
+            return mail
+        _read_headers(mail, headers, limits)
         return mail
     if getattr(msg, "defects", None):
         mail.problems.extend(type(d).__name__ for d in msg.defects[:5])
@@ -185,7 +198,7 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
         mail.header_count = len(msg.keys())
     except Exception:
         mail.header_count = 0
-    mail.subject = _header(msg, "Subject", cap)
+    mail.subject = _header(msg, "Subject", cap)[:MAX_SUBJECT_CHARS]
     from_raw = str(msg.get("From", "") or "")[:cap]
     addrs = parse_addresses(from_raw)
     mail.from_header = decode_header_value(from_raw)
