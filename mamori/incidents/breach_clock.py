@@ -146,6 +146,44 @@ def notice_items() -> tuple[ReportItem, ...]:
     return texts().notice_items
 
 
+@dataclass(frozen=True)
+class DraftLine:
+    item: ReportItem
+    value: str  # what the organisation has written so far ("" when nothing yet)
+    missing: bool
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    stage: str  # "preliminary" (速報) or "final" (確報)
+    lines: tuple[DraftLine, ...]
+    complete: bool  # final: every item filled; preliminary: at least the summary
+
+
+MAX_DRAFT_VALUE_CHARS = 20_000
+
+
+def report_draft(stage: str, known: Mapping[str, object] | None = None) -> ReportDraft:
+    """The report to the PPC as a list of items with what is known so far.
+
+    The 速報 carries what is known at the time, so it is complete once the summary is written;
+    the 確報 needs every item. Unknown stages are treated as "final" (the stricter one); values
+    that are not strings are ignored and long values are cut.
+    """
+    stage = "preliminary" if stage == "preliminary" else "final"
+    values = known if isinstance(known, Mapping) else {}
+    lines = []
+    for item in report_items():
+        raw = values.get(item.id)
+        value = raw.strip()[:MAX_DRAFT_VALUE_CHARS] if isinstance(raw, str) else ""
+        lines.append(DraftLine(item=item, value=value, missing=not value))
+    if stage == "preliminary":
+        complete = any(line.item.id == "summary" and not line.missing for line in lines)
+    else:
+        complete = not any(line.missing for line in lines)
+    return ReportDraft(stage=stage, lines=tuple(lines), complete=complete)
+
+
 # --------------------------------------------------------------------------- assess
 
 

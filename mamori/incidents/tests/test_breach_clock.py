@@ -15,6 +15,7 @@ from mamori.incidents.breach_clock import (
     closed_reason,
     deadlines,
     notice_items,
+    report_draft,
     report_items,
     texts,
 )
@@ -268,3 +269,29 @@ def test_every_reason_and_label_is_bilingual():
     for text in (*t.reasons.values(), *t.answer_labels.values(), *t.shift_reasons.values()):
         assert text.ja and text.en
     assert t.deadline_rule.ja and t.deadline_rule.en
+
+
+def test_report_draft_preliminary_needs_only_what_is_known():
+    draft = report_draft("preliminary", {"summary": "ランサムウェア感染", "people_count": "不明"})
+    assert draft.stage == "preliminary" and draft.complete
+    missing = [line.item.id for line in draft.lines if line.missing]
+    assert "cause" in missing and "summary" not in missing
+    assert not report_draft("preliminary", {}).complete
+
+
+def test_report_draft_final_needs_every_item():
+    filled = {item.id: f"{item.text.ja}: 記入済み" for item in report_items()}
+    assert report_draft("final", filled).complete
+    del filled["prevention"]
+    draft = report_draft("final", filled)
+    assert not draft.complete
+    assert [line.item.id for line in draft.lines if line.missing] == ["prevention"]
+
+
+def test_report_draft_tolerates_bad_values():
+    draft = report_draft("bogus", {"summary": 42, "cause": "  ", "other": "x" * 50_000})
+    assert draft.stage == "final" and not draft.complete
+    by_id = {line.item.id: line for line in draft.lines}
+    assert by_id["summary"].missing and by_id["cause"].missing
+    assert len(by_id["other"].value) == 20_000
+    assert report_draft("final", None).lines
