@@ -368,3 +368,21 @@ def test_scoring_invariants_hold_for_any_answers(name: str, data: st.DataObject)
     ratios = [w.points / w.max_points for w in result.weak]
     assert ratios == sorted(ratios)
     assert not set(result.unanswered) & {w.question_id for w in result.weak}
+
+
+def test_choice_guidance_and_severity_override_the_question_defaults() -> None:
+    telework = load_all()["telework_byod"]
+    answers = best_answers("telework_byod")
+    answers.update(tw09_mfa="some", tw12_data_location="devices")
+    weak = {w.question_id: w for w in score(telework, answers, today=TODAY).weak}
+    question = telework.question("tw12_data_location")
+    assert weak["tw12_data_location"].guidance == question.choice("devices").guidance
+    assert weak["tw12_data_location"].guidance != question.finding.guidance
+    assert weak["tw12_data_location"].severity == "high"
+    # "some" earns partial credit but keeps its explicit severity instead of dropping a step.
+    assert weak["tw09_mfa"].severity == "medium"
+    assert "一覧" in weak["tw09_mfa"].guidance.ja
+    answers["tw12_data_location"] = "mixed"
+    mixed = {w.question_id: w for w in score(telework, answers, today=TODAY).weak}
+    assert mixed["tw12_data_location"].guidance == question.finding.guidance
+    assert mixed["tw12_data_location"].severity == "low"  # partial credit: medium → low
