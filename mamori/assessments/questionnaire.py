@@ -92,6 +92,8 @@ QUESTIONNAIRE_FILES: tuple[str, ...] = (
 )
 
 MAX_FILE_BYTES = 512 * 1024
+# libyaml's safe loader when built in (about ten times faster), the pure-Python one otherwise.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # --------------------------------------------------------------------------------------------
 # Loading
@@ -105,7 +107,7 @@ def read_yaml(path: Path) -> Any:
             str(path), [Problem("$", "file_too_large", f"{size} bytes > {MAX_FILE_BYTES}")]
         )
     with path.open("rb") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
 
 
 def load_file(path: Path) -> Questionnaire:
