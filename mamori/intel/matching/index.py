@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mamori.intel.matching.cpe import ANY, NA, Cpe, CpeError, normalise_name, suggest_cpe
-from mamori.intel.matching.reasons import describe_range, reason
+from mamori.intel.matching.reasons import describe_range, reason, reason_pair
 from mamori.intel.matching.versions import VersionKey, version_key, wildcard_prefix
 from mamori.intel.model import Advisory, MatchCriterion, ProductName
 
@@ -25,7 +25,6 @@ HIGH, MEDIUM, LOW = "high", "medium", "low"
 _RANK = {HIGH: 3, MEDIUM: 2, LOW: 1}
 # CPE attributes besides vendor/product/version that must agree when both sides give one.
 _OTHER_ATTRS = (
-    "part",
     "update",
     "edition",
     "language",
@@ -68,7 +67,8 @@ class Match:
 class _Compiled:
     advisory_index: int
     criterion: MatchCriterion
-    others: tuple[tuple[str, str], ...]
+    part: str
+    others: tuple[tuple[str, str], ...]  # attributes besides part/vendor/product/version
     kind: int
     exact_key: VersionKey | None = None
     prefix: str = ""
@@ -87,14 +87,23 @@ def _parse_cpe(text: str) -> Cpe | None:
         return None
 
 
-def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Compiled] | None:
-    if not criterion.vulnerable:
-        return None
-    cpe = _parse_cpe(criterion.cpe23)
+@lru_cache(maxsize=500_000)
+def _cpe_info(text: str) -> tuple[Cpe, tuple[tuple[str, str], ...]] | None:
+    cpe = _parse_cpe(text)
     if cpe is None or cpe.vendor in (ANY, NA) or cpe.product in (ANY, NA):
         return None
     others = tuple((name, getattr(cpe, name)) for name in _OTHER_ATTRS if getattr(cpe, name) != ANY)
-    compiled = _Compiled(advisory_index, criterion, others, _ALL)
+    return cpe, others
+
+
+def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Compiled] | None:
+    if not criterion.vulnerable:
+        return None
+    info = _cpe_info(criterion.cpe23)
+    if info is None:
+        return None
+    cpe, others = info
+    compiled = _Compiled(advisory_index, criterion, cpe.part, others, _ALL)
     if criterion.has_range:
         compiled.kind = _RANGE
         bounds = (
@@ -116,6 +125,9 @@ def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Comp
 
 
 def _others_agree(compiled: _Compiled, item: Cpe) -> bool:
+    part, have_part = compiled.part, item.part
+    if part != have_part and part != ANY and have_part != ANY:
+        return False
     for name, wanted in compiled.others:
         have = getattr(item, name)
         if have != ANY and have != wanted and wanted != NA:
@@ -153,21 +165,22 @@ def _make_match(
     confidence, code = verdict
     product = f"{item.vendor}:{item.product}"
     version = item.version if item.version not in (ANY, NA) else "?"
-    words: dict[str, str] = {"ja": "", "en": ""}
-    if code == "version_in_range":
-        criterion = compiled.criterion
-        words = describe_range(
-            criterion.version_start_including,
-            criterion.version_start_excluding,
-            criterion.version_end_including,
-            criterion.version_end_excluding,
-        )
-    elif code == "version_prefix":
-        words = {"ja": compiled.prefix + "*", "en": compiled.prefix + "*"}
-    texts = {
-        lang: reason(code, product=product, version=version, range=words[lang])[lang]
-        for lang in ("ja", "en")
-    }
+    words = compiled.range_words
+    if not words:  # described once per criterion, on its first match
+        if compiled.kind == _RANGE:
+            criterion = compiled.criterion
+            words = describe_range(
+                criterion.version_start_including,
+                criterion.version_start_excluding,
+                criterion.version_end_including,
+                criterion.version_end_excluding,
+            )
+        elif compiled.kind == _PREFIX:
+            words = {"ja": compiled.prefix + "*", "en": compiled.prefix + "*"}
+        else:
+            words = {"ja": "", "en": ""}
+        compiled.range_words = words
+    texts = reason_pair(code, product, version, words)
     return Match(
         advisory_id=advisory.advisory_id,
         criterion=compiled.criterion,
@@ -311,7 +324,7 @@ class MatchIndex:
         found: dict[tuple[str, str], Match] = {}
         key = _item_key(cpe)
         for compiled in self._by_product.get((cpe.vendor, cpe.product), ()):
-            if compiled.others and not _others_agree(compiled, cpe):
+            if not _others_agree(compiled, cpe):
                 continue
             verdict = _version_verdict(compiled, cpe.version, key)
             if verdict is not None:
@@ -339,8 +352,14 @@ class MatchIndex:
     def match_all(self, items: Iterable[InventoryItem]) -> list[Match]:
         """Every match for every item (the full re-match)."""
         out: list[Match] = []
-        for item in items:
-            out.extend(self.match(item))
+        was_enabled = gc.isenabled()
+        gc.disable()  # hundreds of thousands of Match objects, no cycles
+        try:
+            for item in items:
+                out.extend(self.match(item))
+        finally:
+            if was_enabled:
+                gc.enable()
         return out
 
 
@@ -383,7 +402,7 @@ def match_advisory(
         any_cpe = True
         cpe, compiled = compiled_pair
         for item_id, item_cpe, key in inventory._by_product.get((cpe.vendor, cpe.product), ()):
-            if compiled.others and not _others_agree(compiled, item_cpe):
+            if not _others_agree(compiled, item_cpe):
                 continue
             verdict = _version_verdict(compiled, item_cpe.version, key)
             if verdict is not None:

@@ -23,6 +23,17 @@ def reason(code: str, **values: str) -> dict[str, str]:
     return {lang: entry[lang].format(**values) for lang in ("ja", "en")}
 
 
+def reason_pair(
+    code: str, product: str, version: str, range_words: dict[str, str]
+) -> dict[str, str]:
+    """The matcher's hot path: each language formatted once, range words given per language."""
+    entry = _texts()[code]
+    return {
+        "ja": entry["ja"].format(product=product, version=version, range=range_words["ja"]),
+        "en": entry["en"].format(product=product, version=version, range=range_words["en"]),
+    }
+
+
 def describe_range(
     start_including: str | None,
     start_excluding: str | None,
