@@ -653,7 +653,7 @@ def _scan_members(tar: tarfile.TarFile, limits: Limits) -> dict[str, tarfile.Tar
     while True:
         try:
             info = tar.next()
-        except (tarfile.TarError, EOFError) as error:
+        except (tarfile.TarError, EOFError, ValueError, OverflowError) as error:
             code = "corrupt" if members else "unreadable"
             raise _Refusal(code, str(error)) from error
         if info is None:
@@ -676,6 +676,27 @@ def _scan_members(tar: tarfile.TarFile, limits: Limits) -> dict[str, tarfile.Tar
     if last.name != CHECKSUM_NAME or MANIFEST_NAME not in members:
         raise _Refusal("corrupt", "incomplete archive")
     return members
+
+
+def _precheck_extended_headers(path: Path, limits: Limits) -> None:
+    """Refuse oversized pax/GNU extended headers before tarfile parses any: CPython 3.11 before
+    3.11.10 parses crafted pax headers in super-linear time (CVE-2024-6232)."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for _ in range(2 * limits.max_members + 2):
+            handle.seek(offset)
+            header = handle.read(tarfile.BLOCKSIZE)
+            if len(header) < tarfile.BLOCKSIZE or header.count(0) == tarfile.BLOCKSIZE:
+                return
+            try:
+                size = tarfile.nti(header[124:136])
+            except (tarfile.HeaderError, ValueError):
+                return  # a damaged header: tarfile reports it
+            if header[156:157] in {b"x", b"g", b"L", b"K"} and size > 8192:
+                raise _Refusal("unsafe_member", "oversized extended header")
+            if size < 0:
+                return
+            offset += tarfile.BLOCKSIZE + -(-size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
 
 
 def _verify_whole_file(path: Path, checksum: tarfile.TarInfo, file_size: int) -> None:
@@ -863,9 +884,10 @@ def _stage(
     if file_size > limits.max_archive_bytes:
         raise _Refusal("too_large", f"{file_size} bytes")
     sidecar_checked = _verify_sidecar(archive)
+    _precheck_extended_headers(archive, limits)
     try:
         tar = tarfile.open(archive, mode="r:")
-    except (tarfile.TarError, EOFError) as error:
+    except (tarfile.TarError, EOFError, ValueError, OverflowError) as error:
         raise _Refusal("unreadable", str(error)) from error
     try:
         with tar:
@@ -906,7 +928,7 @@ def _stage(
                 elif media_stage is not None:
                     relative = name[len(FILES_PREFIX) :]
                     _extract_member(tar, contents[name], record, media_stage / relative)
-    except (tarfile.TarError, EOFError) as error:
+    except (tarfile.TarError, EOFError, ValueError, OverflowError) as error:
         # The headers were all read above, so a failure here is damaged member data.
         raise _Refusal("corrupt", str(error)) from error
     if manifest.engine == "sqlite":
@@ -928,13 +950,15 @@ def _stage(
     return _Staged(summary=summary, manifest=manifest, database=database, media=media_stage)
 
 
-def _work_dir_for(target: DatabaseTarget) -> Path | None:
-    """Stage a SQLite copy beside the live file (same disk); PostgreSQL uses the temp dir."""
+def _work_dir_for(target: DatabaseTarget, work_dir: Path | None) -> Path | None:
+    """Where to unpack: SQLite beside the live file (same disk), else `work_dir` or temp."""
     if target.engine == "sqlite":
         parent = Path(target.name).resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
         return parent
-    return None
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    return work_dir
 
 
 def _media_stage_for(media_root: Path | None) -> Path | None:
@@ -951,11 +975,12 @@ def verify_backup(
     *,
     known_migrations: Collection[tuple[str, str]],
     limits: Limits = Limits(),
+    work_dir: Path | None = None,
 ) -> BackupSummary | Problem:
     """Run every restore check (unpacking into a temporary folder) without changing anything."""
     try:
         with tempfile.TemporaryDirectory(
-            prefix=".mamori-verify-", dir=_work_dir_for(target)
+            prefix=".mamori-verify-", dir=_work_dir_for(target, work_dir)
         ) as tmp:
             staged = _stage(
                 archive,
@@ -1071,6 +1096,7 @@ def restore_backup(
     known_migrations: Collection[tuple[str, str]],
     confirm: Callable[[BackupSummary], bool] = lambda summary: True,
     limits: Limits = Limits(),
+    work_dir: Path | None = None,
 ) -> RestoreResult | Problem:
     """Verify `archive`, ask `confirm`, then replace the database and media files with it.
 
@@ -1080,7 +1106,7 @@ def restore_backup(
     media_stage = _media_stage_for(media_root)
     try:
         with tempfile.TemporaryDirectory(
-            prefix=".mamori-restore-", dir=_work_dir_for(target)
+            prefix=".mamori-restore-", dir=_work_dir_for(target, work_dir)
         ) as tmp:
             staged = _stage(
                 archive,

@@ -75,8 +75,10 @@ def main(argv: list[str]) -> int:
         print_problem(target)
         return 1
     known = known_migrations()
+    # A PostgreSQL dump is unpacked in the data folder rather than a possibly small /tmp.
+    work_dir = Path(settings.DATA_DIR) / "tmp"
     if args.check:
-        summary = verify_backup(args.file, target, known_migrations=known)
+        summary = verify_backup(args.file, target, known_migrations=known, work_dir=work_dir)
         if isinstance(summary, Problem):
             print_problem(summary)
             return 1
@@ -88,13 +90,22 @@ def main(argv: list[str]) -> int:
     media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else None
     confirm = (lambda summary: True) if args.yes else ask_confirmation
     outcome = restore_backup(
-        args.file, target, media_root=media_root, known_migrations=known, confirm=confirm
+        args.file,
+        target,
+        media_root=media_root,
+        known_migrations=known,
+        confirm=confirm,
+        work_dir=work_dir,
     )
     if isinstance(outcome, Problem):
         print_problem(outcome)
         return 1
     print("復元しました / Restored:")
     print(describe_summary(outcome.summary))
+    print(
+        "  動作中の mamori serve / mamori worker は再起動してください。\n"
+        "  Restart any running `mamori serve` / `mamori worker` processes."
+    )
     if outcome.summary.pending_migrations:
         print(
             f"  このバックアップの後に追加されたマイグレーションが {outcome.summary.pending_migrations}"

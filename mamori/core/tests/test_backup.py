@@ -673,6 +673,18 @@ def test_media_links_are_left_out_of_the_backup(tmp_path: Path) -> None:
         assert "files/link.txt" not in tar.getnames()
 
 
+def test_oversized_extended_header_is_refused_before_parsing(tmp_path: Path) -> None:
+    archive = tmp_path / "pax.tar"
+    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("database.sqlite3")
+        info.size = 1
+        info.pax_headers = {"comment": "x" * 20_000}
+        tar.addfile(info, io.BytesIO(b"x"))
+    target = DatabaseTarget(engine="sqlite", name=str(tmp_path / "live.sqlite3"))
+    outcome = verify_backup(archive, target, known_migrations=set(MIGRATIONS))
+    assert isinstance(outcome, Problem) and outcome.code == "unsafe_member"
+
+
 @pytest.mark.parametrize(
     "name",
     [
