@@ -171,9 +171,10 @@ def test_policy_template_validates_against_the_questionnaires() -> None:
 
 
 def test_answer_problem_messages_cover_every_code_in_both_languages() -> None:
-    data = read_yaml(CONTENT_DIR / "messages.yaml")["answer_problems"]
+    messages = read_yaml(CONTENT_DIR / "messages.yaml")
+    data = messages["answer_problems"]
     codes = {"unknown_question", "bad_choice", "bad_type", "exclusive_mixed", "too_long"}
     codes |= {"bad_date", "future_date", "too_many"}
     assert set(data) == codes
-    for code, text in data.items():
+    for code, text in [*data.items(), ("chart", messages["chart"]["title"])]:
         assert JAPANESE_RE.search(text["ja"]) and not KANA_RE.search(text["en"]), code
