@@ -149,3 +149,98 @@ class AdvisoryResult:
             return False
         page = self.results_per_page or len(self.advisories)
         return self.start_index + page < self.total_results
+
+
+def _stamp(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def advisory_to_dict(advisory: Advisory) -> dict:
+    """A JSON-ready dict of an advisory (for storing it or sending it over the API)."""
+    return {
+        "source": advisory.source,
+        "cve_ids": list(advisory.cve_ids),
+        "jvndb_id": advisory.jvndb_id,
+        "title_ja": advisory.title_ja,
+        "title_en": advisory.title_en,
+        "summary_ja": advisory.summary_ja,
+        "summary_en": advisory.summary_en,
+        "cvss": [
+            {
+                "version": c.version,
+                "score": c.score,
+                "vector": c.vector,
+                "severity": c.severity,
+                "source": c.source,
+            }
+            for c in advisory.cvss
+        ],
+        "criteria": [
+            {
+                "cpe23": c.cpe23,
+                "vulnerable": c.vulnerable,
+                "version_start_including": c.version_start_including,
+                "version_start_excluding": c.version_start_excluding,
+                "version_end_including": c.version_end_including,
+                "version_end_excluding": c.version_end_excluding,
+            }
+            for c in advisory.criteria
+        ],
+        "products": [
+            {"vendor": p.vendor, "product": p.product, "versions": p.versions}
+            for p in advisory.products
+        ],
+        "published": _stamp(advisory.published),
+        "modified": _stamp(advisory.modified),
+        "references": [
+            {"url": r.url, "name": r.name, "source": r.source} for r in advisory.references
+        ],
+        "kev": (
+            {
+                "date_added": _day(advisory.kev.date_added),
+                "due_date": _day(advisory.kev.due_date),
+                "ransomware": advisory.kev.ransomware,
+                "required_action": advisory.kev.required_action,
+            }
+            if advisory.kev
+            else None
+        ),
+        "link": advisory.link,
+    }
+
+
+def advisory_from_dict(data: dict) -> Advisory:
+    """The inverse of advisory_to_dict."""
+    kev = data.get("kev")
+    return Advisory(
+        source=data.get("source", ""),
+        cve_ids=list(data.get("cve_ids", [])),
+        jvndb_id=data.get("jvndb_id", ""),
+        title_ja=data.get("title_ja", ""),
+        title_en=data.get("title_en", ""),
+        summary_ja=data.get("summary_ja", ""),
+        summary_en=data.get("summary_en", ""),
+        cvss=[Cvss(**c) for c in data.get("cvss", [])],
+        criteria=[MatchCriterion(**c) for c in data.get("criteria", [])],
+        products=[ProductName(**p) for p in data.get("products", [])],
+        published=dt.datetime.fromisoformat(data["published"]) if data.get("published") else None,
+        modified=dt.datetime.fromisoformat(data["modified"]) if data.get("modified") else None,
+        references=[Reference(**r) for r in data.get("references", [])],
+        kev=(
+            KevInfo(
+                date_added=dt.date.fromisoformat(kev["date_added"])
+                if kev.get("date_added")
+                else None,
+                due_date=dt.date.fromisoformat(kev["due_date"]) if kev.get("due_date") else None,
+                ransomware=kev.get("ransomware"),
+                required_action=kev.get("required_action", ""),
+            )
+            if kev
+            else None
+        ),
+        link=data.get("link", ""),
+    )

@@ -1,4 +1,4 @@
-"""MyJVN API answers: XML (RDF overview lists, VULDEF details) and JSON (feed and CSAF forms).
+"""MyJVN API answers: XML (RDF overview lists, VULDEF details) and JSON (feed, CSAF, STIX).
 
 `parse_myjvn` accepts any of them and sniffs which one it was given.
 """
@@ -74,6 +74,17 @@ def _dispatch(document: dict, max_items: int) -> AdvisoryResult:
         result = AdvisoryResult(format="myjvn-json-csaf")
         if advisory is not None:
             result.advisories.append(advisory)
+        return result
+    if "objects" in document:  # STIX bundle: the CSAF documents ride inside jvn-jp-sdo objects
+        result = AdvisoryResult(format="myjvn-json-stix")
+        for stix_object in as_list(document["objects"])[:MAX_CHILDREN]:
+            embedded = as_list(as_dict(stix_object).get("VULDEF-Document"))
+            for csaf in embedded[: max(0, max_items - len(result.advisories))]:
+                advisory = _csaf(as_dict(csaf))
+                if advisory is not None:
+                    result.advisories.append(advisory)
+        if not result.advisories:
+            result.errors.append("STIX bundle without a VULDEF document")
         return result
     return AdvisoryResult(errors=["not a MyJVN advisory document"], format="myjvn-json")
 

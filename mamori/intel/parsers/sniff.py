@@ -56,7 +56,7 @@ def _parse_json(data: bytes, max_bytes: int) -> AdvisoryResult:
     head = as_dict(document)
     if "vulnerabilities" in head and ("catalogVersion" in head or _looks_like_kev(head)):
         return parse_kev(data, max_bytes=max_bytes)
-    if "feed" in head or "document" in head:
+    if "feed" in head or "document" in head or "objects" in head:
         return parse_myjvn_json(data, max_bytes=max_bytes)
     return parse_nvd_document(document)
 

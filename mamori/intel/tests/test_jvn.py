@@ -147,3 +147,13 @@ def test_jvn_rdf_corpus():
             assert advisory.jvndb_id.startswith("JVNDB-")
             assert advisory.references and advisory.published is not None
     assert total >= 7
+
+
+def test_myjvn_stix_bundle_carries_the_same_advisory_as_csaf():
+    files = {p.name: p for p in _myjvn_files()}
+    stix = parse_myjvn(files["getVulnDetailInfo_oka_JVNDB-2017-009608_jvnstix.json"].read_bytes())
+    csaf = parse_myjvn(files["getVulnDetailInfo_oka_JVNDB-2017-009608.json"].read_bytes())
+    assert stix.format == "myjvn-json-stix" and stix.errors == []
+    (a,), (b,) = stix.advisories, csaf.advisories
+    assert (a.jvndb_id, a.cve_ids, a.title_ja) == (b.jvndb_id, b.cve_ids, b.title_ja)
+    assert [c.cpe23 for c in a.criteria] == [c.cpe23 for c in b.criteria]

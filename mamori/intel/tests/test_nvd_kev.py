@@ -165,3 +165,21 @@ def test_nvd_and_kev_corpus():
         other = by_cve[advisory.cve_ids[0]]
         assert advisory.kev.due_date == other.kev.due_date
         assert advisory.kev.ransomware == other.kev.ransomware
+
+
+def test_advisory_dict_round_trip_through_json():
+    from mamori.intel.merge import merge_advisories
+    from mamori.intel.model import advisory_from_dict, advisory_to_dict
+    from mamori.intel.parsers import parse_jvn_rdf
+
+    merged = merge_advisories(
+        [
+            *parse_nvd(samples.nvd_page([samples.nvd_record()])).advisories,
+            *parse_jvn_rdf(samples.jvn_rdf()).advisories,
+            *parse_kev(samples.kev_json()).advisories,
+        ]
+    )
+    assert any(a.kev for a in merged) and any(a.criteria for a in merged)
+    for advisory in merged:
+        again = advisory_from_dict(json.loads(json.dumps(advisory_to_dict(advisory))))
+        assert again == advisory
