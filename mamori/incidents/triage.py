@@ -8,7 +8,8 @@ Score of a playbook =
   keyword hits     each of its keywords found in the text, weighted by length (longer = more
                    specific) and divided by sqrt(number of playbooks sharing that keyword);
                    a keyword inside a longer matched keyword of the same playbook is not
-                   counted twice;
+                   counted twice, and a Japanese keyword found only inside a longer keyword
+                   of any playbook does not count (longest match: ワード in パスワード);
 + answers          the boosts that triage.yaml gives to a "yes" answer;
 + resemblance      a small term: character bigrams (Japanese) and words (English) shared with
                    the playbook's title, summary and signs, weighted by rarity; it separates
@@ -307,6 +308,29 @@ def load_triage_problems(directory: Path | None = None) -> list[Problem]:
     return validate_triage_data(data, catalog.by_id)
 
 
+def _occurrences(term: str, text: str) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    start = text.find(term)
+    while start != -1 and len(found) < 50:
+        found.append((start, start + len(term)))
+        start = text.find(term, start + 1)
+    return found
+
+
+def _japanese_spans(idx: TriageIndex, compact: str) -> list[tuple[int, int]]:
+    """Where every non-ASCII keyword of every playbook occurs in the text."""
+    terms = {kw.folded for p in idx.profiles for kw in p.keywords if kw.pattern is None}
+    return [span for term in terms if term in compact for span in _occurrences(term, compact)]
+
+
+def _uncovered(term: str, compact: str, spans: list[tuple[int, int]]) -> bool:
+    """True if the term occurs at least once not inside a longer keyword's occurrence."""
+    for start, end in _occurrences(term, compact):
+        if not any(s <= start and end <= e and e - s > end - start for s, e in spans):
+            return True
+    return False
+
+
 def _is_yes(value: object) -> bool:
     if isinstance(value, bool):
         return value
@@ -347,12 +371,18 @@ def suggest(
             if question is not None and _is_yes(value):
                 yes_questions.append(question)
 
+    # Longest match wins across playbooks: ワード inside パスワード, 代金 inside 身代金.
+    spans = _japanese_spans(idx, compact)
     results: list[Suggestion] = []
     for profile in idx.profiles:
         hits = [
             kw
             for kw in profile.keywords
-            if (kw.pattern.search(spaced) if kw.pattern is not None else kw.folded in compact)
+            if (
+                kw.pattern.search(spaced)
+                if kw.pattern is not None
+                else _uncovered(kw.folded, compact, spans)
+            )
         ]
         hits.sort(key=lambda kw: (-len(kw.folded), kw.folded))
         counted: list[_Keyword] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from mamori.incidents.playbooks import load_catalog
 from mamori.incidents.tests.triage_cases import TRIAGE_CASES
 from mamori.incidents.triage import (
     Normaliser,
+    build_index,
     load_triage_problems,
     questions,
     suggest,
@@ -48,6 +51,20 @@ def test_width_and_kana_variants_match_the_same_playbook():
     assert suggest(variants[1])[0].playbook_id == "ransomware"
     assert suggest(variants[2])[0].playbook_id == "lost-device"
     assert suggest(variants[3])[0].playbook_id == "lost-device"
+
+
+def test_longest_keyword_wins_across_playbooks():
+    catalog = load_catalog()
+    bec = catalog.get("bec-payee-fraud")
+    widened = replace(bec, keywords_ja=(*bec.keywords_ja, "代金", "ワード"))
+    playbooks = tuple(widened if pb.id == bec.id else pb for pb in catalog.playbooks)
+    catalog = replace(catalog, playbooks=playbooks, by_id={pb.id: pb for pb in playbooks})
+    index = build_index(catalog, {"questions": [], "variants": {}})
+    ids = [s.playbook_id for s in suggest("身代金を要求された", index=index)]
+    assert ids == ["ransomware"]
+    # Standing alone, the shorter keyword does count.
+    assert suggest("代金を払った", index=index)[0].playbook_id == "bec-payee-fraud"
+    assert "ワード" not in suggest("パスワードを入力した", index=index)[0].matched
 
 
 def test_spelling_variants_are_folded():
