@@ -137,8 +137,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     """Parse bytes as XML safely, or raise InputError with a short reason.
 
     Entity declarations are refused outright (billion laughs, external entities); a document
-    whose declared encoding does not fit its bytes is retried as Windows-1252, which is what
-    such old feeds really use.
+    whose declared encoding does not fit its bytes is retried with a guessed one (guess_text).
     """
     if len(data) > max_bytes:
         raise InputError(f"too large: {len(data)} bytes (limit {max_bytes})")
@@ -153,7 +152,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     except etree.XMLSyntaxError as exc:
         message = str(exc)
         if "encoding" in message.lower() or "utf-8" in message.lower() or "bytes" in message:
-            root = _retry_as_cp1252(data, message)
+            root = _retry_with_guessed_encoding(data, message)
         else:
             raise InputError(f"malformed XML: {message[:200]}") from None
     except (ValueError, etree.LxmlError) as exc:
@@ -189,8 +188,29 @@ def parse_xml_lenient(
     return root, f"recovered from {message}"
 
 
-def _retry_as_cp1252(data: bytes, first_error: str) -> etree._Element:
-    text = _DECL_RE.sub(b"", data, count=1).decode("cp1252", errors="replace")
+_HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")
+_CJK_RE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def guess_text(data: bytes) -> str:
+    """Decode bytes whose declared encoding was wrong (or missing).
+
+    Japanese sites still send Shift_JIS / EUC-JP under a UTF-8 label; old Western feeds send
+    Windows-1252. A Japanese decoding is accepted only when it yields Japanese script and no
+    half-width katakana, which is what Latin-1 bytes misread as Shift_JIS look like.
+    """
+    for encoding in ("utf-8", "cp932", "euc_jp"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-8" or (_CJK_RE.search(text) and not _HALFWIDTH_KANA_RE.search(text)):
+            return text
+    return data.decode("cp1252", errors="replace")
+
+
+def _retry_with_guessed_encoding(data: bytes, first_error: str) -> etree._Element:
+    text = guess_text(_DECL_RE.sub(b"", data, count=1))
     try:
         root = etree.fromstring(text.encode("utf-8"), parser=_parser())
     except (etree.XMLSyntaxError, ValueError, etree.LxmlError):

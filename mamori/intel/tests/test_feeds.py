@@ -114,3 +114,17 @@ def test_real_feeds_from_the_corpus():
             assert item.published is None or item.published.tzinfo is not None
         if path.parent.name == "jvn_rdf":
             assert all(any(i.startswith("JVNDB-") for i in item.ids) for item in result.items)
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "euc_jp"])
+def test_japanese_feed_mislabelled_as_utf8(encoding):
+    text = "<?xml version='1.0' encoding='UTF-8'?><rss><channel><title>警察庁 サイバー警察局</title><item><title>注意喚起：不正アクセス</title></item></channel></rss>"
+    result = parse_feed(text.encode(encoding))
+    assert result.error is None
+    assert result.title == "警察庁 サイバー警察局"
+    assert result.items[0].title == "注意喚起：不正アクセス"
+
+
+def test_latin1_without_declaration_is_not_misread_as_shift_jis():
+    data = "<rss><channel><title>Últimas Notícias</title></channel></rss>".encode("latin-1")
+    assert parse_feed(data).title == "Últimas Notícias"
