@@ -502,7 +502,7 @@ def merge(
         if owner_entry is not None:
             chosen, reason = owner_entry[1], "owner"
         elif question is not None and question.scored and question.type != "text":
-            cautious = min(entries, key=lambda e: (e[2][1].points, e[2][1].answered))
+            cautious = min(entries, key=lambda e: _caution(e[2][1]))
             chosen, reason = cautious[1], "most_cautious"
         else:
             chosen, reason = None, "undecided"
@@ -510,6 +510,13 @@ def merge(
             merged[question_id] = chosen
         conflicts.append(Conflict(question_id, values, chosen, reason))
     return MergeResult(merged, tuple(conflicts), contributors)
+
+
+def _caution(graded: _Graded) -> tuple[float, str]:
+    """Sort key: fewer points first; among equal points an older date (or "never") first."""
+    value = graded.value
+    tie = value if isinstance(value, str) and value != DATE_NEVER else ""
+    return (graded.points, tie)
 
 
 def _merge_key(question: Question | None, value: Any, today: dt.date) -> tuple[Any, _Graded]:

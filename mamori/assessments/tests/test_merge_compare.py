@@ -118,6 +118,12 @@ def test_merge_oldest_date_is_the_most_cautious() -> None:
         today=TODAY,
     )
     assert merged.answers["h07_5_restore_test"] == "2024-01-01"
+    # Both recent (same points): the older one still wins; "never" beats any date.
+    recent = {"a": {"h07_5_restore_test": "2026-10-01"}, "b": {"h07_5_restore_test": "2026-06-01"}}
+    merged = merge(recent, questionnaire, today=TODAY)
+    assert merged.answers["h07_5_restore_test"] == "2026-06-01"
+    recent["c"] = {"h07_5_restore_test": "never"}
+    assert merge(recent, questionnaire, today=TODAY).answers["h07_5_restore_test"] == "never"
 
 
 def test_merge_ignores_invalid_answers_and_unknown_questions() -> None:
