@@ -200,7 +200,10 @@ def _item_cpe(item: InventoryItem | Cpe | str) -> tuple[str, Cpe | None]:
 
 
 def _item_key(cpe: Cpe) -> VersionKey | None:
-    return None if cpe.version in (ANY, NA) else version_key(cpe.version)
+    version = cpe.version
+    if version in (ANY, NA) or "*" in version or "?" in version:
+        return None  # "2.5.*" in the inventory says the exact version is not known
+    return version_key(version)
 
 
 # --- name fallback -------------------------------------------------------------------------

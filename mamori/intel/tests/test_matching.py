@@ -72,6 +72,8 @@ def test_unknown_inventory_version_is_medium_and_says_so():
     )
     (match,) = index.match(struts("*"))
     assert match.confidence == "medium" and match.kind == "item_version_unknown"
+    (match,) = index.match(struts("2.5.*"))
+    assert match.kind == "item_version_unknown"
 
 
 def test_other_cpe_attributes_must_agree_and_non_vulnerable_criteria_are_ignored():
