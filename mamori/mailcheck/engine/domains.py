@@ -104,6 +104,7 @@ def to_ascii(host: str) -> str:
     return ".".join(labels)
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_host(host: str) -> str:
     """NFKC, lower case, punycode decoded, no trailing dot: the form every check compares."""
     host = unicodedata.normalize("NFKC", host or "").strip().strip(".").lower()
@@ -131,6 +132,7 @@ def _numeric_part(part: str) -> bool:
     return p.isdigit()
 
 
+@functools.lru_cache(maxsize=8192)
 def registrable(host: str) -> str:
     """The registered domain (example.co.jp for www.example.co.jp); the host itself if unknown."""
     host = normalise_host(host)
@@ -189,6 +191,7 @@ def scripts(text: str) -> set[str]:
     return found - NEUTRAL_SCRIPTS
 
 
+@functools.lru_cache(maxsize=8192)
 def mixed_script_label(host: str) -> str | None:
     """The first label that breaks the highly restrictive profile, or None."""
     for label in normalise_host(host).split("."):

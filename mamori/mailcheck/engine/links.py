@@ -48,6 +48,7 @@ def check_links(
     claimed_domains = {
         domain for domain, brand in env.brand_of_domain.items() if brand.id in set(claimed)
     }
+    seen_hosts: set[str] = set()
     for href_raw, text in _links(mail, cap):
         if out.out_of_time():
             break
@@ -81,6 +82,13 @@ def check_links(
             facts.untrusted_domains.append(host)
             continue
         domain = registrable(host)
+        _check_text_mismatch(text, userinfo, domain, shown, env, out)
+        if claimed_domains and domain not in claimed_domains and not env.is_known(domain):
+            if login_words.search((parts.path + "?" + parts.query + host).lower()):
+                out.add("link.login_off_brand", shown)
+        if host in seen_hosts:
+            continue  # the host-level checks below give the same answer for the same host
+        seen_hosts.add(host)
         if not env.is_known(domain):
             facts.untrusted_domains.append(domain)
         if domain in env.shorteners or host in env.shorteners:
@@ -102,10 +110,6 @@ def check_links(
         token_brand = env.brand_token_in(host)
         if token_brand is not None and lookalike is None:
             out.add("link.brand_subdomain", f"{shown}: {token_brand.names[0]} ≠ {domain}")
-        _check_text_mismatch(text, userinfo, domain, shown, env, out)
-        if claimed_domains and domain not in claimed_domains and not env.is_known(domain):
-            if login_words.search((parts.path + "?" + parts.query + host).lower()):
-                out.add("link.login_off_brand", shown)
     for digest in mail.html:
         for form in digest.forms:
             if form.has_password:
