@@ -124,7 +124,12 @@ def load_file(path: Path) -> Questionnaire:
 
 
 @functools.cache
+def _load_shipped() -> tuple[tuple[str, Questionnaire], ...]:
+    return tuple((name, load_file(CONTENT_DIR / f"{name}.yaml")) for name in QUESTIONNAIRE_FILES)
+
+
 def load_all() -> dict[str, Questionnaire]:
-    """Every shipped questionnaire by id, in registry order. Shipped content that does not
-    validate is a programming error and raises ``QuestionnaireInvalid``."""
-    return {name: load_file(CONTENT_DIR / f"{name}.yaml") for name in QUESTIONNAIRE_FILES}
+    """Every shipped questionnaire by id, in registry order (read once, then cached; callers get
+    their own dict). Shipped content that does not validate is a programming error and raises
+    ``QuestionnaireInvalid``."""
+    return dict(_load_shipped())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mamori.assessments.questionnaire import load_all
 from mamori.assessments.scoring import compare, merge, score
@@ -153,3 +155,30 @@ def test_merged_answers_score_no_better_than_the_weakest_member() -> None:
         score(questionnaire, member_a, today=TODAY).total,
         score(questionnaire, member_b, today=TODAY).total,
     )
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(["done", "partial", "not_done", "unknown", "yes", "no", "never", "2025-01-01"]),
+    st.lists(st.sampled_from(["rss", "vendors", "none", "x"]), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+_QUESTION_IDS = st.sampled_from(
+    ["b01_updates", "s09_wifi", "h05_sources", "h07_5_restore_test", "tw15_notes", "zz"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=4), st.dictionaries(_QUESTION_IDS, _VALUES, max_size=6), max_size=5
+    )
+)
+def test_merge_never_raises_and_only_returns_answered_questions(sets: dict) -> None:
+    for name in ("ipa_basic", "handbook", "telework_byod"):
+        merged = merge(sets, load_all()[name], today=TODAY)
+        assert set(merged.answers) <= set(merged.contributors)
+        assert {c.question_id for c in merged.conflicts} <= set(merged.contributors)
+    merge(sets)  # without a questionnaire too

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mamori.assessments.policy import (
     TEMPLATE_PATH,
     draft_policy,
@@ -115,3 +118,14 @@ def test_template_validation_catches_unknown_placeholders_and_conditions() -> No
     broken = copy.deepcopy(data)
     broken["clauses"][0]["body"].pop("en")
     assert "missing_text" in {p.code for p in validate_template(broken, load_all())}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_org_name_yields_a_clean_single_line_in_the_draft(name: str) -> None:
+    draft = draft_policy(name, {}, on=ON)
+    assert len(draft.org) <= 200
+    assert all(ch.isprintable() for ch in draft.org) and "\n" not in draft.org
+    text = render_text(draft, "ja")
+    assert (draft.org or "（組織名）") in text
+    render_word_html(draft, "en")
