@@ -445,3 +445,46 @@ def msg_bytes(
         streams[f"{folder}/__substg1.0_3707001F"] = u(name)
         streams[f"{folder}/__substg1.0_37010102"] = data
     return ole_bytes(streams)
+
+
+def ovba_compress(data: bytes) -> bytes:
+    """MS-OVBA compression using literal tokens only (valid, just not smaller)."""
+    out = bytearray(b"\x01")
+    step = 3584  # 3584 literals + 448 flag bytes fit in one 4098-byte compressed chunk
+    for start in range(0, len(data), step):
+        chunk = data[start : start + step]
+        body = bytearray()
+        for i in range(0, len(chunk), 8):
+            body.append(0)  # eight literal tokens follow
+            body.extend(chunk[i : i + 8])
+        out.extend(struct.pack("<H", (len(body) + 2 - 3) | 0xB000))
+        out.extend(body)
+    return bytes(out)
+
+
+def vba_project_with_source(template: bytes, module: str, source: str) -> bytes:
+    """A copy of a real vbaProject.bin (read from the shared corpus at test time) whose module
+    `module` carries `source`; the copy is rebuilt with ole_bytes, the original is untouched."""
+    import re
+
+    import olefile
+    from oletools.olevba import decompress_stream
+
+    ole = olefile.OleFileIO(template)
+    streams = {"/".join(path): ole.openstream(path).read() for path in ole.listdir()}
+    directory = bytes(decompress_stream(bytearray(streams["VBA/dir"])))
+    names = [
+        directory[m.end() : m.end() + struct.unpack("<I", m.group(1))[0]]
+        for m in re.finditer(rb"\x19\x00(.{4})", directory, re.S)
+        if struct.unpack("<I", m.group(1))[0] < 64
+    ]
+    offsets = [
+        struct.unpack("<I", m.group(1))[0]
+        for m in re.finditer(rb"\x31\x00\x04\x00\x00\x00(.{4})", directory, re.S)
+    ]
+    offset = dict(zip(names, offsets, strict=False))[module.encode()]
+    key = f"VBA/{module}"
+    streams[key] = streams[key][:offset] + ovba_compress(
+        source.replace("\n", "\r\n").encode("cp1252")
+    )
+    return ole_bytes(streams)

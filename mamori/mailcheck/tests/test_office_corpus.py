@@ -111,3 +111,64 @@ def test_macro_document_inside_a_zip_is_found() -> None:
     evidence = [s.evidence for s in report.signals if s.id == "attachment.macro"]
     assert evidence and "invoice.zip → " in evidence[0]
     assert report.verdict == "danger"
+
+
+AUTO_RUN_SHELL = (
+    'Attribute VB_Name = "Module1"\n'
+    "Sub Auto_Open()\n"
+    '    Dim target As String\n    target = Environ("TEMP") & "\\update.exe"\n'
+    "    Shell target, vbHide\n"
+    "End Sub\n"
+)
+PLAIN_MACRO = (
+    'Attribute VB_Name = "Module1"\nSub FormatSheet()\n    Range("A1").Font.Bold = True\nEnd Sub\n'
+)
+
+
+def _xlsm_with(source: str) -> bytes:
+    from .builders import vba_project_with_source
+
+    template = (OFFICE / "xlsxwriter_vba" / "vbaProject.bin").read_bytes()  # type: ignore[operator]
+    project = vba_project_with_source(template, "Module1", source)
+    return zip_bytes(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/vbaProject.bin": project,
+        }
+    )
+
+
+@needs_corpus
+def test_auto_run_macro_that_executes_is_flagged_by_mraptor() -> None:
+    raw = build_mail(
+        sender=("取引先", "tantou@partner-trading.co.jp"),
+        subject="請求書",
+        text="ご確認ください。",
+        attachments=[
+            (
+                "請求書.xlsm",
+                _xlsm_with(AUTO_RUN_SHELL),
+                "application/vnd.ms-excel.sheet.macroEnabled.12",
+            )
+        ],
+    )
+    signals = {s.id: s.evidence for s in analyse(raw).signals}
+    assert "attachment.macro_autoexec" in signals
+    assert (
+        "A" in signals["attachment.macro_autoexec"] and "X" in signals["attachment.macro_autoexec"]
+    )
+
+
+@needs_corpus
+def test_macro_without_auto_run_is_only_a_macro() -> None:
+    raw = build_mail(
+        sender=("取引先", "tantou@partner-trading.co.jp"),
+        subject="集計表",
+        text="ご確認ください。",
+        attachments=[
+            ("集計.xlsm", _xlsm_with(PLAIN_MACRO), "application/vnd.ms-excel.sheet.macroEnabled.12")
+        ],
+    )
+    found = {s.id for s in analyse(raw).signals}
+    assert "attachment.macro" in found and "attachment.macro_autoexec" not in found
