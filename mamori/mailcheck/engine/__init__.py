@@ -64,7 +64,7 @@ def _run_checks(
         out.add("message.limit", hit)
     if out.out_of_time():
         out.add("message.limit", f"time budget {limits.time_budget_seconds:g} s exceeded")
-    if mail.header_count == 0:
+    if mail.header_count == 0 and not out.has("message.unparseable"):
         # Not a mail at all (or its headers are unreadable): say so rather than "looks safe".
         out.add("message.unparseable", "; ".join(mail.problems[:3]) or "no mail headers")
     facts["encrypted_archives"] = attachment_facts.encrypted_archives
