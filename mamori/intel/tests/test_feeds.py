@@ -128,3 +128,9 @@ def test_japanese_feed_mislabelled_as_utf8(encoding):
 def test_latin1_without_declaration_is_not_misread_as_shift_jis():
     data = "<rss><channel><title>Últimas Notícias</title></channel></rss>".encode("latin-1")
     assert parse_feed(data).title == "Últimas Notícias"
+
+
+def test_deeply_nested_xml_is_an_error_not_a_crash():
+    data = b"<rss><channel>" + b"<a>" * 5000 + b"x" + b"</a>" * 5000 + b"</channel></rss>"
+    result = parse_feed(data)
+    assert result.error is not None and result.items == []

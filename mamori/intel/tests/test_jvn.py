@@ -157,3 +157,10 @@ def test_myjvn_stix_bundle_carries_the_same_advisory_as_csaf():
     (a,), (b,) = stix.advisories, csaf.advisories
     assert (a.jvndb_id, a.cve_ids, a.title_ja) == (b.jvndb_id, b.cve_ids, b.title_ja)
     assert [c.cpe23 for c in a.criteria] == [c.cpe23 for c in b.criteria]
+
+
+def test_english_jvn_feed_fills_the_english_fields():
+    data = samples.jvn_rdf().replace(b'xml:lang="ja"', b'xml:lang="en"')
+    (advisory,) = parse_jvn_rdf(data).advisories
+    assert advisory.title_en == "Apache Struts における脆弱性" and advisory.title_ja == ""
+    assert advisory.summary_en and not advisory.summary_ja
