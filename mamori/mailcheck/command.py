@@ -11,7 +11,9 @@ import argparse
 import csv
 import json
 import mailbox
+import os
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -26,7 +28,7 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_FILES = 100_000
 
 TEXTS: dict[str, dict[str, str]] = {
-    "header": {"ja": "判定      スコア  件名", "en": "Verdict     Score  Subject"},
+    "header": {"ja": "判定      スコア  件名", "en": "Verdict   Score  Subject"},
     "from": {"ja": "差出人", "en": "From"},
     "file": {"ja": "ファイル", "en": "File"},
     "summary": {
@@ -136,13 +138,19 @@ def iter_messages(path: Path, errors: list[str]) -> Iterator[tuple[str, bytes]]:
         errors.append(f"{path}: {exc.strerror or exc}")
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify by display columns: Japanese characters take two."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - columns)
+
+
 def _print_table(reports: list[Report], lang: str, stream: TextIO) -> None:
     print(TEXTS["header"][lang], file=stream)
     print("-" * 60, file=stream)
     for report in reports:
         label = VERDICT_LABELS[report.verdict][lang]
         subject = report.subject or TEXTS["no_subject"][lang]
-        print(f"{label:<8}  {report.score:>5}  {subject}", file=stream)
+        print(f"{_pad(label, 10)}{report.score:>5}  {subject}", file=stream)
         print(f"{'':16}{TEXTS['from'][lang]}: {report.from_}", file=stream)
         print(f"{'':16}{TEXTS['file'][lang]}: {report.source_name}", file=stream)
         for signal in report.signals:
@@ -154,6 +162,15 @@ def _print_table(reports: list[Report], lang: str, stream: TextIO) -> None:
 
 
 def main(argv: list[str]) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stdout = open(os.devnull, "w")  # stays open: Python flushes stdout at exit
+        return 0
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -204,6 +204,10 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
     mail.from_header = decode_header_value(from_raw)
     if addrs:
         mail.sender = addrs[0]
+        if addrs[0].address:
+            # Rebuilt from the parsed parts: decoding joins encoded words and "<addr>" oddly.
+            display = addrs[0].display
+            mail.from_header = f"{display} <{addrs[0].address}>" if display else addrs[0].address
     mail.reply_to = [a for a in parse_addresses(str(msg.get("Reply-To", "") or "")[:cap]) if a]
     mail.return_path = _header(msg, "Return-Path", cap).strip("<> ").lower()
     mail.date_text = _header(msg, "Date", cap)
