@@ -15,7 +15,7 @@ class FeedItem:
     link: str
     summary: str
     published: dt.datetime | None
-    ids: list[str] = field(default_factory=list)  # CVE / JVNDB ids mentioned in title or summary
+    ids: list[str] = field(default_factory=list)  # CVE / JVNDB / JVN ids in title, summary, link
 
 
 @dataclass(slots=True)
@@ -141,6 +141,13 @@ class AdvisoryResult:
     total_results: int | None = None
     start_index: int | None = None
     results_per_page: int | None = None
+
+    @property
+    def next_start_index(self) -> int | None:
+        """The NVD API `startIndex` of the next page, or None when this was the last one."""
+        if not self.has_more:
+            return None
+        return (self.start_index or 0) + (self.results_per_page or len(self.advisories))
 
     @property
     def has_more(self) -> bool:

@@ -15,6 +15,9 @@ MAX_TEXT_CHARS = 20_000
 
 CVE_RE = re.compile(r"\bCVE-(\d{4})-(\d{4,7})\b", re.IGNORECASE)
 JVNDB_RE = re.compile(r"\bJVNDB-(\d{4})-(\d{6})\b", re.IGNORECASE)
+# JVN's own ids ("JVN#12345678", "JVNVU#12345678", in URLs without the "#"), which JPCERT/CC
+# and vendors cite: they let a surge be seen across JVN and the others.
+JVN_RE = re.compile(r"\bJVN(VU|TA)?#?(\d{8})\b", re.IGNORECASE)
 _TAG_RE = re.compile(r"<[^>]{0,2000}>")
 _SPACE_RE = re.compile(r"\s+")
 _ENTITY_DECL_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -28,7 +31,7 @@ class InputError(ValueError):
 
 
 def find_ids(*texts: str) -> list[str]:
-    """CVE and JVNDB ids mentioned in the texts, upper-cased, first-seen order, no duplicates."""
+    """CVE, JVNDB and JVN ids in the texts, upper-cased, first-seen order, no duplicates."""
     seen: dict[str, None] = {}
     for text in texts:
         if not text:
@@ -37,6 +40,9 @@ def find_ids(*texts: str) -> list[str]:
             seen.setdefault(f"CVE-{match.group(1)}-{match.group(2)}", None)
         for match in JVNDB_RE.finditer(text):
             seen.setdefault(f"JVNDB-{match.group(1)}-{match.group(2)}", None)
+        if "jvn" in text or "JVN" in text:
+            for match in JVN_RE.finditer(text):
+                seen.setdefault(f"JVN{(match.group(1) or '').upper()}#{match.group(2)}", None)
     return list(seen)
 
 

@@ -134,3 +134,13 @@ def test_deeply_nested_xml_is_an_error_not_a_crash():
     data = b"<rss><channel>" + b"<a>" * 5000 + b"x" + b"</a>" * 5000 + b"</channel></rss>"
     result = parse_feed(data)
     assert result.error is not None and result.items == []
+
+
+def test_jvn_ids_are_found_in_text_and_links():
+    from mamori.intel.parsers.common import find_ids
+
+    assert find_ids("JVNVU#12345678 と JVN#87654321", "https://jvn.jp/vu/JVNVU12345678/") == [
+        "JVNVU#12345678",
+        "JVN#87654321",
+    ]
+    assert find_ids("JVNDB-2024-000001 only") == ["JVNDB-2024-000001"]

@@ -33,8 +33,10 @@ def test_nvd_page_record_fields():
 def test_nvd_paging_facts():
     page = samples.nvd_page([samples.nvd_record()], start=0, total=3)
     assert parse_nvd(page).has_more is True
+    assert parse_nvd(page).next_start_index == 1
     last = samples.nvd_page([samples.nvd_record()], start=2, total=3)
     assert parse_nvd(last).has_more is False
+    assert parse_nvd(last).next_start_index is None
 
 
 def test_nvd_escaped_bounds_negated_nodes_and_duplicates():
