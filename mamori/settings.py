@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "mamori.audit",
     "mamori.orgs",
     "mamori.accounts",
+    "mamori.findings",
+    "mamori.inventory",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "mamori.orgs.context.current_organization",
             ],
+            "builtins": ["mamori.core.templatetags.mamori_tags"],
         },
     }
 ]
@@ -203,6 +206,11 @@ EMAIL_BACKEND = (
 # unless listed here (CIDR networks, comma-separated).
 OUTBOUND_ALLOW_NETWORKS = env_list("MAMORI_OUTBOUND_ALLOW_NETWORKS")
 OUTBOUND_USER_AGENT = f"mamori/0.1 (+{BASE_URL})"
+
+# Inventory rules: thresholds in days.
+LINK_SHARE_MAX_DAYS = env_int("MAMORI_LINK_SHARE_MAX_DAYS", 90)
+DEVICE_UPDATE_MAX_DAYS = env_int("MAMORI_DEVICE_UPDATE_MAX_DAYS", 60)
+ACCOUNT_REVIEW_MAX_DAYS = env_int("MAMORI_ACCOUNT_REVIEW_MAX_DAYS", 365)
 
 # Background jobs.
 JOB_LEASE_SECONDS = env_int("MAMORI_JOB_LEASE_SECONDS", 300)

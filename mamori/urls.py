@@ -6,6 +6,8 @@ from mamori.api import api
 urlpatterns = [
     path("", include("mamori.core.urls")),
     path("", include("mamori.orgs.urls")),
+    path("", include("mamori.findings.urls")),
+    path("", include("mamori.inventory.urls")),
     path("accounts/", include("mamori.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),

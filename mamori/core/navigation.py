@@ -17,6 +17,9 @@ class NavItem:
 
 ORG_NAVIGATION: list[NavItem] = [
     NavItem(_("Dashboard"), "core:dashboard"),
+    NavItem(_("To do"), "findings:todo"),
+    NavItem(_("Findings"), "findings:list"),
+    NavItem(_("Inventory"), "inventory:index"),
     NavItem(_("Members"), "orgs:members"),
     NavItem(_("Background jobs"), "core:jobs", "owner"),
     NavItem(_("Audit trail"), "orgs:audit", "owner"),

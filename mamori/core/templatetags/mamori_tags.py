@@ -1,0 +1,27 @@
+"""Small template helpers, available in every template (settings: TEMPLATES builtins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def lang(texts: Any) -> str:
+    """Pick the user's language from a {"ja": …, "en": …} text (Japanese as the fallback)."""
+    if not isinstance(texts, dict):
+        return "" if texts is None else str(texts)
+    code = (get_language() or "ja")[:2]
+    return str(texts.get(code) or texts.get("ja") or texts.get("en") or "")

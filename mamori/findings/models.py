@@ -1,0 +1,164 @@
+"""Findings (what is wrong) and actions (what to do about it, by whom, by when).
+
+Every check in mamori — an inventory rule, a questionnaire answer, a matched vulnerability, a
+changed web page, a dangerous mail — produces a Finding identified by a stable key within its
+organisation, so the same problem is one row however often it is seen.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mamori.orgs.models import Organization
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+# Default days to fix, by severity (an organisation may change them).
+DEFAULT_DUE_DAYS = {"critical": 3, "high": 14, "medium": 30, "low": 90}
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Risk accepted")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Finding(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="findings"
+    )
+    kind = models.CharField(_("kind"), max_length=80, db_index=True)
+    key = models.CharField(max_length=200)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    # Orders the lists: higher first (kept in the row so lists sort in the database).
+    severity_rank = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    subject_type = models.CharField(max_length=60, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    guidance_key = models.CharField(max_length=80)
+    first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    times_reopened = models.PositiveIntegerField(default=0)
+    accepted_reason = models.TextField(_("reason"), blank=True)
+    accepted_until = models.DateField(_("accepted until"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="one_finding_per_key")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-severity_rank"]),
+            models.Index(fields=["organization", "kind", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.severity_rank = SEVERITY_RANK.get(self.severity, 0)
+        if kwargs.get("update_fields") is not None and "severity" in kwargs["update_fields"]:
+            kwargs["update_fields"] = [*kwargs["update_fields"], "severity_rank"]  # type: ignore[list-item]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.OPEN
+
+
+class ActionStatus(models.TextChoices):
+    TODO = "todo", _("To do")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class Action(models.Model):
+    """What to do about one finding: owner, due date, progress, comments."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="actions")
+    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="action")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        verbose_name=_("owner"),
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.TODO
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"action for {self.finding}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != ActionStatus.DONE and self.due_date < timezone.localdate()
+
+
+class ActionComment(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("comment"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class DuePolicy(models.Model):
+    """An organisation's own days-to-fix per severity (defaults apply when absent)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="due_policy"
+    )
+    critical_days = models.PositiveSmallIntegerField(_("critical"), default=3)
+    high_days = models.PositiveSmallIntegerField(_("high"), default=14)
+    medium_days = models.PositiveSmallIntegerField(_("medium"), default=30)
+    low_days = models.PositiveSmallIntegerField(_("low"), default=90)
+
+    def __str__(self) -> str:
+        return f"due policy of {self.organization}"
+
+
+def default_due(org: Organization, severity: str, today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    policy = DuePolicy.objects.filter(organization=org).first()
+    days = (
+        getattr(policy, f"{severity}_days", None)
+        if policy is not None
+        else DEFAULT_DUE_DAYS.get(severity)
+    )
+    return today + timedelta(days=days if days is not None else 30)

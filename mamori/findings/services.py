@@ -1,0 +1,307 @@
+"""Changes to findings and actions: one transaction, one audit event per call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mamori.audit.services import record
+from mamori.orgs.models import Organization
+
+from .models import (
+    Action,
+    ActionComment,
+    ActionStatus,
+    Finding,
+    Status,
+    default_due,
+)
+from .rules import RULES, FindingSpec, Rule
+
+
+@dataclass
+class SyncResult:
+    opened: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    updated: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.opened or self.reopened or self.resolved)
+
+
+def sync(
+    org: Organization,
+    kind: str,
+    specs: Iterable[FindingSpec],
+    *,
+    default_severity: str,
+    complete: bool = True,
+    guidance_key: str | None = None,
+) -> SyncResult:
+    """Make the stored findings of `kind` match what a check reports now.
+
+    With complete=True (a rule's full result) findings that are no longer reported are
+    resolved; with complete=False (one event, such as one mail) nothing else is touched.
+    """
+    now = timezone.now()
+    today = timezone.localdate()
+    result = SyncResult()
+    fired: dict[str, FindingSpec] = {}
+    for spec in specs:
+        fired[spec.key] = spec
+    with transaction.atomic():
+        existing = {
+            f.key: f
+            for f in Finding.objects.filter(organization=org, kind=kind).select_related("action")
+        }
+        new_findings: list[Finding] = []
+        reopened: list[Finding] = []
+        changed: list[Finding] = []
+        for key, spec in fired.items():
+            severity = spec.severity or default_severity
+            finding = existing.get(key)
+            if finding is None:
+                new_findings.append(
+                    Finding(
+                        organization=org,
+                        kind=kind,
+                        key=key,
+                        severity=severity,
+                        subject=spec.subject[:300],
+                        subject_type=spec.subject_type,
+                        subject_id=spec.subject_id,
+                        params=spec.params,
+                        evidence=spec.evidence,
+                        guidance_key=guidance_key or kind,
+                        first_seen=now,
+                        last_seen=now,
+                    )
+                )
+                continue
+            expired_acceptance = (
+                finding.status == Status.ACCEPTED
+                and finding.accepted_until is not None
+                and finding.accepted_until < today
+            )
+            if finding.status == Status.RESOLVED or expired_acceptance:
+                finding.status = Status.OPEN
+                finding.resolved_at = None
+                finding.times_reopened += 1
+                reopened.append(finding)
+            if (
+                finding.params != spec.params
+                or finding.evidence != spec.evidence
+                or finding.subject != spec.subject[:300]
+                or finding.severity != severity
+                or finding in reopened
+            ):
+                finding.params = spec.params
+                finding.evidence = spec.evidence
+                finding.subject = spec.subject[:300]
+                finding.severity = severity
+                finding.last_seen = now
+                changed.append(finding)
+        if new_findings:
+            for finding in new_findings:
+                finding.severity_rank = _rank(finding.severity)
+            created = Finding.objects.bulk_create(new_findings, batch_size=1000)
+            Action.objects.bulk_create(
+                [
+                    Action(
+                        organization=org,
+                        finding=finding,
+                        due_date=fired[finding.key].due_date
+                        or default_due(org, finding.severity, today),
+                    )
+                    for finding in created
+                ],
+                batch_size=1000,
+            )
+            result.opened = len(created)
+        if changed:
+            for finding in changed:
+                finding.severity_rank = _rank(finding.severity)
+            Finding.objects.bulk_update(
+                changed,
+                [
+                    "status",
+                    "resolved_at",
+                    "times_reopened",
+                    "params",
+                    "evidence",
+                    "subject",
+                    "severity",
+                    "severity_rank",
+                    "last_seen",
+                ],
+                batch_size=1000,
+            )
+            result.updated = len(changed) - len(reopened)
+        if reopened:
+            result.reopened = len(reopened)
+            Action.objects.filter(finding__in=reopened).update(
+                status=ActionStatus.TODO, completed_at=None
+            )
+            for finding in reopened:
+                spec = fired[finding.key]
+                Action.objects.filter(finding=finding).update(
+                    due_date=spec.due_date or default_due(org, finding.severity, today)
+                )
+        if complete:
+            gone = [
+                f.pk
+                for key, f in existing.items()
+                if key not in fired and f.status in (Status.OPEN, Status.ACCEPTED)
+            ]
+            if gone:
+                Finding.objects.filter(pk__in=gone).update(status=Status.RESOLVED, resolved_at=now)
+                Action.objects.filter(finding_id__in=gone).exclude(status=ActionStatus.DONE).update(
+                    status=ActionStatus.DONE, completed_at=now
+                )
+                result.resolved = len(gone)
+            # Everything still reported was seen now (one statement, however many rows).
+            Finding.objects.filter(organization=org, kind=kind, status=Status.OPEN).update(
+                last_seen=now
+            )
+        if result.changed:
+            record(
+                "findings.synced",
+                organization=org,
+                object_repr=kind,
+                changes={
+                    "opened": result.opened,
+                    "reopened": result.reopened,
+                    "resolved": result.resolved,
+                },
+            )
+    return result
+
+
+def _rank(severity: str) -> int:
+    from .models import SEVERITY_RANK
+
+    return SEVERITY_RANK.get(severity, 0)
+
+
+def run_rule(org: Organization, rule: Rule) -> SyncResult:
+    return sync(org, rule.kind, rule.evaluate(org), default_severity=rule.severity)
+
+
+def run_rules(org: Organization, triggers: Iterable[str] | None = None) -> dict[str, SyncResult]:
+    """Run the rules concerned by a change of these models (all rules when None)."""
+    wanted = set(triggers) if triggers is not None else None
+    results = {}
+    for kind, rule in RULES.items():
+        if wanted is None or wanted & rule.triggers:
+            results[kind] = run_rule(org, rule)
+    return results
+
+
+def run_rules_after_commit(org: Organization, *model_labels: str) -> None:
+    """Re-check the organisation once the current transaction has committed."""
+    transaction.on_commit(lambda: run_rules(org, model_labels))
+
+
+# --- user decisions -------------------------------------------------------------------------
+
+
+class FindingError(Exception):
+    """A change the rules forbid; the message is shown to the user."""
+
+
+def accept_risk(request: HttpRequest, finding: Finding, reason: str, until: date | None) -> None:
+    with transaction.atomic():
+        finding.status = Status.ACCEPTED
+        finding.accepted_reason = reason
+        finding.accepted_until = until
+        finding.accepted_by = request.user
+        finding.save(update_fields=["status", "accepted_reason", "accepted_until", "accepted_by"])
+        record(
+            "finding.risk_accepted",
+            request=request,
+            organization=finding.organization,
+            obj=finding,
+            changes={"reason": reason, "until": until},
+        )
+
+
+def reopen(request: HttpRequest, finding: Finding) -> None:
+    with transaction.atomic():
+        finding.status = Status.OPEN
+        finding.accepted_reason = ""
+        finding.accepted_until = None
+        finding.save(update_fields=["status", "accepted_reason", "accepted_until"])
+        record("finding.reopened", request=request, organization=finding.organization, obj=finding)
+
+
+def recheck(request: HttpRequest, finding: Finding) -> bool:
+    """ "Mark resolved": the rule is run again; returns True when the finding is now resolved."""
+    rule = RULES.get(finding.kind) if finding.kind in RULES else None
+    if rule is None:
+        # Not from a rule (a mail, a page change): the user's word is the check.
+        with transaction.atomic():
+            finding.status = Status.RESOLVED
+            finding.resolved_at = timezone.now()
+            finding.save(update_fields=["status", "resolved_at"])
+            Action.objects.filter(finding=finding).update(
+                status=ActionStatus.DONE, completed_at=timezone.now()
+            )
+            record(
+                "finding.resolved", request=request, organization=finding.organization, obj=finding
+            )
+        return True
+    run_rule(finding.organization, rule)
+    finding.refresh_from_db()
+    record(
+        "finding.rechecked",
+        request=request,
+        organization=finding.organization,
+        obj=finding,
+        changes={"status": finding.status},
+    )
+    return finding.status == Status.RESOLVED
+
+
+def update_action(
+    request: HttpRequest, action: Action, *, owner: Any, due_date: date, status: str
+) -> None:
+    with transaction.atomic():
+        before = {
+            "owner": str(action.owner or ""),
+            "due_date": action.due_date,
+            "status": action.status,
+        }
+        action.owner = owner
+        action.due_date = due_date
+        action.status = status
+        action.completed_at = timezone.now() if status == ActionStatus.DONE else None
+        action.save(update_fields=["owner", "due_date", "status", "completed_at"])
+        after = {"owner": str(owner or ""), "due_date": due_date, "status": status}
+        record(
+            "action.updated",
+            request=request,
+            organization=action.organization,
+            obj=action.finding,
+            changes={k: [before[k], after[k]] for k in before if before[k] != after[k]},
+        )
+
+
+def add_comment(request: HttpRequest, action: Action, text: str) -> ActionComment:
+    with transaction.atomic():
+        comment = ActionComment.objects.create(action=action, author=request.user, text=text)
+        record(
+            "action.commented",
+            request=request,
+            organization=action.organization,
+            obj=action.finding,
+            changes={"text": text[:200]},
+        )
+    return comment

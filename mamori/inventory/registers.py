@@ -1,0 +1,264 @@
+"""The registers of the inventory, described once and used by the generic views, forms,
+import/export and the API. An explicit list: adding a register means adding an entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from . import models as m
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    key: str
+    model: type[models.Model]
+    title: str | Promise
+    intro: str | Promise
+    fields: list[str]
+    list_columns: list[str]
+    search: list[str]
+    filters: list[str] = field(default_factory=list)
+    default_order: str = "pk"
+    # The handbook section this register supports (shown on the page).
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+REGISTERS: dict[str, RegisterSpec] = {
+    spec.key: spec
+    for spec in [
+        RegisterSpec(
+            key="people",
+            model=m.Person,
+            title=_("People"),
+            intro=_(
+                "Everyone who works with your data: staff, part-timers, agency workers and "
+                "contractors. Record the day someone leaves so mamori can check that their "
+                "access was removed."
+            ),
+            fields=[
+                "name",
+                "email",
+                "department",
+                "employment_type",
+                "joined_on",
+                "left_on",
+                "notes",
+            ],
+            list_columns=["name", "department", "employment_type", "joined_on", "left_on"],
+            search=["name", "email", "department"],
+            filters=["employment_type"],
+            default_order="name",
+            source="ハンドブック 第7章 §6.2",
+        ),
+        RegisterSpec(
+            key="devices",
+            model=m.Device,
+            title=_("Devices"),
+            intro=_(
+                "PCs, phones, tablets, NAS, routers, cameras, printers, smart locks and servers, "
+                "including personal devices used for work (BYOD)."
+            ),
+            fields=[
+                "name",
+                "kind",
+                "person",
+                "ownership",
+                "os_name",
+                "os_version",
+                "os_supported",
+                "disk_encryption",
+                "screen_lock",
+                "auto_update",
+                "anti_malware",
+                "last_updated_on",
+                "location",
+                "disposed_on",
+                "erasure_method",
+                "erasure_certificate",
+                "notes",
+            ],
+            list_columns=[
+                "name",
+                "kind",
+                "person",
+                "ownership",
+                "os_name",
+                "os_version",
+                "last_updated_on",
+            ],
+            search=["name", "os_name", "location"],
+            filters=["kind", "ownership"],
+            default_order="name",
+            source="ハンドブック 第7章 §3, §4",
+        ),
+        RegisterSpec(
+            key="software",
+            model=m.Software,
+            title=_("Software"),
+            intro=_(
+                "Products and versions in use. The CPE name is what vulnerability advisories are "
+                "matched against; mamori suggests one from vendor, product and version."
+            ),
+            fields=["vendor", "product", "version", "cpe23", "devices", "services", "notes"],
+            list_columns=["vendor", "product", "version", "cpe23"],
+            search=["vendor", "product", "cpe23"],
+            default_order="vendor",
+            source="ハンドブック 第7章 §5",
+        ),
+        RegisterSpec(
+            key="services",
+            model=m.Service,
+            title=_("Services"),
+            intro=_(
+                "Cloud and web services: storage, mail, accounting, online banking, official SNS "
+                "accounts, hosting, VPN."
+            ),
+            fields=[
+                "name",
+                "category",
+                "url",
+                "purpose",
+                "mfa_available",
+                "mfa_enforced",
+                "holds_personal_data",
+                "holds_confidential_data",
+                "backup_owner",
+                "notes",
+            ],
+            list_columns=[
+                "name",
+                "category",
+                "mfa_available",
+                "mfa_enforced",
+                "holds_personal_data",
+            ],
+            search=["name", "url", "purpose"],
+            filters=["category"],
+            default_order="name",
+            source="ハンドブック 第7章 §2.2, §8",
+        ),
+        RegisterSpec(
+            key="accounts",
+            model=m.Account,
+            title=_("Accounts"),
+            intro=_(
+                "Who can sign in where, with which role. Administrator accounts need MFA and a "
+                "second administrator; shared accounts hide who did what."
+            ),
+            fields=[
+                "username",
+                "person",
+                "service",
+                "device",
+                "role",
+                "mfa_enabled",
+                "shared",
+                "active",
+                "last_reviewed_on",
+                "notes",
+            ],
+            list_columns=[
+                "username",
+                "person",
+                "service",
+                "device",
+                "role",
+                "mfa_enabled",
+                "active",
+            ],
+            search=["username"],
+            filters=["role", "active"],
+            default_order="username",
+            source="ハンドブック 第7章 §2.2, §6.2",
+        ),
+        RegisterSpec(
+            key="suppliers",
+            model=m.Supplier,
+            title=_("Suppliers"),
+            intro=_(
+                "Companies you entrust with work or data (委託先). When they handle personal data "
+                "you must supervise them: contract clauses, audits, where the data is kept."
+            ),
+            fields=[
+                "name",
+                "domains",
+                "work",
+                "handles_personal_data",
+                "security_clauses",
+                "certifications",
+                "subcontracting_allowed",
+                "servers_abroad",
+                "abroad_reviewed",
+                "last_audit_on",
+                "next_audit_on",
+                "notes",
+            ],
+            list_columns=[
+                "name",
+                "work",
+                "handles_personal_data",
+                "security_clauses",
+                "next_audit_on",
+            ],
+            search=["name", "domains", "work"],
+            default_order="name",
+            source="ハンドブック 第7章 §10",
+        ),
+        RegisterSpec(
+            key="shares",
+            model=m.Share,
+            title=_("Shares"),
+            intro=_(
+                "Files, folders and links shared from cloud services, and who can open them. "
+                "A public link to personal data is a leak waiting to happen."
+            ),
+            fields=[
+                "name",
+                "service",
+                "url",
+                "owner",
+                "scope",
+                "contains_personal_data",
+                "contains_confidential_data",
+                "created_on",
+                "expires_on",
+                "notes",
+            ],
+            list_columns=[
+                "name",
+                "service",
+                "owner",
+                "scope",
+                "contains_personal_data",
+                "created_on",
+            ],
+            search=["name", "url"],
+            filters=["scope"],
+            default_order="name",
+            source="ハンドブック 第7章 §4",
+        ),
+        RegisterSpec(
+            key="websites",
+            model=m.Website,
+            title=_("Websites"),
+            intro=_("Your websites, where they are hosted, their CMS and who administers them."),
+            fields=["url", "hosting", "cms", "cms_version", "administrators", "notes"],
+            list_columns=["url", "hosting", "cms", "cms_version"],
+            search=["url", "hosting", "cms"],
+            default_order="url",
+            source="ハンドブック 第7章 §7.7",
+        ),
+    ]
+}
+
+
+def spec_for(key: str) -> RegisterSpec | None:
+    return REGISTERS.get(key)

@@ -1,0 +1,462 @@
+"""Inventory rules (issue: inventory and the findings spine). Each returns every finding of its
+kind for one organisation; queries read only the columns they need, so a rule stays fast on
+tens of thousands of rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from mamori.findings.rules import FindingSpec, Rule, register
+
+from .models import (
+    Account,
+    AccountRole,
+    Device,
+    DeviceKind,
+    Ownership,
+    Person,
+    Service,
+    Share,
+    ShareGrant,
+    ShareScope,
+    Supplier,
+)
+
+EVIDENCE_LIMIT = 50  # items listed in one finding's evidence; the count says how many in all
+OPEN_SCOPES = (ShareScope.PUBLIC, ShareScope.ANYONE_WITH_LINK)
+
+
+def _evidence(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return items[:EVIDENCE_LIMIT]
+
+
+def _account_text(username: str, service: str | None, device: str | None) -> str:
+    where = service or device
+    return f"{username} @ {where}" if where else username
+
+
+@register
+class LeaverAccess(Rule):
+    kind = "inventory.leaver_access"
+    severity = "critical"
+    triggers = frozenset(
+        {"inventory.person", "inventory.account", "inventory.device", "inventory.share"}
+    )
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        today = timezone.localdate()
+        leavers = dict(
+            Person.objects.filter(
+                organization=org, archived_at__isnull=True, left_on__lte=today
+            ).values_list("pk", "name")
+        )
+        if not leavers:
+            return
+        items: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        accounts = Account.objects.filter(
+            organization=org, active=True, archived_at__isnull=True, person_id__in=leavers
+        ).values_list("person_id", "pk", "username", "service__name", "device__name")
+        for person_id, pk, username, service, device in accounts:
+            items[person_id].append(
+                {"kind": "account", "id": pk, "text": _account_text(username, service, device)}
+            )
+        devices = Device.objects.filter(
+            organization=org,
+            archived_at__isnull=True,
+            disposed_on__isnull=True,
+            person_id__in=leavers,
+        ).values_list("person_id", "pk", "name")
+        for person_id, pk, name in devices:
+            items[person_id].append({"kind": "device", "id": pk, "text": name})
+        grants = ShareGrant.objects.filter(
+            share__organization=org, share__archived_at__isnull=True, person_id__in=leavers
+        ).values_list("person_id", "share_id", "share__name", "permission")
+        for person_id, share_id, name, permission in grants:
+            items[person_id].append(
+                {"kind": "share_grant", "id": share_id, "text": f"{name} ({permission})"}
+            )
+        for person_id, found in items.items():
+            name = leavers[person_id]
+            yield FindingSpec(
+                key=f"{self.kind}:person:{person_id}",
+                subject=name,
+                subject_type="inventory.person",
+                subject_id=str(person_id),
+                params={
+                    "person": name,
+                    "count": len(found),
+                    "items": ", ".join(i["text"] for i in found[:10]),
+                },
+                evidence=_evidence(found),
+            )
+
+
+@register
+class AdminWithoutMfa(Rule):
+    kind = "inventory.admin_without_mfa"
+    severity = "high"
+    triggers = frozenset({"inventory.account"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = Account.objects.filter(
+            organization=org, active=True, archived_at__isnull=True, role=AccountRole.ADMIN
+        ).filter(Q(mfa_enabled=False) | Q(mfa_enabled__isnull=True))
+        for pk, username, service, device, person, mfa in rows.values_list(
+            "pk", "username", "service__name", "device__name", "person__name", "mfa_enabled"
+        ):
+            text = _account_text(username, service, device)
+            yield FindingSpec(
+                key=f"{self.kind}:account:{pk}",
+                subject=text,
+                subject_type="inventory.account",
+                subject_id=str(pk),
+                params={"account": text, "person": person or "", "mfa": mfa},
+                evidence=[{"kind": "account", "id": pk, "text": text}],
+            )
+
+
+@register
+class ServiceMfaNotEnforced(Rule):
+    kind = "inventory.service_mfa_not_enforced"
+    severity = "medium"
+    triggers = frozenset({"inventory.service"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = Service.objects.filter(
+            organization=org, archived_at__isnull=True, mfa_available=True
+        ).exclude(mfa_enforced=True)
+        for pk, name in rows.values_list("pk", "name"):
+            yield FindingSpec(
+                key=f"{self.kind}:service:{pk}",
+                subject=name,
+                subject_type="inventory.service",
+                subject_id=str(pk),
+                params={"service": name},
+                evidence=[{"kind": "service", "id": pk, "text": name}],
+            )
+
+
+@register
+class SingleAdministrator(Rule):
+    kind = "inventory.single_administrator"
+    severity = "medium"
+    triggers = frozenset({"inventory.account", "inventory.service", "inventory.device"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        admins = Account.objects.filter(
+            organization=org, active=True, archived_at__isnull=True, role=AccountRole.ADMIN
+        )
+        for target in ("service", "device"):
+            rows = (
+                admins.filter(
+                    **{f"{target}__isnull": False, f"{target}__archived_at__isnull": True}
+                )
+                .values(f"{target}_id", f"{target}__name")
+                .annotate(n=Count("id"))
+                .filter(n=1)
+            )
+            for row in rows:
+                pk, name = row[f"{target}_id"], row[f"{target}__name"]
+                yield FindingSpec(
+                    key=f"{self.kind}:{target}:{pk}",
+                    subject=name,
+                    subject_type=f"inventory.{target}",
+                    subject_id=str(pk),
+                    params={"target": name},
+                    evidence=[{"kind": target, "id": pk, "text": name}],
+                )
+
+
+@register
+class SharedAccount(Rule):
+    kind = "inventory.shared_account"
+    severity = "medium"
+    triggers = frozenset({"inventory.account"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = Account.objects.filter(
+            organization=org, active=True, archived_at__isnull=True, shared=True
+        )
+        for pk, username, service, device in rows.values_list(
+            "pk", "username", "service__name", "device__name"
+        ):
+            text = _account_text(username, service, device)
+            yield FindingSpec(
+                key=f"{self.kind}:account:{pk}",
+                subject=text,
+                subject_type="inventory.account",
+                subject_id=str(pk),
+                params={"account": text},
+                evidence=[{"kind": "account", "id": pk, "text": text}],
+            )
+
+
+def _open_shares(org: Any) -> Any:
+    today = timezone.localdate()
+    return Share.objects.filter(
+        organization=org, archived_at__isnull=True, scope__in=OPEN_SCOPES
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+
+
+@register
+class PublicShareSensitive(Rule):
+    kind = "inventory.public_share_sensitive"
+    severity = "high"
+    triggers = frozenset({"inventory.share"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = _open_shares(org).filter(
+            Q(contains_personal_data=True) | Q(contains_confidential_data=True)
+        )
+        for pk, name, scope, service, url in rows.values_list(
+            "pk", "name", "scope", "service__name", "url"
+        ):
+            yield FindingSpec(
+                key=f"{self.kind}:share:{pk}",
+                subject=name,
+                subject_type="inventory.share",
+                subject_id=str(pk),
+                params={"share": name, "scope": scope, "service": service or ""},
+                evidence=[{"kind": "share", "id": pk, "text": name, "url": url}],
+            )
+
+
+@register
+class OldLinkShare(Rule):
+    kind = "inventory.old_link_share"
+    severity = "low"
+    triggers = frozenset({"inventory.share"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        days = settings.LINK_SHARE_MAX_DAYS
+        cutoff = timezone.localdate() - timedelta(days=days)
+        rows = _open_shares(org).filter(created_on__lt=cutoff)
+        for pk, name, created in rows.values_list("pk", "name", "created_on"):
+            yield FindingSpec(
+                key=f"{self.kind}:share:{pk}",
+                subject=name,
+                subject_type="inventory.share",
+                subject_id=str(pk),
+                params={"share": name, "days": days, "created": created.isoformat()},
+                evidence=[{"kind": "share", "id": pk, "text": name}],
+            )
+
+
+def _active_devices(org: Any) -> Any:
+    return Device.objects.filter(
+        organization=org, archived_at__isnull=True, disposed_on__isnull=True
+    )
+
+
+@register
+class ByodUnprotected(Rule):
+    kind = "inventory.byod_unprotected"
+    severity = "high"
+    triggers = frozenset({"inventory.device"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = (
+            _active_devices(org)
+            .filter(ownership=Ownership.BYOD)
+            .exclude(disk_encryption=True, screen_lock=True)
+        )
+        for pk, name, encryption, lock in rows.values_list(
+            "pk", "name", "disk_encryption", "screen_lock"
+        ):
+            missing = [
+                label
+                for label, value in (("disk_encryption", encryption), ("screen_lock", lock))
+                if value is not True
+            ]
+            yield FindingSpec(
+                key=f"{self.kind}:device:{pk}",
+                subject=name,
+                subject_type="inventory.device",
+                subject_id=str(pk),
+                params={"device": name, "missing": missing},
+                evidence=[{"kind": "device", "id": pk, "text": name, "missing": missing}],
+            )
+
+
+@register
+class DeviceOsUnsupported(Rule):
+    kind = "inventory.device_os_unsupported"
+    severity = "high"
+    triggers = frozenset({"inventory.device"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = _active_devices(org).filter(os_supported=False)
+        for pk, name, os_name, os_version in rows.values_list(
+            "pk", "name", "os_name", "os_version"
+        ):
+            os_text = f"{os_name} {os_version}".strip()
+            yield FindingSpec(
+                key=f"{self.kind}:device:{pk}",
+                subject=name,
+                subject_type="inventory.device",
+                subject_id=str(pk),
+                params={"device": name, "os": os_text},
+                evidence=[{"kind": "device", "id": pk, "text": f"{name} ({os_text})"}],
+            )
+
+
+UPDATABLE_KINDS = (
+    DeviceKind.PC,
+    DeviceKind.SMARTPHONE,
+    DeviceKind.TABLET,
+    DeviceKind.SERVER,
+    DeviceKind.NAS,
+    DeviceKind.ROUTER,
+    DeviceKind.CAMERA,
+)
+
+
+@register
+class DeviceNotUpdated(Rule):
+    kind = "inventory.device_not_updated"
+    severity = "medium"
+    triggers = frozenset({"inventory.device"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        days = settings.DEVICE_UPDATE_MAX_DAYS
+        cutoff = timezone.localdate() - timedelta(days=days)
+        rows = (
+            _active_devices(org)
+            .filter(kind__in=UPDATABLE_KINDS)
+            .filter(
+                Q(last_updated_on__lt=cutoff) | Q(last_updated_on__isnull=True, auto_update=False)
+            )
+        )
+        for pk, name, last in rows.values_list("pk", "name", "last_updated_on"):
+            yield FindingSpec(
+                key=f"{self.kind}:device:{pk}",
+                subject=name,
+                subject_type="inventory.device",
+                subject_id=str(pk),
+                params={"device": name, "days": days, "last": last.isoformat() if last else ""},
+                evidence=[{"kind": "device", "id": pk, "text": name}],
+            )
+
+
+@register
+class DisposalWithoutErasure(Rule):
+    kind = "inventory.disposal_without_erasure"
+    severity = "high"
+    triggers = frozenset({"inventory.device"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = Device.objects.filter(
+            organization=org,
+            archived_at__isnull=True,
+            disposed_on__isnull=False,
+            erasure_method="",
+        )
+        for pk, name, disposed in rows.values_list("pk", "name", "disposed_on"):
+            yield FindingSpec(
+                key=f"{self.kind}:device:{pk}",
+                subject=name,
+                subject_type="inventory.device",
+                subject_id=str(pk),
+                params={"device": name, "disposed": disposed.isoformat()},
+                evidence=[{"kind": "device", "id": pk, "text": name}],
+            )
+
+
+def _suppliers(org: Any) -> Any:
+    return Supplier.objects.filter(organization=org, archived_at__isnull=True)
+
+
+def _supplier_specs(
+    kind: str, rows: Iterable[tuple[int, str]], **params: Any
+) -> Iterator[FindingSpec]:
+    for pk, name in rows:
+        yield FindingSpec(
+            key=f"{kind}:supplier:{pk}",
+            subject=name,
+            subject_type="inventory.supplier",
+            subject_id=str(pk),
+            params={"supplier": name, **params},
+            evidence=[{"kind": "supplier", "id": pk, "text": name}],
+        )
+
+
+@register
+class SupplierNoSecurityClauses(Rule):
+    kind = "inventory.supplier_no_security_clauses"
+    severity = "high"
+    triggers = frozenset({"inventory.supplier"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = _suppliers(org).filter(handles_personal_data=True, security_clauses=False)
+        return _supplier_specs(self.kind, rows.values_list("pk", "name"))
+
+
+@register
+class SupplierAuditOverdue(Rule):
+    kind = "inventory.supplier_audit_overdue"
+    severity = "medium"
+    triggers = frozenset({"inventory.supplier"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        today = timezone.localdate()
+        rows = _suppliers(org).filter(next_audit_on__lt=today)
+        for pk, name, due in rows.values_list("pk", "name", "next_audit_on"):
+            yield from _supplier_specs(self.kind, [(pk, name)], due=due.isoformat())
+
+
+@register
+class SupplierAbroadUnreviewed(Rule):
+    kind = "inventory.supplier_abroad_unreviewed"
+    severity = "medium"
+    triggers = frozenset({"inventory.supplier"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        rows = _suppliers(org).filter(servers_abroad=True, abroad_reviewed=False)
+        return _supplier_specs(self.kind, rows.values_list("pk", "name"))
+
+
+@register
+class AccountNotReviewed(Rule):
+    """Grouped by service or device: one finding lists that place's unreviewed accounts."""
+
+    kind = "inventory.account_not_reviewed"
+    severity = "low"
+    triggers = frozenset({"inventory.account"})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        cutoff = timezone.localdate() - timedelta(days=settings.ACCOUNT_REVIEW_MAX_DAYS)
+        rows = Account.objects.filter(
+            organization=org, active=True, archived_at__isnull=True
+        ).filter(Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=cutoff))
+        groups: dict[tuple[str, int], dict[str, Any]] = {}
+        for pk, username, service_id, service, device_id, device in rows.values_list(
+            "pk", "username", "service_id", "service__name", "device_id", "device__name"
+        ).order_by("pk"):
+            if service_id:
+                group = ("service", service_id, service)
+            elif device_id:
+                group = ("device", device_id, device)
+            else:
+                group = ("none", 0, "")
+            entry = groups.setdefault(group[:2], {"name": group[2], "items": []})
+            entry["items"].append({"kind": "account", "id": pk, "text": username})
+        for (target, target_id), entry in groups.items():
+            yield FindingSpec(
+                key=f"{self.kind}:{target}:{target_id}",
+                subject=entry["name"] or "—",
+                subject_type=f"inventory.{target}" if target != "none" else "",
+                subject_id=str(target_id) if target != "none" else "",
+                params={
+                    "target": entry["name"],
+                    "count": len(entry["items"]),
+                    "months": settings.ACCOUNT_REVIEW_MAX_DAYS // 30,
+                },
+                evidence=_evidence(entry["items"]),
+            )
