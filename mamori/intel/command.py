@@ -148,6 +148,7 @@ def _as_json(cpe: Cpe, matches: list[Match], by_id: dict[str, Advisory]) -> dict
                         "version_start_excluding": m.criterion.version_start_excluding,
                         "version_end_including": m.criterion.version_end_including,
                         "version_end_excluding": m.criterion.version_end_excluding,
+                        "platforms": m.criterion.platforms,
                     }
                     if m.criterion
                     else None

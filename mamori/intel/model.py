@@ -48,6 +48,8 @@ class MatchCriterion:
     version_start_excluding: str | None = None
     version_end_including: str | None = None
     version_end_excluding: str | None = None
+    # For NVD "AND" configurations: the platform CPEs the product must run on to be affected.
+    platforms: list[str] = field(default_factory=list)
 
     @property
     def has_range(self) -> bool:
@@ -194,6 +196,7 @@ def advisory_to_dict(advisory: Advisory) -> dict:
                 "version_start_excluding": c.version_start_excluding,
                 "version_end_including": c.version_end_including,
                 "version_end_excluding": c.version_end_excluding,
+                "platforms": list(c.platforms),
             }
             for c in advisory.criteria
         ],

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mamori.intel.matching.cpe import ANY, NA, Cpe, CpeError, normalise_name, suggest_cpe
-from mamori.intel.matching.reasons import describe_range, reason, reason_pair
+from mamori.intel.matching.reasons import describe_range, reason, reason_pair, with_platforms
 from mamori.intel.matching.versions import VersionKey, version_key, wildcard_prefix
 from mamori.intel.model import Advisory, MatchCriterion, ProductName
 
@@ -181,6 +181,8 @@ def _make_match(
             words = {"ja": "", "en": ""}
         compiled.range_words = words
     texts = reason_pair(code, product, version, words)
+    if compiled.criterion.platforms:
+        texts = with_platforms(texts, compiled.criterion.platforms)
     return Match(
         advisory_id=advisory.advisory_id,
         criterion=compiled.criterion,

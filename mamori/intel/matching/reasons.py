@@ -34,6 +34,23 @@ def reason_pair(
     }
 
 
+def with_platforms(texts: dict[str, str], platforms: list[str]) -> dict[str, str]:
+    """The reason plus a note naming the platforms the product must run on."""
+    names = ", ".join(_platform_name(cpe) for cpe in platforms[:5])
+    if len(platforms) > 5:
+        names += ", …"
+    note = _texts()["platform_note"]
+    return {lang: texts[lang] + note[lang].format(platforms=names) for lang in ("ja", "en")}
+
+
+def _platform_name(cpe23: str) -> str:
+    pieces = cpe23.split(":")
+    if len(pieces) < 6:
+        return cpe23
+    vendor, product, version = pieces[3], pieces[4], pieces[5]
+    return f"{vendor}:{product}" + (f" {version}" if version not in ("*", "-") else "")
+
+
 def describe_range(
     start_including: str | None,
     start_excluding: str | None,

@@ -21,6 +21,7 @@ from mamori.intel.parsers.common import (
 NVD_MAX_ITEMS = 2_500_000  # the whole NVD is ~300k records: the cap only stops absurd input
 MAX_CRITERIA_PER_CVE = 20_000
 MAX_REFERENCES = 500
+MAX_PLATFORMS = 20
 _METRIC_KEYS = (
     ("cvssMetricV40", "4.0"),
     ("cvssMetricV31", "3.1"),
@@ -148,37 +149,52 @@ def _criteria(configurations: object) -> list[MatchCriterion]:
     criteria: list[MatchCriterion] = []
     seen: set[tuple] = set()
     for configuration in as_list(configurations):
-        for node in as_list(as_dict(configuration).get("nodes")):
+        configuration = as_dict(configuration)
+        found: list[MatchCriterion] = []
+        for node in as_list(configuration.get("nodes")):
             node = as_dict(node)
             if node.get("negate") is True:
                 continue  # "NOT" nodes exclude platforms; they never make something vulnerable
-            for match in as_list(node.get("cpeMatch")):
-                if len(criteria) >= MAX_CRITERIA_PER_CVE:
-                    return criteria
-                match = as_dict(match)
-                cpe = as_str(match.get("criteria"), limit=1000)
-                if not cpe.startswith("cpe:2.3:"):
-                    continue
-                criterion = MatchCriterion(
-                    cpe23=cpe,
-                    vulnerable=match.get("vulnerable") is not False,
-                    version_start_including=_bound(match.get("versionStartIncluding")),
-                    version_start_excluding=_bound(match.get("versionStartExcluding")),
-                    version_end_including=_bound(match.get("versionEndIncluding")),
-                    version_end_excluding=_bound(match.get("versionEndExcluding")),
-                )
-                key = (
-                    criterion.cpe23,
-                    criterion.vulnerable,
-                    criterion.version_start_including,
-                    criterion.version_start_excluding,
-                    criterion.version_end_including,
-                    criterion.version_end_excluding,
-                )
-                if key not in seen:
-                    seen.add(key)
-                    criteria.append(criterion)
+            for match in as_list(node.get("cpeMatch"))[:MAX_CRITERIA_PER_CVE]:
+                criterion = _criterion(as_dict(match))
+                if criterion is not None:
+                    found.append(criterion)
+        if as_str(configuration.get("operator")) == "AND":
+            # "App X running on platform Y": remember Y on X so a match can say so.
+            platforms = [c.cpe23 for c in found if not c.vulnerable][:MAX_PLATFORMS]
+            for criterion in found:
+                if criterion.vulnerable:
+                    criterion.platforms = list(platforms)
+        for criterion in found:
+            if len(criteria) >= MAX_CRITERIA_PER_CVE:
+                return criteria
+            key = (
+                criterion.cpe23,
+                criterion.vulnerable,
+                criterion.version_start_including,
+                criterion.version_start_excluding,
+                criterion.version_end_including,
+                criterion.version_end_excluding,
+                tuple(criterion.platforms),
+            )
+            if key not in seen:
+                seen.add(key)
+                criteria.append(criterion)
     return criteria
+
+
+def _criterion(match: dict) -> MatchCriterion | None:
+    cpe = as_str(match.get("criteria"), limit=1000)
+    if not cpe.startswith("cpe:2.3:"):
+        return None
+    return MatchCriterion(
+        cpe23=cpe,
+        vulnerable=match.get("vulnerable") is not False,
+        version_start_including=_bound(match.get("versionStartIncluding")),
+        version_start_excluding=_bound(match.get("versionStartExcluding")),
+        version_end_including=_bound(match.get("versionEndIncluding")),
+        version_end_excluding=_bound(match.get("versionEndExcluding")),
+    )
 
 
 def _bound(value: object) -> str | None:

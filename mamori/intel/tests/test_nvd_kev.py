@@ -185,3 +185,40 @@ def test_advisory_dict_round_trip_through_json():
     for advisory in merged:
         again = advisory_from_dict(json.loads(json.dumps(advisory_to_dict(advisory))))
         assert again == advisory
+
+
+def test_nvd_and_configuration_records_platforms_and_the_reason_names_them():
+    from mamori.intel.matching import MatchIndex
+
+    record = samples.nvd_record(matches=[])
+    record["configurations"] = [
+        {
+            "operator": "AND",
+            "nodes": [
+                {
+                    "operator": "OR",
+                    "cpeMatch": [
+                        {
+                            "vulnerable": True,
+                            "criteria": "cpe:2.3:a:adobe:reader:*:*:*:*:*:*:*:*",
+                            "versionEndExcluding": "11.0.5",
+                        }
+                    ],
+                },
+                {
+                    "operator": "OR",
+                    "cpeMatch": [
+                        {"vulnerable": False, "criteria": "cpe:2.3:o:apple:macos:-:*:*:*:*:*:*:*"}
+                    ],
+                },
+            ],
+        }
+    ]
+    (advisory,) = parse_nvd(json.dumps(record).encode()).advisories
+    vulnerable = [c for c in advisory.criteria if c.vulnerable]
+    assert vulnerable[0].platforms == ["cpe:2.3:o:apple:macos:-:*:*:*:*:*:*:*"]
+    (match,) = MatchIndex.build([advisory]).match("cpe:2.3:a:adobe:reader:11.0.4:*:*:*:*:*:*:*")
+    assert (
+        "apple:macos" in match.reason["ja"]
+        and "only when used on apple:macos" in match.reason["en"]
+    )
