@@ -259,10 +259,6 @@ def _name_match(advisory: Advisory, name: ProductName, item_id: str, item: Cpe) 
     )
 
 
-def _has_cpe(advisory: Advisory) -> bool:
-    return any(c.vulnerable for c in advisory.criteria)
-
-
 def _keep_best(found: dict[tuple[str, str], Match], match: Match) -> None:
     key = (match.advisory_id, match.item_id)
     current = found.get(key)
