@@ -20,13 +20,14 @@ class FeedItem:
 
 @dataclass(slots=True)
 class FeedResult:
-    """A parsed feed; `error` is set (and items may be partial or empty) when the input was bad."""
+    """A parsed feed: `error` when it could not be read at all, `warnings` when items were cut."""
 
     title: str = ""
     link: str = ""
     items: list[FeedItem] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # the feed could not be read (items empty)
     kind: str = ""  # "rss", "rdf", "atom"
+    warnings: list[str] = field(default_factory=list)  # read, but something was left out
 
 
 @dataclass(slots=True)

@@ -82,7 +82,7 @@ def _collect(
     for element in items[:max_items]:
         result.items.append(_atom_entry(element) if atom else _rss_item(element))
     if len(items) > max_items:
-        result.error = f"too many items: kept the first {max_items} of {len(items)}"
+        result.warnings.append(f"too many items: kept the first {max_items} of {len(items)}")
     return result
 
 

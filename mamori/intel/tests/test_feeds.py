@@ -81,7 +81,7 @@ def test_item_cap_keeps_the_first_items_and_says_so():
     data = f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>".encode()
     result = parse_feed(data, max_items=10)
     assert [i.title for i in result.items] == [f"n{i}" for i in range(10)]
-    assert result.error is not None and "10 of 30" in result.error
+    assert result.error is None and "10 of 30" in result.warnings[0]
 
 
 @pytest.mark.parametrize(
