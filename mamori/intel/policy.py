@@ -11,8 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from mamori.intel.model import Advisory
+import yaml
+
+from mamori.intel.model import Advisory, MatchCriterion
+
+REMEDIATION_FILE = Path(__file__).resolve().parents[1] / "content" / "intel" / "remediation.yaml"
 
 SEVERITIES = ("none", "low", "medium", "high", "critical")
 
@@ -75,3 +81,48 @@ def decision_key(advisory_id: str, item_id: str, version: str) -> str:
     """
     raw = "\x1f".join((advisory_id.strip().upper(), item_id.strip(), version.strip().lower()))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+@lru_cache(maxsize=1)
+def _remediation_texts() -> dict:
+    with REMEDIATION_FILE.open(encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def fixed_version(criterion: MatchCriterion | None) -> str | None:
+    """The first version outside the affected range, when the range ends with "before X"."""
+    return criterion.version_end_excluding if criterion is not None else None
+
+
+def remediation(
+    advisory: Advisory, criterion: MatchCriterion | None, product: str
+) -> dict[str, str]:
+    """What to do, in both languages: update target, urgency for KEV, stop-gaps, source.
+
+    `criterion` is the matched criterion (None for a name-only match); `product` is how the
+    product is named to the reader.
+    """
+    texts = _remediation_texts()
+    parts: list[dict[str, str]] = []
+    if criterion is None:
+        parts.append(texts["check_first"])
+    if criterion is not None and criterion.version_end_excluding:
+        parts.append(
+            _fill(texts["update_to_fixed"], product=product, fixed=criterion.version_end_excluding)
+        )
+    elif criterion is not None and criterion.version_end_including:
+        parts.append(
+            _fill(texts["update_past"], product=product, last=criterion.version_end_including)
+        )
+    else:
+        parts.append(texts["update_generic"])
+    if advisory.kev is not None:
+        parts.append(texts["exploited"])
+    parts.append(texts["stopgap"])
+    parts.append(texts["citation"])
+    return {lang: "\n".join(part[lang] for part in parts) for lang in ("ja", "en")}
+
+
+def _fill(entry: dict[str, str], **values: str) -> dict[str, str]:
+    return {lang: entry[lang].format(**values) for lang in ("ja", "en")}

@@ -71,3 +71,20 @@ def test_watch_hits():
     ]
     hits = watch_hits(items, ["FortiOS", "Apache Struts", "os"])
     assert [(word, s.source) for word, s in hits] == [("FortiOS", "a"), ("Apache Struts", "c")]
+
+
+def test_remediation_names_the_fixed_version_and_kev_urgency():
+    from mamori.intel.model import MatchCriterion
+    from mamori.intel.policy import remediation
+
+    criterion = MatchCriterion(
+        cpe23="cpe:2.3:a:apache:struts:*:*:*:*:*:*:*:*", version_end_excluding="2.5.33"
+    )
+    text = remediation(adv(9.8, KevInfo()), criterion, "Apache Struts")
+    assert "Apache Struts を 2.5.33 以降" in text["ja"] and "version 2.5.33 or later" in text["en"]
+    assert "KEV" in text["ja"] and "KEV" in text["en"]
+    assert "データベースに不正アクセスされた" in text["ja"]
+    plain = remediation(adv(5.0), None, "Widget")
+    assert "KEV" not in plain["en"] and "product name only" in plain["en"]
+    including = MatchCriterion(cpe23="cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", version_end_including="1.4")
+    assert "newer than 1.4" in remediation(adv(5.0), including, "Y")["en"]
