@@ -109,6 +109,60 @@ def enqueue(
     return existing
 
 
+def schedule(
+    kind: str,
+    *,
+    unique_key: str,
+    every_seconds: int,
+    payload: dict[str, Any] | None = None,
+    organization_id: int | None = None,
+    first_run_at: datetime | None = None,
+    max_attempts: int = 5,
+) -> Job:
+    """Make sure one recurring job holds unique_key and runs kind every every_seconds.
+
+    Creates it, or brings the existing one up to date (interval, payload, organisation); safe to
+    call on every start-up or whenever the thing it checks is saved.
+    """
+    job = enqueue(
+        kind,
+        payload,
+        run_at=first_run_at,
+        organization_id=organization_id,
+        unique_key=unique_key,
+        max_attempts=max_attempts,
+        repeat_seconds=every_seconds,
+    )
+    wanted: dict[str, Any] = {
+        "kind": kind,
+        "payload": payload or {},
+        "organization_id": organization_id,
+        "repeat_seconds": every_seconds,
+        "max_attempts": max(1, max_attempts),
+    }
+    changes = {field: value for field, value in wanted.items() if getattr(job, field) != value}
+    # A shorter interval takes effect now, not after the rest of the old, longer wait.
+    soonest = timezone.now() + timedelta(seconds=every_seconds)
+    if job.status == JobStatus.QUEUED and job.run_at > soonest:
+        changes["run_at"] = soonest
+    if changes:
+        Job.objects.filter(pk=job.pk, status__in=ACTIVE_STATUSES).update(**changes)
+        for field, value in changes.items():
+            setattr(job, field, value)
+    return job
+
+
+def cancel(unique_key: str) -> int:
+    """Stop the job holding unique_key: a queued one is deleted, a running one finishes but is not
+    queued again. Returns how many jobs were affected."""
+    with transaction.atomic():
+        deleted, _ = Job.objects.filter(unique_key=unique_key, status=JobStatus.QUEUED).delete()
+        stopped = Job.objects.filter(unique_key=unique_key, status=JobStatus.RUNNING).update(
+            repeat_seconds=None
+        )
+    return deleted + stopped
+
+
 def _active_with_key(unique_key: str) -> Job | None:
     return Job.objects.filter(unique_key=unique_key, status__in=ACTIVE_STATUSES).first()
 
@@ -251,22 +305,38 @@ def format_error(error: BaseException) -> str:
     return "\n".join(lines)[:LAST_ERROR_MAX_CHARS]
 
 
+def _reload_repeat(job: Job) -> bool:
+    """Re-read repeat_seconds under a row lock (schedule() or cancel() may have changed it while
+    the job ran). False if this claim no longer holds the job. Call inside a transaction."""
+    rows = _owned(job)
+    if connection.features.has_select_for_update:
+        rows = rows.select_for_update()
+    current = list(rows.values_list("repeat_seconds", flat=True)[:1])
+    if not current:
+        return False
+    job.repeat_seconds = current[0]
+    return True
+
+
 def _complete(job: Job, now: datetime) -> bool:
     """Record success: done, or (recurring) queued again for now + repeat_seconds."""
-    if job.repeat_seconds:
-        updated = _owned(job).update(
-            status=JobStatus.QUEUED,
-            run_at=now + timedelta(seconds=job.repeat_seconds),
-            attempts=0,
-            leased_by="",
-            leased_until=None,
-            last_error="",
-            finished_at=now,
-        )
-    else:
-        updated = _owned(job).update(
-            status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
-        )
+    with transaction.atomic():
+        if not _reload_repeat(job):
+            return False
+        if job.repeat_seconds:
+            updated = _owned(job).update(
+                status=JobStatus.QUEUED,
+                run_at=now + timedelta(seconds=job.repeat_seconds),
+                attempts=0,
+                leased_by="",
+                leased_until=None,
+                last_error="",
+                finished_at=now,
+            )
+        else:
+            updated = _owned(job).update(
+                status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
+            )
     return updated == 1
 
 
@@ -282,6 +352,8 @@ def _record_failure(job: Job, error_text: str, now: datetime) -> bool:
         )
         return updated == 1
     with transaction.atomic():
+        if not _reload_repeat(job):
+            return False
         updated = _owned(job).update(
             status=JobStatus.FAILED,
             leased_by="",

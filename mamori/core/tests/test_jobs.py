@@ -408,6 +408,63 @@ def test_recurring_job_that_fails_for_good_keeps_its_schedule() -> None:
     assert successor.run_at == failed.finished_at + timedelta(seconds=120)
 
 
+@pytest.mark.django_db
+def test_schedule_creates_one_recurring_job_and_keeps_it_up_to_date() -> None:
+    first = jobs.schedule("test.record", unique_key="site:9", every_seconds=3600)
+    again = jobs.schedule("test.record", unique_key="site:9", every_seconds=3600)
+    assert again.pk == first.pk
+    assert Job.objects.count() == 1
+
+    Job.objects.filter(pk=first.pk).update(run_at=timezone.now() + timedelta(hours=1))
+    before = timezone.now()
+    changed = jobs.schedule(
+        "test.record", unique_key="site:9", every_seconds=60, payload={"url": "x"}
+    )
+    row = Job.objects.get(pk=first.pk)
+    assert changed.pk == first.pk
+    assert (row.repeat_seconds, row.payload) == (60, {"url": "x"})
+    # The shorter interval applies now rather than after the old hour.
+    assert before + timedelta(seconds=60) <= row.run_at <= timezone.now() + timedelta(seconds=60)
+
+
+@pytest.mark.django_db
+def test_interval_changed_while_running_applies_when_it_finishes(tmp_path: Path) -> None:
+    jobs.schedule(
+        "test.record",
+        unique_key="feed:3",
+        every_seconds=3600,
+        payload={"path": str(tmp_path / "l")},
+    )
+    running = jobs.claim("w")
+    assert running is not None
+    jobs.schedule(
+        "test.record", unique_key="feed:3", every_seconds=90, payload={"path": str(tmp_path / "l")}
+    )
+    jobs.execute(running)
+    row = Job.objects.get(pk=running.pk)
+    assert row.status == JobStatus.QUEUED
+    assert row.finished_at is not None
+    assert row.run_at == row.finished_at + timedelta(seconds=90)
+
+
+@pytest.mark.django_db
+def test_cancel_removes_a_queued_schedule_and_stops_a_running_one(tmp_path: Path) -> None:
+    path = {"path": str(tmp_path / "l")}
+    jobs.schedule("test.record", unique_key="a", every_seconds=60, payload=path)
+    assert jobs.cancel("a") == 1
+    assert Job.objects.count() == 0
+
+    jobs.schedule("test.record", unique_key="b", every_seconds=60, payload=path)
+    running = jobs.claim("w")
+    assert running is not None
+    assert jobs.cancel("b") == 1
+    jobs.execute(running)
+    row = Job.objects.get(pk=running.pk)
+    assert row.status == JobStatus.DONE
+    assert not Job.objects.filter(status=JobStatus.QUEUED).exists()
+    assert jobs.cancel("nothing") == 0
+
+
 # --- the worker loop and the command, in this process ------------------------------------
 
 
