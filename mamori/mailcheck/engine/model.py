@@ -37,7 +37,7 @@ class Limits:
     max_archive_total_bytes: int = 200 * 1024 * 1024
     max_archive_member_read_bytes: int = 8 * 1024 * 1024
     max_archive_depth: int = 3
-    max_html_bytes: int = 2 * 1024 * 1024
+    max_html_bytes: int = 1024 * 1024
     max_text_chars: int = 300_000
     max_links: int = 300
     time_budget_seconds: float = 3.0

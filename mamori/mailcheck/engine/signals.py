@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from .catalog import signal_texts
 from .model import SEVERITY_ORDER, Signal
 
+MAX_SIGNALS = 200
+MAX_PER_ID = 5
+
 
 def make_signal(signal_id: str, evidence: str, severity: str | None = None) -> Signal:
     entry = signal_texts()[signal_id]
@@ -29,14 +32,23 @@ class Collector:
     deadline: float
     signals: list[Signal] = field(default_factory=list)
     _seen: set[tuple[str, str]] = field(default_factory=set)
+    _per_id: dict[str, int] = field(default_factory=dict)
+    _top: dict[str, int] = field(default_factory=dict)  # highest severity rank seen per id
     timed_out: bool = False
 
     def add(self, signal_id: str, evidence: str, severity: str | None = None) -> None:
         key = (signal_id, evidence)
-        if key in self._seen or len(self.signals) >= 200:
+        if key in self._seen or len(self.signals) >= MAX_SIGNALS:
+            return
+        # A few examples of one kind say enough; hundreds of the same would bury the rest.
+        signal = make_signal(signal_id, evidence, severity)
+        rank = SEVERITY_ORDER.get(signal.severity, 0)
+        if self._per_id.get(signal_id, 0) >= MAX_PER_ID and rank <= self._top.get(signal_id, 0):
             return
         self._seen.add(key)
-        self.signals.append(make_signal(signal_id, evidence, severity))
+        self._per_id[signal_id] = self._per_id.get(signal_id, 0) + 1
+        self._top[signal_id] = max(rank, self._top.get(signal_id, 0))
+        self.signals.append(signal)
 
     def has(self, signal_id: str) -> bool:
         return any(s.id == signal_id for s in self.signals)

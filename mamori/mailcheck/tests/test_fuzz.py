@@ -174,3 +174,17 @@ def test_time_budget_is_a_signal() -> None:
     raw = CASES[0].build()
     report = analyse(raw, limits=Limits(time_budget_seconds=0.0))
     assert any(s.id == "message.limit" and "time budget" in s.evidence for s in report.signals)
+
+
+def test_many_links_of_one_kind_are_summarised_but_a_worse_one_still_counts() -> None:
+    links = "".join(
+        f'<a href="https://click{i}.tracker.example.net/">news.example.org/{i}</a>'
+        for i in range(50)
+    )
+    links += '<a href="https://evil.example.ru/login">https://www.mizuhobank.co.jp/</a>'
+    raw = build_mail(sender=("News", "news@news.example.org"), subject="news", html=links)
+    report = analyse(raw)
+    mismatches = [s for s in report.signals if s.id == "link.text_mismatch"]
+    assert 5 <= len(mismatches) <= 6
+    assert any(s.severity == "high" and "mizuhobank.co.jp" in s.evidence for s in mismatches)
+    assert report.verdict == "danger"
