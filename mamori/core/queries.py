@@ -4,38 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from mamori.audit.models import AuditEvent
 from mamori.orgs.models import Membership, Organization, Role
 
 
 def dashboard(org: Organization, membership: Membership) -> dict[str, Any]:
-    """Everything the dashboard shows, in a fixed number of queries."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """Everything the dashboard shows: the tiles of every module, and recent activity."""
+    from .dashboard import tiles
 
-    member_stats = Membership.objects.filter(organization=org).aggregate(
-        total=Count("id"),
-        owners=Count("id", filter=Q(role=Role.OWNER)),
-    )
-    with_mfa = (
-        TOTPDevice.objects.filter(confirmed=True, user__memberships__organization=org)
-        .values("user_id")
-        .distinct()
-        .count()
-    )
-    context: dict[str, Any] = {
-        "member_total": member_stats["total"],
-        "owner_total": member_stats["owners"],
-        "members_without_mfa": member_stats["total"] - with_mfa,
-        "recent_events": [],
-        "failed_jobs": 0,
-    }
+    context: dict[str, Any] = {"tiles": tiles(org, membership), "recent_events": []}
     if membership.allows(Role.OWNER):
         context["recent_events"] = list(
             AuditEvent.objects.filter(organization_id=org.pk).order_by("-id")[:8]
         )
-        context["failed_jobs"] = recent_jobs(org).filter(status="failed").count()
     return context
 
 

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mamori.core.dashboard import Tile
+from mamori.orgs.access import scoped
+
+from .models import Action, ActionStatus, Finding, Status
+
+
+def tiles(org: Any, membership: Any) -> list[Tile]:
+    counts = scoped(Finding, org).aggregate(
+        critical=Count("id", filter=Q(status=Status.OPEN, severity="critical")),
+        high=Count("id", filter=Q(status=Status.OPEN, severity="high")),
+        total=Count("id", filter=Q(status=Status.OPEN)),
+    )
+    overdue = (
+        scoped(Action, org)
+        .filter(finding__status=Status.OPEN, due_date__lt=timezone.localdate())
+        .exclude(status=ActionStatus.DONE)
+        .count()
+    )
+    findings_url = reverse("findings:list", kwargs={"org_slug": org.slug})
+    return [
+        Tile(
+            label=_("Open findings"),
+            value=counts["total"],
+            url=findings_url,
+            note=_("%(critical)d critical, %(high)d high")
+            % {"critical": counts["critical"], "high": counts["high"]},
+            level="danger" if counts["critical"] else ("warn" if counts["high"] else ""),
+            order=10,
+        ),
+        Tile(
+            label=_("Overdue actions"),
+            value=overdue,
+            url=reverse("findings:todo", kwargs={"org_slug": org.slug}),
+            level="warn" if overdue else "",
+            order=20,
+        ),
+    ]
