@@ -697,3 +697,22 @@ def test_second_sigterm_releases_the_current_job(
     row = Job.objects.get(pk=job.pk)
     assert (row.status, row.attempts, row.leased_by) == (JobStatus.QUEUED, 0, "")
     assert [line[0] for line in log_lines(log)] == ["start"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mamori_worker_runs_from_the_command_line() -> None:
+    # The real entry point loads only the project's TASK_MODULES, so a test kind is unknown there.
+    job = jobs.enqueue("test.unknown_to_the_cli", max_attempts=1)
+    result = subprocess.run(
+        [sys.executable, "-m", "mamori.cli", "worker", "--once", "--name", "cli-test"],
+        cwd=REPO_DIR,
+        env=worker_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "worker cli-test started" in result.stderr
+    row = Job.objects.get(pk=job.pk)
+    assert row.status == JobStatus.FAILED
+    assert "test.unknown_to_the_cli" in row.error_summary
