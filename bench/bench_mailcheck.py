@@ -6,7 +6,9 @@ UTF-8, ISO-2022-JP, Shift_JIS and EUC-JP, base64 or quoted-printable, some phish
 
 Baseline, measured in the same run on the same bytes: `email.message_from_bytes` and walking
 every part, decoding each leaf's payload (`get_payload(decode=True)`) — the least work that
-looks at every part. A second figure without the payload decoding is printed too.
+looks at every part. A second figure without the payload decoding is printed too. The machine is
+shared, so each mail goes through both back to back, in three rounds, and the fastest time per
+mail and method counts; the slowest single analysis seen in any round is reported as the max.
 Target: analysis no more than 3x the baseline; no single mail over 1 s; memory bounded with a
 25 MB attachment (growth of the peak resident memory while analysing one such mail, in a
 fresh process, beside the same figure for the baseline parse).
@@ -172,17 +174,6 @@ def bare_parse(raw: bytes, decode: bool = True) -> int:
     return total
 
 
-def timed(func, mails: list[bytes]) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
-    each: list[float] = []
-    gc.collect()
-    start = time.perf_counter()
-    for raw in mails:
-        t0 = time.perf_counter()
-        func(raw)
-        each.append(time.perf_counter() - t0)
-    return time.perf_counter() - start, each
-
-
 def big_attachment_mail(size: int) -> bytes:
     rng = random.Random(1)
     return build_mail(
@@ -250,16 +241,32 @@ def main() -> None:
     for raw in mails[:30]:
         analyse(raw)  # warm caches and lazy imports (brand index, YAML, oletools)
 
-    # Best of two rounds each, interleaved, to damp noise on a shared machine.
-    base_t = min(timed(bare_parse, mails)[0] for _ in range(2))
-    nodecode_t = min(timed(lambda r: bare_parse(r, decode=False), mails)[0] for _ in range(2))
-    runs = []
-    for _ in range(2):
-        # Host caches start empty in every round: repeated rounds must not read each other's.
+    # The machine is shared: each mail is parsed by the baseline and analysed back to back, in
+    # three rounds, and each mail's fastest time per method is kept. Host caches start empty in
+    # every round so that rounds do not read each other's results.
+    rounds = 3
+    best_base = [float("inf")] * count
+    best_nodecode = [float("inf")] * count
+    best_ours = [float("inf")] * count
+    worst_ours = 0.0  # the slowest single analysis seen in any round
+    for _ in range(rounds):
         for cached in (registrable, normalise_host, mixed_script_label):
             cached.cache_clear()
-        runs.append(timed(analyse, mails))
-    ours_t, each = min(runs, key=lambda run: run[0])
+        gc.collect()
+        for i, raw in enumerate(mails):
+            t0 = time.perf_counter()
+            bare_parse(raw)
+            t1 = time.perf_counter()
+            bare_parse(raw, decode=False)
+            t2 = time.perf_counter()
+            analyse(raw)
+            t3 = time.perf_counter()
+            best_base[i] = min(best_base[i], t1 - t0)
+            best_nodecode[i] = min(best_nodecode[i], t2 - t1)
+            best_ours[i] = min(best_ours[i], t3 - t2)
+            worst_ours = max(worst_ours, t3 - t2)
+    base_t, nodecode_t, ours_t = sum(best_base), sum(best_nodecode), sum(best_ours)
+    each = best_ours
     each_sorted = sorted(each)
     ratio = ours_t / base_t
     mem = memory_with_big_attachment(5_000_000 if args.quick else 25_000_000)
@@ -276,7 +283,7 @@ def main() -> None:
         "ratio": round(ratio, 2),
         "ratio_vs_parse_without_decode": round(ours_t / nodecode_t, 2),
         "target_ratio": 3.0,
-        "max_mail_seconds": round(each_sorted[-1], 4),
+        "max_mail_seconds": round(worst_ours, 4),
         "p50_mail_seconds": round(each_sorted[len(each) // 2], 5),
         "p99_mail_seconds": round(each_sorted[int(len(each) * 0.99) - 1], 4),
         "big_attachment": mem,
