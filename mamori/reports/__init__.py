@@ -1,0 +1,1 @@
+"""Shared report helpers (PDF rendering with reportlab's built-in Japanese CID fonts)."""
