@@ -85,10 +85,15 @@ def main(argv: list[str]) -> int:
             stop.set()
             return
         # Second signal: do not wait for long handlers; give their jobs back to the queue.
-        released = jobs.release_jobs(names)
-        logger.info("worker %s: released %s job(s), exiting now", options.name, released)
-        logging.shutdown()
-        os._exit(1)
+        try:
+            released = jobs.release_jobs(names)
+            logger.info("worker %s: released %s job(s), exiting now", options.name, released)
+        except Exception:
+            # Their leases will expire instead.
+            logger.exception("worker %s: could not release its jobs", options.name)
+        finally:
+            logging.shutdown()
+            os._exit(1)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     logger.info("worker %s starting %s thread(s)", options.name, options.threads)
