@@ -7,6 +7,7 @@ the ISO-2022-JP extension for half-width kana).
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.parser
 import email.utils
@@ -16,10 +17,14 @@ from datetime import datetime
 from email.header import decode_header
 from email.message import Message
 
+from .attachments import MACRO_EXT, OFFICE_EXT, OTHER_ARCHIVE_EXT, ZIP_EXT, ZIP_MAGIC, extension
 from .html import HtmlDigest, digest_html
 from .model import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SNIFF_ABOVE = 1024 * 1024  # base64 characters
+SNIFF_CHARS = 8192
+INSPECTED_EXT = OFFICE_EXT | MACRO_EXT | ZIP_EXT | OTHER_ARCHIVE_EXT
 
 CHARSET_ALIASES: dict[str, str] = {
     "shift_jis": "cp932",
@@ -278,6 +283,13 @@ def _read_parts(mail: ParsedMail, msg: Message, limits: Limits) -> None:
             continue
         raw_payload = part.get_payload()
         raw_len = len(raw_payload) if isinstance(raw_payload, str | bytes) else 0
+        if raw_len > SNIFF_ABOVE and isinstance(raw_payload, str):
+            head = _sniff(part, raw_payload, name)
+            if head is not None:
+                # A large file that is neither an archive nor an Office/OLE file: its first
+                # bytes are all the checks read, so the rest is not decoded.
+                mail.attachments.append(Attachment(name, ctype, head, raw_len * 3 // 4))
+                continue
         # base64 grows data by 4/3: skip decoding what would exceed the scan cap anyway.
         if raw_len * 3 // 4 > limits.max_attachment_scan_bytes:
             mail.limits_hit.append(f"attachment {name or ctype} larger than the scan cap")
@@ -285,6 +297,22 @@ def _read_parts(mail: ParsedMail, msg: Message, limits: Limits) -> None:
             continue
         data = _payload(part, limits.max_attachment_scan_bytes) or b""
         mail.attachments.append(Attachment(name, ctype, data, len(data)))
+
+
+def _sniff(part: Message, raw_payload: str, name: str) -> bytes | None:
+    """The decoded first bytes of a large base64 attachment that needs no deeper look, or None."""
+    if extension(name) in INSPECTED_EXT:
+        return None
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+        return None
+    chunk = "".join(raw_payload[: SNIFF_CHARS + 200].split())[:SNIFF_CHARS]
+    try:
+        head = binascii.a2b_base64(chunk[: len(chunk) // 4 * 4])
+    except (binascii.Error, ValueError):
+        return None
+    if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        return None
+    return head
 
 
 def _payload(part: Message, cap: int) -> bytes | None:

@@ -188,3 +188,25 @@ def test_many_links_of_one_kind_are_summarised_but_a_worse_one_still_counts() ->
     assert 5 <= len(mismatches) <= 6
     assert any(s.severity == "high" and "mizuhobank.co.jp" in s.evidence for s in mismatches)
     assert report.verdict == "danger"
+
+
+def test_large_plain_attachment_is_sniffed_and_large_disguised_zip_is_opened() -> None:
+    import random
+
+    noise = random.Random(3).randbytes(1_500_000)
+    pdf = b"%PDF-1.7\n" + noise
+    disguised = zip_bytes({"noise.bin": noise, "請求書.exe": b"MZ"})
+    raw = build_mail(
+        sender=("a", "a@example.com"),
+        subject="big",
+        text="big files",
+        attachments=[
+            ("report.pdf", pdf, "application/pdf"),
+            ("photo.jpg", disguised, "image/jpeg"),
+        ],
+    )
+    report = analyse(raw)
+    evidence = {s.id: s.evidence for s in report.signals}
+    assert evidence.get("attachment.dangerous_type") == "photo.jpg → 請求書.exe"
+    assert "attachment.limit" not in evidence
+    assert report.facts["attachments"] == ["report.pdf", "photo.jpg"]
