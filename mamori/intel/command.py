@@ -159,6 +159,23 @@ def _as_json(cpe: Cpe, matches: list[Match], by_id: dict[str, Advisory]) -> dict
     }
 
 
+def _key_references(advisory: Advisory) -> list[str]:
+    """Reference URLs with the public bodies (JVN, NVD, CISA, CVE) first."""
+
+    def rank(url: str) -> int:
+        if "/cwe/" in url or "cwe.mitre.org" in url:
+            return 8  # weakness classes are background, not the advisory
+        for position, marker in enumerate(
+            ("jvndb.jvn.jp", "jvn.jp/", "nvd.nist.gov", "cisa.gov", "cve.org")
+        ):
+            if marker in url:
+                return position
+        return 9
+
+    urls = list(dict.fromkeys([advisory.link, *(r.url for r in advisory.references)]))
+    return sorted((u for u in urls if u), key=rank)
+
+
 def _print_text(cpe: Cpe, matches: list[Match], by_id: dict[str, Advisory], total: int) -> None:
     print(f"{cpe.format()}")
     print(f"該当 {len(matches)} 件 / {len(matches)} matching of {total} advisories")
@@ -180,5 +197,5 @@ def _print_text(cpe: Cpe, matches: list[Match], by_id: dict[str, Advisory], tota
             print(f"  {advisory.title_en}")
         print(f"  理由: {match.reason['ja']}")
         print(f"  why:  {match.reason['en']}")
-        for reference in advisory.references[:5]:
-            print(f"  - {reference.url}")
+        for url in _key_references(advisory)[:6]:
+            print(f"  - {url}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mamori.intel.matching.cpe import ANY, NA, Cpe, CpeError
-from mamori.intel.model import Advisory
+from mamori.intel.model import Advisory, Reference
 
 
 def merge_advisories(advisories: Iterable[Advisory]) -> list[Advisory]:
@@ -84,6 +84,11 @@ def _absorb(target: Advisory, other: Advisory) -> None:
         if product not in target.products:
             target.products.append(product)
     known = {ref.url for ref in target.references}
+    if other.link and other.link != target.link and other.link not in known:
+        # Each source's own page (JVN iPedia, NVD, …) stays reachable after the merge.
+        name = other.jvndb_id or (other.cve_ids[0] if other.cve_ids else "")
+        target.references.insert(0, Reference(url=other.link, name=name, source=other.source))
+        known.add(other.link)
     for reference in other.references:
         if reference.url not in known:
             target.references.append(reference)

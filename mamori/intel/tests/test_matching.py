@@ -141,6 +141,7 @@ def test_done_when_struts_2_5_30_sees_jvn_and_nvd_references_and_kev_due_date():
     urls = {r.url for r in struts_advisory.references}
     assert "https://nvd.nist.gov/vuln/detail/CVE-2023-50164" in urls
     assert "https://jvn.jp/jp/JVN0000001/" in urls
+    assert "https://jvndb.jvn.jp/ja/contents/2023/JVNDB-2023-000777.html" in urls
     index = MatchIndex.build(merged)
     item = InventoryItem(
         "sw-1", suggest_cpe("Apache Software Foundation", "Apache Struts", "2.5.30")
