@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "mamori.accounts",
     "mamori.findings",
     "mamori.inventory",
+    "mamori.assessments",
+    "mamori.incidents",
 ]
 
 MIDDLEWARE = [

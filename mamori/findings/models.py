@@ -153,12 +153,22 @@ class DuePolicy(models.Model):
         return f"due policy of {self.organization}"
 
 
-def default_due(org: Organization, severity: str, today: date | None = None) -> date:
+def default_due(
+    org: Organization, severity: str, today: date | None = None, guidance_key: str = ""
+) -> date:
+    """The organisation's own days for this severity if it set them; otherwise the guidance's
+    days for this kind of finding; otherwise the defaults by severity."""
     today = today or timezone.localdate()
     policy = DuePolicy.objects.filter(organization=org).first()
-    days = (
-        getattr(policy, f"{severity}_days", None)
-        if policy is not None
-        else DEFAULT_DUE_DAYS.get(severity)
-    )
-    return today + timedelta(days=days if days is not None else 30)
+    days: int | None = None
+    if policy is not None:
+        days = getattr(policy, f"{severity}_days", None)
+    if days is None and guidance_key:
+        from .guidance import get_guidance
+
+        guidance = get_guidance(guidance_key)
+        if guidance is not None:
+            days = guidance.due_days_for(severity)
+    if days is None:
+        days = DEFAULT_DUE_DAYS.get(severity, 30)
+    return today + timedelta(days=days)

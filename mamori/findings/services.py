@@ -54,6 +54,15 @@ def sync(
     now = timezone.now()
     today = timezone.localdate()
     result = SyncResult()
+    due_cache: dict[tuple[str, str], date] = {}
+
+    def due(finding: Finding) -> date:
+        # One policy lookup per severity, not per finding (a rule may open thousands).
+        key = (finding.severity, finding.guidance_key)
+        if key not in due_cache:
+            due_cache[key] = default_due(org, finding.severity, today, finding.guidance_key)
+        return due_cache[key]
+
     fired: dict[str, FindingSpec] = {}
     for spec in specs:
         fired[spec.key] = spec
@@ -118,8 +127,7 @@ def sync(
                     Action(
                         organization=org,
                         finding=finding,
-                        due_date=fired[finding.key].due_date
-                        or default_due(org, finding.severity, today),
+                        due_date=fired[finding.key].due_date or due(finding),
                     )
                     for finding in created
                 ],
@@ -153,7 +161,7 @@ def sync(
             for finding in reopened:
                 spec = fired[finding.key]
                 Action.objects.filter(finding=finding).update(
-                    due_date=spec.due_date or default_due(org, finding.severity, today)
+                    due_date=spec.due_date or due(finding)
                 )
         if complete:
             gone = [

@@ -16,8 +16,14 @@ def form_class(spec: RegisterSpec) -> type[forms.ModelForm]:
     Yes/no fields that may be unknown use Django's 不明/はい/いいえ select.
     """
 
+    def formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+        if isinstance(field, models.URLField):
+            kwargs["assume_scheme"] = "https"  # a URL typed without a scheme is https
+        return field.formfield(**kwargs)
+
     class RegisterForm(forms.ModelForm):
         class Meta:
+            formfield_callback = formfield
             model = spec.model
             fields = spec.fields
             widgets = {

@@ -92,7 +92,7 @@ class LeaverAccess(Rule):
                 params={
                     "person": name,
                     "count": len(found),
-                    "items": ", ".join(i["text"] for i in found[:10]),
+                    "items": [i["text"] for i in found],
                 },
                 evidence=_evidence(found),
             )
@@ -454,7 +454,7 @@ class AccountNotReviewed(Rule):
                 subject_type=f"inventory.{target}" if target != "none" else "",
                 subject_id=str(target_id) if target != "none" else "",
                 params={
-                    "target": entry["name"],
+                    "target": entry["name"] or "—",
                     "count": len(entry["items"]),
                     "months": settings.ACCOUNT_REVIEW_MAX_DAYS // 30,
                 },

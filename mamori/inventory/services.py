@@ -46,12 +46,13 @@ def prepare(instance: models.Model) -> None:
 def save_record(
     request: HttpRequest, org: Organization, spec: RegisterSpec, form: forms.ModelForm
 ) -> models.Model:
-    instance = form.instance
-    is_new = instance.pk is None
+    is_new = form.instance.pk is None
     with transaction.atomic():
         before: dict[str, Any] = {}
         if not is_new:
-            before = _fields_snapshot(type(instance)._default_manager.get(pk=instance.pk), spec)
+            stored = type(form.instance)._default_manager.get(pk=form.instance.pk)
+            before = _fields_snapshot(stored, spec)
+        instance = form.save(commit=False)
         instance.organization = org
         instance.updated_at = timezone.now()
         prepare(instance)

@@ -254,3 +254,52 @@ def test_every_rule_kind_is_unique_and_has_triggers() -> None:
     assert len(RULES.items()) >= 15
     for kind, rule in RULES.items():
         assert kind.startswith("inventory.") and rule.triggers
+
+
+@pytest.mark.django_db
+def test_rule_params_fill_every_guidance_placeholder(org: Any, base: dict[str, Any]) -> None:
+    from mamori.findings.guidance import get_guidance
+
+    left = Person.objects.create(organization=org, name="L", left_on=TODAY() - timedelta(days=1))
+    lone = Service.objects.create(organization=org, name="y", mfa_available=True)
+    Account.objects.create(
+        organization=org,
+        person=left,
+        username="l",
+        role=AccountRole.ADMIN,
+        mfa_enabled=False,
+        shared=True,
+        service=lone,
+    )
+    Share.objects.create(
+        organization=org,
+        name="s",
+        scope=ShareScope.PUBLIC,
+        contains_personal_data=True,
+        created_on=TODAY() - timedelta(days=400),
+    )
+    Device.objects.create(
+        organization=org,
+        name="d",
+        kind="pc",
+        ownership=Ownership.BYOD,
+        os_supported=False,
+        last_updated_on=TODAY() - timedelta(days=400),
+        disposed_on=None,
+    )
+    Device.objects.create(organization=org, name="gone", kind="pc", disposed_on=TODAY())
+    Supplier.objects.create(
+        organization=org,
+        name="x",
+        handles_personal_data=True,
+        servers_abroad=True,
+        next_audit_on=TODAY() - timedelta(days=1),
+    )
+    run_rules(org)
+    seen = set()
+    for finding in Finding.objects.filter(organization=org):
+        guidance = get_guidance(finding.guidance_key)
+        assert guidance is not None, finding.kind
+        assert guidance.missing_params(finding.params) == [], finding.kind
+        seen.add(finding.kind)
+    assert len(seen) == len(RULES.items())
