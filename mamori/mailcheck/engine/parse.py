@@ -137,21 +137,33 @@ class ParsedMail:
 
 
 def parse_addresses(value: str) -> list[Address]:
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        # Raw 8-bit (e.g. Shift_JIS) header: decode first, since bytes such as 0x5B ("[")
+        # inside a multi-byte character would otherwise confuse the address parser.
+        value = decode_header_value(value)
     try:
         pairs = email.utils.getaddresses([value])
     except Exception:
         return []
-    return [Address(decode_header_value(name), addr.strip().lower()) for name, addr in pairs]
+    return [
+        Address(decode_header_value(name), decode_header_value(addr).strip().lower())
+        for name, addr in pairs
+    ]
+
+
+def _raw_headers(msg: Message, name: str) -> list[str]:
+    """Header values as received. compat32's get() turns raw 8-bit bytes into U+FFFD; the raw
+    values keep them as surrogate escapes, which decode_header_value can still decode."""
+    wanted = name.lower()
+    try:
+        return [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
+    except Exception:
+        return []
 
 
 def _header(msg: Message, name: str, limit: int) -> str:
-    try:
-        raw = msg.get(name)
-    except Exception:
-        return ""
-    if raw is None:
-        return ""
-    return decode_header_value(str(raw)[:limit])
+    values = _raw_headers(msg, name)
+    return decode_header_value(values[0][:limit]) if values else ""
 
 
 def _filename(part: Message) -> str:
@@ -204,7 +216,7 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
     except Exception:
         mail.header_count = 0
     mail.subject = _header(msg, "Subject", cap)[:MAX_SUBJECT_CHARS]
-    from_raw = str(msg.get("From", "") or "")[:cap]
+    from_raw = (_raw_headers(msg, "From") or [""])[0][:cap]
     addrs = parse_addresses(from_raw)
     mail.from_header = decode_header_value(from_raw)
     if addrs:
@@ -213,7 +225,8 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
             # Rebuilt from the parsed parts: decoding joins encoded words and "<addr>" oddly.
             display = addrs[0].display
             mail.from_header = f"{display} <{addrs[0].address}>" if display else addrs[0].address
-    mail.reply_to = [a for a in parse_addresses(str(msg.get("Reply-To", "") or "")[:cap]) if a]
+    reply_to = (_raw_headers(msg, "Reply-To") or [""])[0][:cap]
+    mail.reply_to = [a for a in parse_addresses(reply_to) if a]
     mail.return_path = _header(msg, "Return-Path", cap).strip("<> ").lower()
     mail.date_text = _header(msg, "Date", cap)
     if mail.date_text:
@@ -222,10 +235,7 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
         except (TypeError, ValueError, IndexError, OverflowError):
             mail.date = None
     mail.message_id = _header(msg, "Message-ID", cap)
-    try:
-        results = msg.get_all("Authentication-Results") or []
-    except Exception:
-        results = []
+    results = _raw_headers(msg, "Authentication-Results")
     # Only the topmost header was added by our own receiving server; lower ones can be forged.
     mail.auth_results = [decode_header_value(str(r)[:cap]) for r in results[:1]]
 

@@ -50,3 +50,16 @@ def test_japanese_subjects_decode_in_every_charset() -> None:
         subjects["BEC: payee change from a lookalike partner domain, EUC-JP"]
         == "振込先変更のお願い"
     )
+
+
+def test_raw_utf8_and_shift_jis_headers_are_decoded() -> None:
+    for codec in ("utf-8", "cp932"):
+        raw = (
+            "From: 楽天カード <info@rakuten-card.example-secure.top>\r\n"
+            "Subject: 【重要】ご利用確認\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n本人確認をお願いします。\r\n"
+        ).encode(codec)
+        report = analyse(raw)
+        assert report.subject == "【重要】ご利用確認", codec
+        assert report.from_ == "楽天カード <info@rakuten-card.example-secure.top>"
+        assert "sender.brand_name_mismatch" in {s.id for s in report.signals}
