@@ -303,3 +303,17 @@ def test_rule_params_fill_every_guidance_placeholder(org: Any, base: dict[str, A
         assert guidance.missing_params(finding.params) == [], finding.kind
         seen.add(finding.kind)
     assert len(seen) == len(RULES.items())
+
+
+@pytest.mark.django_db
+def test_demo_fills_every_register_and_triggers_every_rule() -> None:
+    from mamori.core.demo import run
+
+    ctx = run()
+    fired = set(Finding.objects.filter(organization=ctx.org).values_list("kind", flat=True))
+    inventory_kinds = {kind for kind, _rule in RULES.items()}
+    assert inventory_kinds <= fired
+    from mamori.inventory.registers import REGISTERS
+
+    for spec in REGISTERS.values():
+        assert spec.model.objects.filter(organization=ctx.org).exists(), spec.key
