@@ -119,36 +119,52 @@ def _body(msg: Message) -> tuple[str, str]:
     return plain, html
 
 
-def _inline_forward(msg: Message) -> bytes | None:
-    plain, html = _body(msg)
-    text = plain or (digest_html(html, 500).text if html else "")
-    marker = FORWARD_MARKERS.search(text)
-    if marker is None:
-        return None
-    rest = text[marker.end() :].lstrip("\r\n").splitlines()
+def _header_block(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Headers at the top of `lines` (From:/差出人: …) and the index where the body starts."""
     headers: dict[str, str] = {}
     index = 0
-    while index < len(rest) and index < 30:
-        line = rest[index]
+    while index < len(lines) and index < 30:
+        line = lines[index]
         if not line.strip(" \t>"):
-            if headers:
-                index += 1
-                break
             index += 1
+            if headers:
+                break
             continue
         match = HEADER_LINE.match(line)
-        if match is None:
-            break
-        key = HEADER_NAMES.get(match.group(1).strip().lower())
-        if key is None:
+        key = HEADER_NAMES.get(match.group(1).strip().lower()) if match else None
+        if match is None or key is None:
             break
         headers.setdefault(key, match.group(2).strip())
         index += 1
-    if "From" not in headers:
+    return headers, index
+
+
+def _find_forward(text: str) -> tuple[dict[str, str], list[str]] | None:
+    marker = FORWARD_MARKERS.search(text)
+    if marker is not None:
+        rest = text[marker.end() :].lstrip("\r\n").splitlines()
+        headers, index = _header_block(rest)
+        if "From" in headers:
+            return headers, rest[index:]
+    # Outlook often writes no marker, only a rule and a From/Sent/To/Subject block.
+    lines = text.splitlines()
+    for start, line in enumerate(lines[:2000]):
+        match = HEADER_LINE.match(line)
+        if match and HEADER_NAMES.get(match.group(1).strip().lower()) == "From":
+            headers, index = _header_block(lines[start:])
+            if "From" in headers and "Subject" in headers:
+                return headers, lines[start + index :]
+    return None
+
+
+def _inline_forward(msg: Message) -> bytes | None:
+    plain, html = _body(msg)
+    text = plain or (digest_html(html, 500).text if html else "")
+    found = _find_forward(text)
+    if found is None:
         return None
-    body = "\n".join(
-        line.lstrip(">").lstrip() if line.startswith(">") else line for line in rest[index:]
-    )
+    headers, rest = found
+    body = "\n".join(line.lstrip(">").lstrip() if line.startswith(">") else line for line in rest)
     original = MIMEMultipart("alternative")
     for key, value in headers.items():
         original[key] = _header_safe(value)

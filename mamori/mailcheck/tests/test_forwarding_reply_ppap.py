@@ -161,3 +161,21 @@ def test_ppap_respects_sender_window_and_order() -> None:
     found = pair(records)
     assert len(found) == 1 and found[0].gap == timedelta(minutes=10)
     assert pair(records, window=timedelta(minutes=5)) == []
+
+
+def test_outlook_html_forward_without_marker_is_rebuilt() -> None:
+    html = (
+        "<div>確認してください</div><hr>"
+        "<div><b>差出人:</b> Amazon.co.jp &lt;security@amazon-co-jp.verify-account.top&gt;<br>"
+        "<b>送信日時:</b> 2025年11月10日 9:00<br><b>宛先:</b> 鈴木 一郎<br>"
+        "<b>件名:</b> アカウントの一時停止</div><br>"
+        "<p>アカウントが一時停止されました。"
+        '<a href="https://amazon-co-jp.verify-account.top/signin">https://www.amazon.co.jp/</a></p>'
+    )
+    forward = build_mail(sender=STAFF, subject="FW: アカウントの一時停止", html=html)
+    found = extract_forwarded(forward)
+    report = analyse(found[0])
+    assert report.from_address == "security@amazon-co-jp.verify-account.top"
+    assert report.subject == "アカウントの一時停止"
+    assert report.verdict == "danger"
+    assert {"link.text_mismatch", "sender.brand_name_mismatch"} <= {s.id for s in report.signals}
