@@ -1,0 +1,243 @@
+"""The management report: one page for the owner, in plain language, as a printable HTML view
+and a PDF. Framed as risk and cost avoided (ハンドブック 第7章 §1.1: security avoids the
+「負のコスト」 of an incident). Texts live in ``mamori/content/reports/management.yaml``.
+
+``build_report`` reads everything in a fixed number of queries; ``render_report_pdf`` lays the
+same content out with reportlab's Japanese CID font.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from mamori.findings.models import Action, ActionStatus, Finding, Status
+from mamori.orgs.access import scoped
+from mamori.orgs.models import Organization
+from mamori.reports.pdf import build_pdf, bullets, paragraph, spacer
+
+from .models import AssessmentStatus
+from .queries import posture
+from .questionnaire import read_yaml
+
+CONTENT = Path(__file__).resolve().parents[1] / "content" / "reports" / "management.yaml"
+TOP_RISKS = 5
+DECISION_ITEMS = 5
+EXPIRY_WARNING_DAYS = 30
+
+
+@functools.cache
+def texts() -> dict[str, Any]:
+    return read_yaml(CONTENT)
+
+
+def _t(key: str, code: str, **values: Any) -> str:
+    template = texts()[key][code]
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return str(template).strip()
+
+
+@dataclass
+class ManagementReport:
+    lang: str
+    org_name: str
+    period_start: dt.date
+    period_end: dt.date
+    headings: dict[str, str]
+    title: str
+    period: str
+    framing: str
+    framing_source: str
+    summary: list[str]
+    score: float | None
+    trend: list[tuple[str, float]]
+    trend_note: str
+    risks: list[dict[str, Any]]
+    risks_none: str
+    done: list[str]
+    decisions: list[str]
+    footer: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _severity(code: str, severity: str) -> str:
+    return str(texts()["severity"].get(severity, {}).get(code, severity))
+
+
+def build_report(
+    org: Organization, code: str = "ja", *, today: dt.date | None = None
+) -> ManagementReport:
+    code = "en" if code.startswith("en") else "ja"
+    today = today or timezone.localdate()
+    start = today.replace(day=1)
+    start_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    state = posture(org)
+
+    counts = scoped(Finding, org).aggregate(
+        open=Count("id", filter=Q(status=Status.OPEN)),
+        critical=Count("id", filter=Q(status=Status.OPEN, severity="critical")),
+        high=Count("id", filter=Q(status=Status.OPEN, severity="high")),
+        resolved=Count("id", filter=Q(status=Status.RESOLVED, resolved_at__gte=start_at)),
+    )
+    open_actions = (
+        scoped(Action, org).filter(finding__status=Status.OPEN).exclude(status=ActionStatus.DONE)
+    )
+    action_counts = scoped(Action, org).aggregate(
+        overdue=Count(
+            "id",
+            filter=Q(finding__status=Status.OPEN, due_date__lt=today)
+            & ~Q(status=ActionStatus.DONE),
+        ),
+        completed=Count("id", filter=Q(status=ActionStatus.DONE, completed_at__gte=start_at)),
+    )
+    assessments_done = org.assessments.filter(
+        status=AssessmentStatus.COMPLETED, completed_at__gte=start_at
+    ).count()
+
+    summary: list[str] = []
+    if state.score is None:
+        summary.append(_t("score_none", code))
+    else:
+        delta = state.delta
+        if delta is None:
+            delta_text = ""
+        elif delta > 0:
+            delta_text = _t("delta_up", code, delta=f"{delta:g}")
+        elif delta < 0:
+            delta_text = _t("delta_down", code, delta=f"{-delta:g}")
+        else:
+            delta_text = _t("delta_same", code)
+        summary.append(_t("score_line", code, score=f"{state.score:g}", delta=delta_text))
+        summary.append(_t("score_meaning", code))
+    summary.append(
+        _t(
+            "open_line",
+            code,
+            open=counts["open"],
+            critical=counts["critical"],
+            high=counts["high"],
+            overdue=action_counts["overdue"],
+        )
+    )
+    summary.append(_t("avoided_line", code, resolved=counts["resolved"]))
+
+    risks = [
+        {
+            "severity": finding.severity,
+            "severity_label": _severity(code, finding.severity),
+            "subject": finding.subject,
+            "due": finding.action.due_date.isoformat(),
+            "text": _t(
+                "risk_row",
+                code,
+                severity=_severity(code, finding.severity),
+                subject=finding.subject,
+                due=finding.action.due_date.isoformat(),
+            ),
+        }
+        for finding in scoped(Finding, org)
+        .filter(status=Status.OPEN, action__isnull=False)
+        .select_related("action")
+        .order_by("-severity_rank", "action__due_date", "pk")[:TOP_RISKS]
+    ]
+
+    done = [
+        _t("done_resolved", code, count=counts["resolved"]),
+        _t("done_actions", code, count=action_counts["completed"]),
+        _t("done_assessments", code, count=assessments_done),
+    ]
+    if not (counts["resolved"] or action_counts["completed"] or assessments_done):
+        done.append(_t("done_none", code))
+
+    decisions: list[str] = []
+    expiring = (
+        scoped(Finding, org)
+        .filter(
+            status=Status.ACCEPTED,
+            accepted_until__isnull=False,
+            accepted_until__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
+        )
+        .order_by("accepted_until", "pk")
+        .values_list("subject", "accepted_until")[:DECISION_ITEMS]
+    )
+    decisions.extend(
+        _t("decision_expiring", code, subject=subject, until=until.isoformat())
+        for subject, until in expiring
+    )
+    overdue = (
+        open_actions.filter(due_date__lt=today)
+        .order_by("due_date", "pk")
+        .values_list("finding__subject", "due_date")[:DECISION_ITEMS]
+    )
+    decisions.extend(
+        _t("decision_overdue", code, subject=subject, due=due.isoformat())
+        for subject, due in overdue
+    )
+    if state.next_due is not None and state.next_due <= today:
+        decisions.append(_t("decision_assessment", code, due=state.next_due.isoformat()))
+    if not decisions:
+        decisions.append(_t("decisions_none", code))
+
+    trend = [
+        (timezone.localtime(point.when).date().isoformat(), point.score) for point in state.points
+    ]
+    return ManagementReport(
+        lang=code,
+        org_name=org.name,
+        period_start=start,
+        period_end=today,
+        headings={
+            key: _t(f"{key}_heading", code)
+            for key in ("summary", "trend", "risks", "done", "decisions")
+        },
+        title=_t("title", code),
+        period=_t("period", code, start=start.isoformat(), end=today.isoformat()),
+        framing=_t("framing", code),
+        framing_source=_t("framing_source", code),
+        summary=summary,
+        score=state.score,
+        trend=trend,
+        trend_note="" if len(trend) > 1 else _t("trend_none", code),
+        risks=risks,
+        risks_none=_t("risks_none", code),
+        done=done,
+        decisions=decisions,
+        footer=_t("footer", code, date=today.isoformat()),
+    )
+
+
+def render_report_pdf(report: ManagementReport) -> bytes:
+    """The report on one A4 page (margins and type sized for it)."""
+    story: list[Any] = [
+        paragraph(f"{report.title} — {report.org_name}", "title"),
+        paragraph(report.period, "small"),
+        spacer(2),
+        paragraph(report.framing),
+        paragraph(report.framing_source, "small"),
+        paragraph(report.headings["summary"], "h2"),
+        bullets(report.summary),
+        paragraph(report.headings["trend"], "h2"),
+    ]
+    if report.trend_note:
+        story.append(paragraph(report.trend_note))
+    else:
+        story.append(paragraph(" → ".join(f"{day}: {score:g}" for day, score in report.trend)))
+    story.append(paragraph(report.headings["risks"], "h2"))
+    if report.risks:
+        story.append(bullets([risk["text"] for risk in report.risks]))
+    else:
+        story.append(paragraph(report.risks_none))
+    story.append(paragraph(report.headings["done"], "h2"))
+    story.append(bullets(report.done))
+    story.append(paragraph(report.headings["decisions"], "h2"))
+    story.append(bullets(report.decisions))
+    story.append(spacer(3))
+    story.append(paragraph(report.footer, "small"))
+    return build_pdf(story, title=f"{report.title} — {report.org_name}", margins_mm=14)
