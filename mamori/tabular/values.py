@@ -235,6 +235,8 @@ def parse_text(column: Column, raw: object) -> Parsed:
 def parse_cell(column: Column, raw: object) -> Parsed:
     """The typed value of one non-blank cell."""
     kind = column.kind
+    if isinstance(raw, str) and kind not in ("text", "list"):
+        raw = unprotect(raw)[0]  # an exported value that the writer protected
     if kind == "text":
         return parse_text(column, raw)
     if kind == "date":
