@@ -192,12 +192,16 @@ def memory_child(size: int, which: str) -> None:
     )
     gc.collect()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    if which == "analyse":
-        analyse(raw)
-    else:
-        bare_parse(raw)
-    seconds = time.perf_counter() - start
+    times = []
+    for _ in range(3):  # fastest of three: the machine is shared
+        start = time.perf_counter()
+        if which == "analyse":
+            analyse(raw)
+        else:
+            bare_parse(raw)
+        times.append(time.perf_counter() - start)
+        gc.collect()
+    seconds = min(times)
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     print(
         json.dumps(
