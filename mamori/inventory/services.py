@@ -84,3 +84,115 @@ def set_archived(
             obj=instance,
         )
         run_rules_after_commit(org, spec.label)
+
+
+def apply_import(
+    request: HttpRequest, org: Organization, spec: RegisterSpec, plan: Any, filename: str
+) -> tuple[int, int]:
+    """Save a checked import plan, all or nothing. Returns (created, updated)."""
+    model = spec.model
+    m2m = {
+        name
+        for name in spec.fields
+        if isinstance(model._meta.get_field(name), models.ManyToManyField)
+    }
+
+    def attname(name: str) -> str:
+        return model._meta.get_field(name).attname
+
+    now = timezone.now()
+    with transaction.atomic():
+        created_objects = []
+        for values in plan.creates:
+            fields = {attname(k): v for k, v in values.items() if k not in m2m}
+            instance = model(organization=org, created_at=now, updated_at=now, **fields)
+            prepare(instance)
+            created_objects.append(instance)
+        model._default_manager.bulk_create(created_objects, batch_size=1000)
+        for instance, values in zip(created_objects, plan.creates, strict=True):
+            for name in m2m & values.keys():
+                getattr(instance, name).set(values[name])
+        if plan.updates:
+            by_pk = model._default_manager.filter(organization=org).in_bulk(
+                [pk for pk, _values in plan.updates]
+            )
+            changed_fields: set[str] = {"updated_at"}
+            updated = []
+            for pk, values in plan.updates:
+                instance = by_pk[pk]
+                for key, value in values.items():
+                    if key in m2m:
+                        getattr(instance, key).set(value)
+                    else:
+                        setattr(instance, attname(key), value)
+                        changed_fields.add(attname(key))
+                instance.updated_at = now
+                updated.append(instance)
+            model._default_manager.bulk_update(updated, sorted(changed_fields), batch_size=1000)
+        record(
+            f"{spec.label}.imported",
+            request=request,
+            organization=org,
+            object_repr=filename[:200],
+            changes={"created": len(plan.creates), "updated": len(plan.updates)},
+        )
+        run_rules_after_commit(org, spec.label)
+    return len(plan.creates), len(plan.updates)
+
+
+def apply_sharing_report(
+    request: HttpRequest, org: Organization, items: list[Any], service: Any, filename: str
+) -> tuple[int, int]:
+    """Create or update one Share per reported item; the report's grants replace the stored
+    ones (the report is the current truth). Returns (created, updated)."""
+    from .models import Person, Share, ShareGrant
+
+    people: dict[str, Person] = {}
+    for person in Person.objects.filter(organization=org, archived_at__isnull=True):
+        for text in (person.email, person.name):
+            if text:
+                people.setdefault(text.strip().casefold(), person)
+    shares = list(Share.objects.filter(organization=org))
+    by_url = {s.url: s for s in shares if s.url}
+    by_name = {s.name.casefold(): s for s in shares}
+    created = updated = 0
+    now = timezone.now()
+    with transaction.atomic():
+        for item in items:
+            share = by_url.get(item.url) if item.url else None
+            share = share or by_name.get((item.name or item.path).casefold())
+            owner = people.get((item.owner or "").strip().casefold())
+            if share is None:
+                share = Share(organization=org, created_at=now)
+                created += 1
+            else:
+                updated += 1
+            share.name = (item.name or item.path or item.url)[:300]
+            share.url = item.url[:1000] if item.url else share.url
+            share.scope = item.scope or share.scope
+            share.owner = owner or share.owner
+            share.service = service or share.service
+            share.updated_at = now
+            share.save()
+            ShareGrant.objects.filter(share=share).delete()
+            grants = []
+            for who, permission in item.grants:
+                person = people.get(who.strip().casefold())
+                grants.append(
+                    ShareGrant(
+                        share=share,
+                        person=person,
+                        group="" if person else who[:200],
+                        permission=permission or "viewer",
+                    )
+                )
+            ShareGrant.objects.bulk_create(grants)
+        record(
+            "inventory.share.sharing_report_imported",
+            request=request,
+            organization=org,
+            object_repr=filename[:200],
+            changes={"created": created, "updated": updated},
+        )
+        run_rules_after_commit(org, "inventory.share")
+    return created, updated

@@ -17,4 +17,5 @@ def role_args(org: Any, members: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "inventory:import": register,
         "inventory:export": register,
         "inventory:template": register,
+        "inventory:sharing_report": {},
     }
