@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("mamori.findings.urls")),
     path("", include("mamori.inventory.urls")),
     path("", include("mamori.assessments.urls")),
+    path("", include("mamori.incidents.urls")),
     path("accounts/", include("mamori.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),

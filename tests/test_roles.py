@@ -46,6 +46,7 @@ ROLE_ARG_MODULES = [
     "mamori.inventory.tests.role_args",
     "mamori.findings.tests.role_args",
     "mamori.assessments.tests.role_args",
+    "mamori.incidents.tests.role_args",
 ]
 
 

@@ -17,6 +17,7 @@ DEMO_SLUG = "demo"
 # "module:function" names; each function takes a DemoContext.
 DEMO_BUILDERS: list[str] = [
     "mamori.core.demo:build_members",
+    "mamori.incidents.demo:build",
     "mamori.inventory.demo:build",
 ]
 

@@ -21,6 +21,7 @@ ORG_NAVIGATION: list[NavItem] = [
     NavItem(_("Findings"), "findings:list"),
     NavItem(_("Inventory"), "inventory:index"),
     NavItem(_("Self-assessments"), "assessments:list"),
+    NavItem(_("Incidents"), "incidents:list"),
     NavItem(_("Members"), "orgs:members"),
     NavItem(_("Background jobs"), "core:jobs", "owner"),
     NavItem(_("Audit trail"), "orgs:audit", "owner"),
