@@ -268,6 +268,13 @@ class LookalikeIndex:
         domain = registrable(host)
         if not domain or domain in self.exact or is_ip_host(domain):
             return None
+        # A reference domain written in front of another one: amazon.co.jp.account-check.top.
+        labels = normalise_host(host).split(".")
+        for start in range(len(labels) - 2):
+            for width in (2, 3):
+                inner = ".".join(labels[start : start + width])
+                if inner in self.exact and start + width < len(labels):
+                    return Lookalike(domain, self.exact[inner], "subdomain")
         ref = self.skeletons.get(skeleton(domain))
         if ref is not None:
             return Lookalike(domain, ref, "homograph")

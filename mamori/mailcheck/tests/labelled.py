@@ -314,6 +314,14 @@ def enable_macro_body_en() -> bytes:
     )
 
 
+def partner_domain_in_front_of_another() -> bytes:
+    return build_mail(
+        sender=("パートナー商事 経理", "billing@invoice-view.top"),
+        subject="請求書のご確認",
+        html='<p>請求書をご確認ください。</p><a href="https://partner-trading.co.jp.invoice-view.top/login">請求書を表示</a>',
+    )
+
+
 # --- ordinary mail: must stay quiet ------------------------------------------------------------
 
 

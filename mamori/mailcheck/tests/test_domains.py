@@ -36,7 +36,9 @@ def index() -> LookalikeIndex:
         ("exam-ple.co.jp", "example.co.jp", "typo"),  # added hyphen
         ("example.jp", "example.co.jp", "suffix"),  # .co.jp ↔ .jp
         ("example.com", "example.co.jp", "suffix"),  # .co.jp ↔ .com
-        ("rakuten.com.example-shop.jp", None, None),  # different registrable, brand only as label
+        ("rakuten.co.jp.example-shop.jp", "rakuten.co.jp", "subdomain"),  # in front of another
+        ("paypal.com.secure-login.top", "paypal.com", "subdomain"),
+        ("rakuten.example-shop.jp", None, None),  # the name alone is the brand-token check's job
         ("example-co-jp.net", "example.co.jp", "typo"),  # suffix folded into the name
         ("pаypal.com", "paypal.com", "homograph"),  # Cyrillic а
         ("xn--pypal-4ve.com", "paypal.com", "homograph"),  # the same in punycode
