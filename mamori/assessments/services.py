@@ -90,6 +90,11 @@ def save_section(
         for question_id, value in values.items():
             if question_id in section_ids and value not in (None, "", []):
                 answers[question_id] = value
+        # A question hidden by the answers (show_if) keeps no answer: it would not count anyway,
+        # and a stale answer would confuse the merge.
+        shown = score(questionnaire, answers, today=timezone.localdate()).questions
+        hidden = {q.question_id for q in shown if not q.visible}
+        answers = {k: v for k, v in answers.items() if k not in hidden}
         answer_set.answers = answers
         answer_set.updated_at = timezone.now()
         answer_set.save(update_fields=["answers", "updated_at"])
