@@ -177,7 +177,7 @@ class Limits:
     max_rows: int = 50_000
     max_columns: int = 200
     max_cell_chars: int = 10_000
-    max_xlsx_uncompressed: int = 200 * 1024 * 1024
+    max_xlsx_uncompressed: int = 128 * 1024 * 1024  # ~64 bytes of sheet XML per cell
     max_zip_entries: int = 2_000
     max_zip_ratio: int = 200  # uncompressed / compressed, over the whole archive
     max_seconds: float = 60.0
