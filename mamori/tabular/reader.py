@@ -201,7 +201,7 @@ def _read(
             size_mb=f"{len(data) / 1048576:.1f}",
             limit_mb=f"{limits.max_file_bytes / 1048576:.1f}",
         )
-    preview.format = sniff_format(data, filename)
+    preview.format = sniff_format(data, filename or "")
     if preview.format == "xlsx":
         source = open_xlsx(data, limits, lambda row: _match_count(schema, row))
     else:
@@ -380,9 +380,15 @@ def _read_rows(
         row = _parse_row(number, cells, matches, columns, limits, report)
         if first_data:
             first_data = False
-            if not row.errors and any(
-                all(row.values.get(m.key) == example[m.key] for m in matches)
-                for example in examples
+            # Only a full template row equal to the example is skipped, so that a real first
+            # record that happens to share the example name is never dropped.
+            if (
+                not row.errors
+                and len(matches) == len(schema.columns)
+                and any(
+                    all(row.values.get(m.key) == example[m.key] for m in matches)
+                    for example in examples
+                )
             ):
                 report.problem("example_row_skipped", row=number, warning=True)
                 data_rows -= 1

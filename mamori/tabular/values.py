@@ -235,8 +235,10 @@ def parse_text(column: Column, raw: object) -> Parsed:
 def parse_cell(column: Column, raw: object) -> Parsed:
     """The typed value of one non-blank cell."""
     kind = column.kind
-    if isinstance(raw, str) and kind not in ("text", "list"):
-        raw = unprotect(raw)[0]  # an exported value that the writer protected
+    if isinstance(raw, str) and kind not in ("text", "list") and raw.startswith(PROTECT_QUOTE):
+        # A leading quote only marks "this is text" (Excel habit, or our export's protection);
+        # it is never part of a date, number, address or choice.
+        raw = raw[1:]
     if kind == "text":
         return parse_text(column, raw)
     if kind == "date":

@@ -217,3 +217,9 @@ def test_header_names_fold_width_case_space_and_notes() -> None:
         assert column is not None and column.key == "email", header
     assert PEOPLE.match_header("備考") is None
     assert name_keys("氏名（フリガナ）")[-1] == "氏名"
+
+
+def test_a_leading_quote_marks_text_in_typed_columns() -> None:
+    assert parse_cell(PEOPLE.by_key["joined"], "'2024/4/1").value == date(2024, 4, 1)
+    assert parse_cell(PEOPLE.by_key["email"], "'-a@b.jp").value == "-a@b.jp"
+    assert parse_cell(ALL_KINDS.by_key["count"], "'0012").value == 12

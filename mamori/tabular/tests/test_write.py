@@ -243,3 +243,11 @@ def test_template_csv_has_header_and_example() -> None:
     rows = _csv_rows(template_csv(PEOPLE, lang="en"))
     assert rows[0][0] == "Name" and rows[1][:2] == ["山田 太郎", "taro@example.co.jp"]
     assert codes(read_table(template_csv(PEOPLE), "t.csv", PEOPLE).errors) == ["only_header"]
+
+
+def test_a_real_first_record_like_the_example_is_kept_when_columns_are_partial() -> None:
+    data = write_csv(PEOPLE, [{"name": "山田 太郎", "email": "taro@example.co.jp"}])
+    partial = b"\xef\xbb\xbf" + "氏名,メールアドレス\r\n山田 太郎,taro@example.co.jp\r\n".encode()
+    assert read_table(partial, "a.csv", PEOPLE).total_rows == 1
+    full = read_table(data, "a.csv", PEOPLE)  # all columns present but the rest differ (blank)
+    assert full.total_rows == 1 and full.ok
