@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mamori.tabular import Limits, read_table
 from mamori.tabular.tests.helpers import PEOPLE_HEADER, codes, csv_bytes
@@ -235,3 +237,40 @@ def test_many_errors_are_capped_in_the_listing_but_counted() -> None:
     assert preview.error_count == 30 and len(preview.errors) == 11
     assert preview.errors[-1].code == "too_many_errors" and "30" in preview.errors[-1].message_ja
     assert all(len(row.errors) == 1 for row in preview.rows)
+
+
+def test_utf16_variants_iso2022_and_old_mac_line_ends() -> None:
+    text = "\r\n".join(GOOD) + "\r\n"
+    be = b"\xfe\xff" + text.encode("utf-16-be")
+    assert read_table(be, "a.csv", PEOPLE).total_rows == 2
+    le_without_bom = read_table(text.encode("utf-16-le"), "a.csv", PEOPLE)
+    assert le_without_bom.encoding == "utf-16-le" and le_without_bom.ok
+    jis = read_table(text.encode("iso2022_jp"), "a.csv", PEOPLE)
+    assert jis.encoding == "iso2022_jp" and jis.rows[0].values["name"] == "山田 太郎"
+    mac = read_table("\r".join(GOOD).encode("cp932"), "a.csv", PEOPLE)
+    assert mac.ok and [row.number for row in mac.rows] == [2, 3]
+
+
+_KANA = "".join(chr(code) for code in range(0x3041, 0x3094)) + "".join(
+    chr(code) for code in range(0x30A1, 0x30F7)
+)
+_KANJI = "山田佐藤鈴木高橋中村小林加藤吉井上松清水森池本部総務営業経理課長社員東京大阪支店"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    names=st.lists(
+        st.text(alphabet=_KANA + _KANJI + "abcXYZ 0123", min_size=1, max_size=12),
+        min_size=1,
+        max_size=5,
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp932", "euc_jp", "utf-16"]),
+)
+def test_japanese_text_in_any_encoding_reads_back(names: list[str], encoding: str) -> None:
+    names = [name.strip() or "x" for name in names]
+    lines = ["氏名,メールアドレス"] + [
+        f"{name},p{index}@example.jp" for index, name in enumerate(names)
+    ]
+    preview = read_table(csv_bytes(lines, encoding), "a.csv", PEOPLE)
+    assert preview.ok
+    assert [row.values["name"] for row in preview.rows] == names
