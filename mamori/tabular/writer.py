@@ -183,7 +183,8 @@ def accepted_values(column: Column, lang: str) -> str:
     else:
         parts.append(kind_text(column.kind, lang, "values"))
     if column.max_length:
-        parts.append(word("max_chars", lang, limit=column.max_length))
+        size_word = "max_chars_each" if column.kind == "list" else "max_chars"
+        parts.append(word(size_word, lang, limit=column.max_length))
     if column.kind == "list":
         parts.append(word("list_separator", lang))
     return ("。" if lang == "ja" else "; ").join(parts)
