@@ -39,7 +39,13 @@ JobHandler = Callable[[Job], None]
 HANDLERS: Registry[JobHandler] = Registry("job handler")
 
 # Modules whose import registers job handlers (each app's tasks.py). Explicit, not scanned.
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = [
+    "mamori.findings.tasks",
+    "mamori.intel.tasks",
+    "mamori.monitoring.tasks",
+    "mamori.notify.tasks",
+    "mamori.mailcheck.tasks",
+]
 
 # Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).
 RETRY_BASE_SECONDS = 30.0

@@ -76,6 +76,9 @@ def main(argv: list[str]) -> int:
     stop = threading.Event()
     worker_name = f"{socket.gethostname()}:{os.getpid()}:serve"
     workers: list[threading.Thread] = []
+    from mamori.core.schedules import ensure_all
+
+    ensure_all()
     if not options.no_worker:
         jobs.load_handlers()
         workers = jobs.start_workers(stop, name=worker_name)
