@@ -77,8 +77,8 @@ def _build(
         refs.append(Reference(domain, "trusted", domain))
     contact_map: dict[str, frozenset[str]] = {}
     for name, addresses in contacts:
-        key = unicodedata.normalize("NFKC", name).lower().strip()
-        if len(key.replace(" ", "")) >= 2:
+        key = "".join(unicodedata.normalize("NFKC", name).lower().split())
+        if len(key) >= 2:
             contact_map[key] = frozenset(a.lower().strip() for a in addresses)
         for address in addresses:
             domain = registrable(address.rpartition("@")[2])

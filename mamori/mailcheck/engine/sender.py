@@ -32,7 +32,8 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> list[str
             out.add("sender.display_name_address", shown)
             break
 
-    display_key = unicodedata.normalize("NFKC", display).lower()
+    # Spaces do not count: "山田 太郎", "山田太郎" and "山田　太郎" are the same person.
+    display_key = "".join(unicodedata.normalize("NFKC", display).lower().split())
     for name, addresses in env.contacts.items():
         if name and name in display_key and address not in addresses:
             contact_domains = {registrable(a.rpartition("@")[2]) for a in addresses}

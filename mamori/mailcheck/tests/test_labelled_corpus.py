@@ -63,3 +63,21 @@ def test_raw_utf8_and_shift_jis_headers_are_decoded() -> None:
         assert report.subject == "【重要】ご利用確認", codec
         assert report.from_ == "楽天カード <info@rakuten-card.example-secure.top>"
         assert "sender.brand_name_mismatch" in {s.id for s in report.signals}
+
+
+def test_contact_name_matches_whatever_the_spacing() -> None:
+    from mamori.mailcheck.engine import Context
+
+    from .builders import build_mail
+
+    context = Context(known_contacts={"山田 太郎": ["yamada@partner-trading.co.jp"]})
+    for display in ("山田太郎", "山田\u3000太郎", "山田 太郎 (パートナー商事)"):
+        raw = build_mail(
+            sender=(display, "yamada.taro@freemail.example"), subject="至急", text="連絡です"
+        )
+        ids = {s.id for s in analyse(raw, context).signals}
+        assert "sender.contact_impersonation" in ids, display
+    genuine = build_mail(
+        sender=("山田太郎", "yamada@partner-trading.co.jp"), subject="連絡", text="連絡です"
+    )
+    assert "sender.contact_impersonation" not in {s.id for s in analyse(genuine, context).signals}
