@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "mamori.accounts",
     "mamori.findings",
     "mamori.inventory",
+    "mamori.monitoring",
+    "mamori.notify",
     "mamori.assessments",
     "mamori.incidents",
 ]

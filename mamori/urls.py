@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("mamori.orgs.urls")),
     path("", include("mamori.findings.urls")),
     path("", include("mamori.inventory.urls")),
+    path("", include("mamori.monitoring.urls")),
+    path("", include("mamori.notify.urls")),
     path("", include("mamori.assessments.urls")),
     path("", include("mamori.incidents.urls")),
     path("accounts/", include("mamori.accounts.urls")),

@@ -179,6 +179,10 @@ def sync(
             Finding.objects.filter(organization=org, kind=kind, status=Status.OPEN).update(
                 last_seen=now
             )
+        if new_findings or reopened:
+            from mamori.notify.services import findings_opened_after_commit
+
+            findings_opened_after_commit(org.pk, [f.pk for f in (*new_findings, *reopened)])
         if result.changed:
             record(
                 "findings.synced",

@@ -6,6 +6,7 @@ reasons as findings) and decides on confirmation fetches and baselines.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -63,6 +64,7 @@ def check_page(
     allow_networks: Iterable[str] | None = None,
     timeout: float = 20.0,
     max_bytes: int = 5_000_000,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> PageCheck:
     """Fetch ``url`` and judge it against ``baseline`` (None: first fetch, nothing to compare)."""
     result = fetch(
@@ -72,6 +74,7 @@ def check_page(
         allow_networks=allow_networks,
         timeout=timeout,
         max_bytes=max_bytes,
+        ssl_context=ssl_context,
     )
     if result.not_modified:
         return PageCheck(fetch=result)

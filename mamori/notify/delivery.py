@@ -1,0 +1,145 @@
+"""Sending one message through one channel: SMTP (Django mail) or a chat service (apprise).
+
+apprise only ever gets the single URL the owner configured, of an allowed service type, and a
+self-hosted target's host goes through the same address guard as every other outbound request.
+Errors become a DeliveryError whose text never contains the channel's secrets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+from mamori.core.http import (
+    OutboundDnsError,
+    OutboundRefused,
+    checked_addresses,
+    configured_allow_networks,
+)
+
+SMTP_TIMEOUT = 20
+CHAT_TIMEOUT = 20
+# apprise services a channel may use; the hosted ones (Slack, Teams, Discord) have fixed hosts.
+ALLOWED_PLUGINS = {
+    "NotifyJSON": True,  # value: the URL names a host of the owner's choosing (guard it)
+    "NotifyForm": True,
+    "NotifyNtfy": True,
+    "NotifyMattermost": True,
+    "NotifyWorkflows": True,
+    "NotifySlack": False,
+    "NotifyMSTeams": False,
+    "NotifyDiscord": False,
+}
+
+
+class DeliveryError(Exception):
+    """A delivery failed; the message is safe to show and store (no secrets)."""
+
+
+def _guard_host(host: str, port: int) -> None:
+    try:
+        checked_addresses(host, port, configured_allow_networks(), timeout=10)
+    except (OutboundRefused, OutboundDnsError) as exc:
+        raise DeliveryError(f"refused destination: {exc}") from None
+
+
+def chat_plugin(url: str) -> Any:
+    """The apprise plugin for a configured URL, or DeliveryError when it is not allowed."""
+    import apprise
+
+    url = url.strip()
+    if not url:
+        raise DeliveryError("no service URL is configured")
+    try:
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    except Exception:  # noqa: BLE001 - any parsing trouble is a bad URL
+        plugin = None
+    if not plugin:
+        raise DeliveryError("the service URL is not recognised")
+    name = type(plugin).__name__
+    if name not in ALLOWED_PLUGINS:
+        raise DeliveryError(f"this service type is not allowed ({name.removeprefix('Notify')})")
+    return plugin
+
+
+def masked_url(url: str) -> str:
+    """The URL as apprise shows it with secrets elided (for lists and logs)."""
+    try:
+        plugin = chat_plugin(url)
+    except DeliveryError:
+        return "—"
+    return str(plugin.url(privacy=True)).split("?", 1)[0]
+
+
+def _plugin_host(plugin: Any) -> str | None:
+    host = getattr(plugin, "host", None)
+    if not isinstance(host, str) or not host:
+        return None
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        return host if "." in host or host == "localhost" else None
+
+
+def send_chat(url: str, title: str, body: str) -> None:
+    import apprise
+
+    plugin = chat_plugin(url)
+    host = _plugin_host(plugin) if ALLOWED_PLUGINS[type(plugin).__name__] else None
+    if host is not None:
+        port = getattr(plugin, "port", None) or (443 if getattr(plugin, "secure", False) else 80)
+        _guard_host(host, int(port))
+    for attribute, value in (
+        ("socket_connect_timeout", 10),
+        ("socket_read_timeout", CHAT_TIMEOUT),
+    ):
+        if hasattr(plugin, attribute):
+            setattr(plugin, attribute, value)
+    sender = apprise.Apprise()
+    sender.add(plugin)
+    try:
+        delivered = sender.notify(title=title, body=body)
+    except Exception as exc:  # noqa: BLE001 - a plugin bug must not take the worker down
+        raise DeliveryError(f"the chat service failed ({type(exc).__name__})") from None
+    if not delivered:
+        raise DeliveryError("the chat service did not accept the message")
+
+
+def send_email(channel: Any, subject: str, body: str, recipients: list[str]) -> None:
+    if not recipients:
+        raise DeliveryError("no recipients (everyone opted out or no address is set)")
+    if channel.use_server_mail:
+        connection = get_connection(fail_silently=False)
+    else:
+        if not channel.smtp_host:
+            raise DeliveryError("no SMTP server is configured")
+        _guard_host(channel.smtp_host, channel.smtp_port)
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend",
+            fail_silently=False,
+            host=channel.smtp_host,
+            port=channel.smtp_port,
+            username=channel.smtp_username or None,
+            password=channel.smtp_password or None,
+            use_tls=channel.smtp_starttls,
+            timeout=SMTP_TIMEOUT,
+        )
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=channel.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=recipients[:200],
+        connection=connection,
+    )
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - SMTP, socket and TLS errors alike
+        detail = str(exc)
+        for secret in (channel.smtp_password, channel.smtp_username):
+            if secret:
+                detail = detail.replace(secret, "***")
+        raise DeliveryError(f"mail not sent ({type(exc).__name__}: {detail[:200]})") from None

@@ -1,0 +1,460 @@
+"""Notifications: channel changes, immediate alerts, delivery with retries, digests, calendars.
+
+The hook: ``mamori.findings.services.sync`` calls ``findings_opened(org_id, ids)`` after commit
+for findings it opened or re-opened. Critical events become one Notification per matching
+channel and one delivery job each; a failing channel retries with backoff (jobs) and never
+holds up the others. Other modules may call ``notify_event`` for notices that are not findings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from mamori.audit.services import record
+from mamori.core.jobs import enqueue, schedule
+from mamori.core.models import Job
+from mamori.findings.models import SEVERITY_RANK, Finding
+from mamori.orgs.models import Membership, Organization
+
+from .compose import Message, event_message, finding_message, test_message
+from .delivery import DeliveryError, masked_url, send_chat, send_email
+from .models import (
+    CalendarFeed,
+    Channel,
+    ChannelKind,
+    DeliveryStatus,
+    Digest,
+    Notification,
+    NotificationKind,
+    Preference,
+)
+
+logger = logging.getLogger("mamori.notify")
+
+DELIVER_JOB = "notify.deliver"
+DIGEST_JOB = "notify.digests"
+DELIVERY_ATTEMPTS = 6
+DIGEST_CHECK_SECONDS = 15 * 60
+# Kinds that are worth waking someone for whatever their stored severity (the issue's list).
+IMMEDIATE_KINDS = frozenset(
+    {
+        "inventory.leaver_access",
+        "mailcheck.dangerous_mail",
+        "monitoring.defacement",
+    }
+)
+IMMEDIATE_PREFIXES = ("incident.", "incidents.")
+CHANNEL_SECRET_FIELDS = ("smtp_password", "apprise_url")
+
+
+def is_immediate(finding: Finding) -> bool:
+    if finding.severity == "critical" or finding.kind in IMMEDIATE_KINDS:
+        return True
+    if finding.kind.startswith(IMMEDIATE_PREFIXES):
+        return True
+    params = finding.params or {}
+    return finding.kind.startswith("intel.") and bool(params.get("kev") or params.get("in_kev"))
+
+
+def _rank(severity: str) -> int:
+    return SEVERITY_RANK.get(severity, 0)
+
+
+# --- channels -------------------------------------------------------------------------------
+
+
+def _channel_audit(channel: Channel) -> dict[str, Any]:
+    """What the audit trail keeps of a channel: never its secrets."""
+    return {
+        "name": channel.name,
+        "kind": channel.kind,
+        "enabled": channel.enabled,
+        "min_severity": channel.min_severity,
+        "digest": channel.digest,
+        "quiet": f"{channel.quiet_start or ''}-{channel.quiet_end or ''}",
+        "destination": masked_url(channel.apprise_url)
+        if channel.kind == ChannelKind.CHAT
+        else (channel.smtp_host or "server"),
+    }
+
+
+def save_channel(request: HttpRequest, org: Organization, channel: Channel) -> Channel:
+    is_new = channel.pk is None
+    with transaction.atomic():
+        channel.organization = org
+        if channel.digest != Digest.NONE and channel.next_digest_at is None:
+            channel.next_digest_at = next_digest_time(channel, timezone.now())
+        if channel.digest == Digest.NONE:
+            channel.next_digest_at = None
+        channel.save()
+        record(
+            "notify.channel_added" if is_new else "notify.channel_changed",
+            request=request,
+            organization=org,
+            obj=channel,
+            changes=_channel_audit(channel),
+        )
+        if channel.digest != Digest.NONE:
+            ensure_digest_schedule()
+    return channel
+
+
+def delete_channel(request: HttpRequest, channel: Channel) -> None:
+    with transaction.atomic():
+        record(
+            "notify.channel_deleted",
+            request=request,
+            organization=channel.organization,
+            obj=channel,
+            changes=_channel_audit(channel),
+        )
+        channel.delete()
+
+
+def save_preference(request: HttpRequest, preference: Preference) -> Preference:
+    with transaction.atomic():
+        preference.save()
+        record(
+            "notify.preference_changed",
+            request=request,
+            organization=preference.organization_id,
+            obj=preference,
+            changes={"alerts": preference.alerts, "digests": preference.digests},
+        )
+    return preference
+
+
+def preference_for(org: Organization, user: Any) -> Preference:
+    found = Preference.objects.filter(organization=org, user=user).first()
+    return found or Preference(organization=org, user=user)
+
+
+def email_recipients(channel: Channel, *, digest: bool) -> list[str]:
+    """Members who did not opt out (alerts or digests), then the channel's own addresses."""
+    addresses: list[str] = []
+    if channel.send_to_members:
+        opted_out = set(
+            Preference.objects.filter(organization_id=channel.organization_id)
+            .filter(**({"digests": False} if digest else {"alerts": False}))
+            .values_list("user_id", flat=True)
+        )
+        for user_id, email in Membership.objects.filter(
+            organization_id=channel.organization_id, user__is_active=True
+        ).values_list("user_id", "user__email"):
+            if email and user_id not in opted_out:
+                addresses.append(email)
+    for address in channel.recipient_list:
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+# --- creating notifications -----------------------------------------------------------------
+
+
+def _queue(
+    channel: Channel,
+    kind: str,
+    message: Message,
+    *,
+    severity: str = "",
+    finding: Finding | None = None,
+) -> Notification:
+    recipients = (
+        ", ".join(email_recipients(channel, digest=kind == NotificationKind.DIGEST))
+        if channel.kind == ChannelKind.EMAIL
+        else masked_url(channel.apprise_url)
+    )
+    notification = Notification.objects.create(
+        organization_id=channel.organization_id,
+        channel=channel,
+        kind=kind,
+        finding=finding,
+        severity=severity,
+        subject=message.subject,
+        body=message.body,
+        recipients=recipients[:5000],
+    )
+    enqueue(
+        DELIVER_JOB,
+        {"notification_id": notification.pk},
+        organization_id=channel.organization_id,
+        max_attempts=DELIVERY_ATTEMPTS,
+    )
+    return notification
+
+
+def channels_for(org_id: int, severity: str) -> list[Channel]:
+    return [
+        channel
+        for channel in Channel.objects.filter(organization_id=org_id, enabled=True)
+        if _rank(severity) >= _rank(channel.min_severity)
+    ]
+
+
+def findings_opened(org_id: int, finding_ids: Iterable[int]) -> list[Notification]:
+    """Alerts for newly opened or re-opened findings that are critical events (after commit)."""
+    ids = list(finding_ids)
+    if not ids:
+        return []
+    findings = [
+        finding
+        for finding in Finding.objects.filter(organization_id=org_id, pk__in=ids).select_related(
+            "organization"
+        )
+        if is_immediate(finding)
+    ]
+    if not findings:
+        return []
+    created: list[Notification] = []
+    with transaction.atomic():
+        for finding in findings:
+            message = finding_message(finding)
+            for channel in channels_for(org_id, finding.severity):
+                created.append(
+                    _queue(
+                        channel,
+                        NotificationKind.ALERT,
+                        message,
+                        severity=finding.severity,
+                        finding=finding,
+                    )
+                )
+    return created
+
+
+def findings_opened_after_commit(org_id: int, finding_ids: list[int]) -> None:
+    """The hook for the findings service: never lets a notification problem undo a finding."""
+
+    def run() -> None:
+        try:
+            findings_opened(org_id, finding_ids)
+        except Exception:
+            logger.exception("notify: could not queue alerts for organisation %s", org_id)
+
+    transaction.on_commit(run)
+
+
+def notify_event(
+    org: Organization,
+    *,
+    severity: str,
+    title: dict[str, str],
+    body: dict[str, str],
+    path: str,
+) -> list[Notification]:
+    """An immediate notice that is not a finding (e.g. an incident opened, a deadline near)."""
+    message = event_message(org, title, body, path)
+    with transaction.atomic():
+        return [
+            _queue(channel, NotificationKind.ALERT, message, severity=severity)
+            for channel in channels_for(org.pk, severity)
+        ]
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+def _local_time(org: Organization, moment: datetime) -> datetime:
+    try:
+        zone = ZoneInfo(org.time_zone or "Asia/Tokyo")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Asia/Tokyo")
+    return moment.astimezone(zone)
+
+
+def quiet_until(channel: Channel, moment: datetime) -> datetime | None:
+    """The end of the current quiet period (aware), or None when it is not quiet now."""
+    start, end = channel.quiet_start, channel.quiet_end
+    if start is None or end is None or start == end:
+        return None
+    local = _local_time(channel.organization, moment)
+    now_time = local.time()
+    if start < end:
+        inside = start <= now_time < end
+    else:  # over midnight, e.g. 22:00-07:00
+        inside = now_time >= start or now_time < end
+    if not inside:
+        return None
+    until = datetime.combine(local.date(), end, tzinfo=local.tzinfo)
+    if until <= local:
+        until += timedelta(days=1)
+    return until
+
+
+def _send(channel: Channel, notification: Notification) -> None:
+    if channel.kind == ChannelKind.EMAIL:
+        recipients = [r.strip() for r in notification.recipients.split(",") if r.strip()]
+        send_email(channel, notification.subject, notification.body, recipients)
+    else:
+        send_chat(channel.apprise_url, notification.subject, notification.body)
+
+
+def deliver(
+    notification_id: int, *, job: Job | None = None, now: datetime | None = None
+) -> Notification | None:
+    """Send one notification. Raises DeliveryError after recording a failure (the job retries)."""
+    notification = (
+        Notification.objects.select_related("channel", "channel__organization")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None or notification.status == DeliveryStatus.SENT:
+        return notification
+    channel = notification.channel
+    moment = now or timezone.now()
+    if not channel.enabled:
+        Notification.objects.filter(pk=notification.pk).update(
+            status=DeliveryStatus.FAILED, last_error="the channel is disabled"
+        )
+        return notification
+    held = quiet_until(channel, moment)
+    bypass = channel.critical_in_quiet_hours and notification.severity == "critical"
+    if held is not None and not bypass and notification.kind != NotificationKind.TEST:
+        with transaction.atomic():
+            Notification.objects.filter(pk=notification.pk).update(status=DeliveryStatus.HELD)
+            enqueue(
+                DELIVER_JOB,
+                {"notification_id": notification.pk},
+                run_at=held,
+                organization_id=notification.organization_id,
+                max_attempts=DELIVERY_ATTEMPTS,
+            )
+        notification.status = DeliveryStatus.HELD
+        return notification
+    notification.attempts += 1
+    try:
+        _send(channel, notification)
+    except DeliveryError as error:
+        final = job is not None and job.attempts >= job.max_attempts
+        notification.status = DeliveryStatus.FAILED if final else DeliveryStatus.RETRYING
+        notification.last_error = str(error)[:500]
+        notification.save(update_fields=["status", "last_error", "attempts"])
+        Channel.objects.filter(pk=channel.pk).update(
+            last_failure_at=timezone.now(), last_error=str(error)[:500]
+        )
+        raise
+    notification.status = DeliveryStatus.SENT
+    notification.sent_at = timezone.now()
+    notification.last_error = ""
+    notification.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+    Channel.objects.filter(pk=channel.pk).update(last_success_at=notification.sent_at)
+    return notification
+
+
+def send_test(request: HttpRequest, channel: Channel) -> tuple[bool, str]:
+    """Send a test now (not queued, so the owner sees the result at once)."""
+    message = test_message(channel.organization, channel.name)
+    notification = Notification.objects.create(
+        organization=channel.organization,
+        channel=channel,
+        kind=NotificationKind.TEST,
+        subject=message.subject,
+        body=message.body,
+        recipients=(
+            ", ".join(email_recipients(channel, digest=False))
+            if channel.kind == ChannelKind.EMAIL
+            else masked_url(channel.apprise_url)
+        )[:5000],
+    )
+    record("notify.test_sent", request=request, organization=channel.organization, obj=channel)
+    try:
+        deliver(notification.pk)
+    except DeliveryError as error:
+        return False, str(error)
+    return True, ""
+
+
+# --- digests --------------------------------------------------------------------------------
+
+
+def next_digest_time(channel: Channel, after: datetime) -> datetime:
+    """The next 08:00 local time (a Monday for weekly digests) after ``after``."""
+    local = _local_time(channel.organization, after)
+    candidate = datetime.combine(local.date(), time(8, 0), tzinfo=local.tzinfo)
+    while candidate <= local or (channel.digest == Digest.WEEKLY and candidate.weekday() != 0):
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def ensure_digest_schedule() -> None:
+    schedule(DIGEST_JOB, unique_key=DIGEST_JOB, every_seconds=DIGEST_CHECK_SECONDS)
+
+
+def send_due_digests(now: datetime | None = None) -> int:
+    from .digest import digest_message
+
+    moment = now or timezone.now()
+    count = 0
+    due = (
+        Channel.objects.filter(enabled=True, next_digest_at__lte=moment)
+        .exclude(digest=Digest.NONE)
+        .select_related("organization")
+    )
+    for channel in due:
+        period = timedelta(days=7 if channel.digest == Digest.WEEKLY else 1)
+        with transaction.atomic():
+            message = digest_message(channel, moment - period, moment)
+            _queue(channel, NotificationKind.DIGEST, message)
+            channel.next_digest_at = next_digest_time(channel, moment)
+            channel.save(update_fields=["next_digest_at"])
+        count += 1
+    return count
+
+
+# --- calendar feeds -------------------------------------------------------------------------
+
+
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_calendar_feed(request: HttpRequest, org: Organization) -> str:
+    """A new secret feed for the current user (older ones revoked); returns the token once."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(
+            organization=org, user=request.user, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        CalendarFeed.objects.create(
+            organization=org, user=request.user, token_hash=hash_feed_token(token)
+        )
+        record("notify.calendar_created", request=request, organization=org)
+    return token
+
+
+def revoke_calendar_feeds(request: HttpRequest, org: Organization) -> int:
+    with transaction.atomic():
+        count = CalendarFeed.objects.filter(
+            organization=org, user=request.user, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        record(
+            "notify.calendar_revoked", request=request, organization=org, changes={"count": count}
+        )
+    return count
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    if not token or len(token) > 200:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("organization", "user")
+        .filter(token_hash=hash_feed_token(token), revoked_at__isnull=True)
+        .first()
+    )
+    if feed is None or not feed.user.is_active:
+        return None
+    if not Membership.objects.filter(organization=feed.organization, user=feed.user).exists():
+        return None  # a member who left loses the feed with the membership
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    return feed

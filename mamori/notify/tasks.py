@@ -1,0 +1,18 @@
+"""Notification jobs: ids in, a service called."""
+
+from __future__ import annotations
+
+from mamori.core.jobs import handler
+from mamori.core.models import Job
+
+from . import services
+
+
+@handler(services.DELIVER_JOB)
+def deliver(job: Job) -> None:
+    services.deliver(int(job.payload["notification_id"]), job=job)
+
+
+@handler(services.DIGEST_JOB)
+def digests(job: Job) -> None:
+    services.send_due_digests()
