@@ -6,30 +6,30 @@ Accepted column names (matching ignores case, spaces, full/half width and bracke
 | field (key) | Japanese headers | English headers |
 |---|---|---|
 | name | ファイル名, 名前, アイテム名, タイトル, フォルダ名 | File name, Name, Title, Item name, File |
-| path | パス, 場所, フォルダ, 保存場所 | Path, Location, Folder, Folder path, Item path |
+| path | パス, 場所, フォルダ, 保存場所 | Path, Location, Folder, Folder path, Item path, Resource path, Object path |
 | url | URL, リンク, アドレス | URL, Link, Web URL, Item URL |
 | owner | 所有者, オーナー, 作成者 | Owner, Owned by, Owner email, Created by |
-| shared_with | 共有相手, 共有先, 共有ユーザー, アクセスできるユーザー | Shared with, Users, Collaborators, Shared to, Recipients, People with access |
-| permission | 権限, アクセス権, 役割, 共有権限 | Permission, Role, Access, Access level, Permissions |
-| scope | リンクの共有, 公開範囲, 共有範囲, リンクの種類 | Link sharing, Visibility, Sharing, Link access, Shared link, Sharing type, Scope |
+| shared_with | 共有相手, 共有先, 共有ユーザー, アクセスできるユーザー | Shared with, Users, Collaborators, Shared to, Recipients, People with access, User email, User e-mail |
+| permission | 権限, アクセス権, 役割, 共有権限 | Permission, Role, Access, Access level, Permissions, Permission level |
+| scope | リンクの共有, 公開範囲, 共有範囲, リンクの種類 | Link sharing, Visibility, Sharing, Link access, Shared link, Sharing type, Link type, Scope |
 
-Values of `scope` (where the link or file can be opened from):
+At least one of name, path and URL must be present. Values of `scope` (who can open it):
 
 | value | Japanese | English (as the services write it) |
 |---|---|---|
-| public | 一般公開, ウェブ上で一般公開, 公開 | Public, Public on the web, Open, Everyone |
-| anyone_with_link | リンクを知っている全員, リンクを知っているインターネット上の全員 | Anyone with the link, People with the link, Anyone (OneDrive), Anyone with link |
-| partners | 取引先, 社外, 外部 | Partners, External, External users, Guests |
-| internal | 組織内, 社内, ドメイン内 | Internal, Organization, Company, People in <org> with the link, Anyone at/in <domain> with the link, People in your company |
-| private | 本人のみ, 制限付き, 非公開, 特定のユーザー | Private, Restricted, Only me, Specific people, People with existing access, Invited people only, Collaborators only |
+| public | 一般公開, ウェブ上で一般公開, 公開 | Public, Public on the web, Everyone |
+| anyone_with_link | リンクを知っている全員, リンクを知っているインターネット上の全員 | Anyone with the link, People with the link, Anyone, Anonymous (SharePoint link type), Open (Box) |
+| partners | 取引先, 社外, 外部, ゲスト | Partners, External, External users, Shared externally, Guests |
+| internal | 組織内, 社内, ドメイン内 | Internal, Organization, Company, Shared internally, Anyone in the domain with the link, Anyone at/in <domain> with the link, People in <org> with the link, People in your company |
+| private | 本人のみ, 制限付き, 非公開, 特定のユーザー | Private, Restricted, Only me, Specific people, People with existing access, Invited people only, Collaborators (only), Not shared |
 
 Values of `permission`:
 
 | value | Japanese | English |
 |---|---|---|
 | owner | 所有, 所有者, オーナー | Owner, Is owner, Co-owner |
-| editor | 編集, 編集者, 編集可 | Editor, Can edit, Edit, Writer, Write, Contributor, Uploader, Viewer Uploader |
-| viewer | 閲覧, 閲覧者, 閲覧のみ, 閲覧者（コメント可）, コメント可 | Viewer, Can view, View, View only, Reader, Read, Commenter, Can comment, Previewer |
+| editor | 編集, 編集者, 編集可 | Editor, Can edit, Edit, Writer, Contributor, Contribute, Full control, Uploader, Viewer Uploader |
+| viewer | 閲覧, 閲覧者, 閲覧のみ, 閲覧者（コメント可）, コメント可 | Viewer, Can view, View, View only, Reader, Read, Commenter, Can comment, Previewer, Restricted view, Limited access |
 
 `shared_with` holds one or more people or groups separated by ; 、 , or line breaks. A report row
 per grant (Google Drive's style) or a row per file both work: group_shares() merges the rows of
@@ -57,7 +57,6 @@ SCOPES = (
             "公開",
             "インターネット上で公開",
             "Public on the web",
-            "Open",
             "Everyone",
             "Anyone on the internet",
         ),
@@ -76,8 +75,9 @@ SCOPES = (
             "Anyone",
             "Anyone with the link can view",
             "Anyone with the link can edit",
-            "Anonymous",
+            "Anonymous",  # SharePoint/OneDrive link type
             "Anonymous access",
+            "Open",  # Box: anyone who has the link
         ),
     ),
     Choice(
@@ -91,6 +91,7 @@ SCOPES = (
             "ゲスト",
             "External",
             "External users",
+            "Shared externally",
             "Guests",
             "Guest",
         ),
@@ -107,6 +108,9 @@ SCOPES = (
             "Organisation",
             "Company",
             "Domain",
+            "Shared internally",
+            "Anyone in the domain with the link",
+            "People within domain with link",
             "People in your company",
             "People in your organization",
             "Company link",
@@ -133,6 +137,7 @@ SCOPES = (
             "People with existing access",
             "Invited people only",
             "Collaborators only",
+            "Collaborators",
             "People in this folder",
             "Not shared",
             "None",
@@ -157,10 +162,11 @@ PERMISSIONS = (
             "Writer",
             "Write",
             "Contributor",
+            "Contribute",
+            "Full control",
             "Uploader",
             "Viewer Uploader",
             "Previewer Uploader",
-            "Full control",
             "Read/write",
         ),
     ),
@@ -184,10 +190,13 @@ PERMISSIONS = (
             "Commenter",
             "Can comment",
             "Previewer",
+            "Restricted view",
+            "Limited access",
         ),
     ),
 )
 
+# key: (Japanese label, English label, other accepted names…)
 SHARING_REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": (
         "ファイル名",
@@ -211,6 +220,8 @@ SHARING_REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "Folder",
         "Folder path",
         "Item path",
+        "Resource path",
+        "Object path",
     ),
     "url": ("URL", "URL", "リンク", "アドレス", "Link", "Web URL", "Item URL"),
     "owner": ("所有者", "Owner", "オーナー", "作成者", "Owned by", "Owner email", "Created by"),
@@ -225,6 +236,8 @@ SHARING_REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "Shared to",
         "Recipients",
         "People with access",
+        "User email",
+        "User e-mail",
     ),
     "permission": (
         "権限",
@@ -236,6 +249,7 @@ SHARING_REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "Access",
         "Access level",
         "Permissions",
+        "Permission level",
     ),
     "scope": (
         "リンクの共有",
@@ -248,6 +262,7 @@ SHARING_REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
         "Link access",
         "Shared link",
         "Sharing type",
+        "Link type",
         "Scope",
     ),
 }

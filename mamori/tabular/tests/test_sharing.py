@@ -3,6 +3,8 @@ scope and permission normalisation, grouping rows per file."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mamori.tabular import SHARING_REPORT_COLUMNS, SHARING_REPORT_SCHEMA, group_shares, read_table
@@ -119,3 +121,41 @@ def test_unknown_scope_and_missing_identification_are_errors() -> None:
 def test_report_without_any_identifying_column() -> None:
     preview = read_table(csv_bytes(["Owner,Role", "a,Viewer"]), "r.csv", SHARING_REPORT_SCHEMA)
     assert codes(preview.errors) == ["missing_one_of_columns"]
+
+
+def _doc_table(title: str) -> dict[str, list[str]]:
+    """Rows of one table in the module docstring (the README copies it): key → names."""
+    from mamori.tabular import sharing
+
+    doc = sharing.__doc__ or ""
+    section = doc[doc.index(title) :]
+    rows: dict[str, list[str]] = {}
+    for line in section.splitlines()[1:]:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] in ("field (key)", "value") or set(cells[0]) <= {"-"}:
+            continue
+        names = [name.strip() for cell in cells[1:] for name in cell.split(", ")]
+        rows[cells[0]] = [re.sub(r"\s*\(.*?\)$", "", name) for name in names if "<" not in name]
+    return rows
+
+
+def test_documented_tables_match_what_is_accepted() -> None:
+    headers = _doc_table("Accepted column names")
+    assert set(headers) == set(SHARING_REPORT_COLUMNS)
+    for key, names in headers.items():
+        assert set(names) == set(SHARING_REPORT_COLUMNS[key]), key
+    for title, column_key in (
+        ("Values of `scope`", "scope"),
+        ("Values of `permission`", "permission"),
+    ):
+        table = _doc_table(title)
+        column = SHARING_REPORT_SCHEMA.by_key[column_key]
+        assert set(table) == {choice.value for choice in column.choices}
+        for value, names in table.items():
+            for name in names:
+                found = column.match_choice(name)
+                assert found is not None and found.value == value, (title, name)
