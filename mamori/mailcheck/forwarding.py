@@ -14,6 +14,8 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from .engine.html import digest_html
+from .engine.model import Limits
+from .engine.msg import msg_to_eml
 from .engine.parse import OLE_MAGIC, decode_bytes, decode_header_value
 
 MAX_ORIGINALS = 10
@@ -49,6 +51,13 @@ HEADER_LINE = re.compile(r"^[ \t>]*([^:：\n]{1,20})[:：][ \t]*(.*)$")
 
 def extract_forwarded(raw: bytes) -> list[bytes]:
     """The doubted original mail(s) inside a forwarded mail; never empty, never raises."""
+    if raw.startswith(OLE_MAGIC):
+        # An Outlook .msg forward: convert it so that an attached Outlook item is found too.
+        converted = msg_to_eml(raw[:MAX_FORWARD_BYTES], Limits())
+        if converted is None:
+            return [raw]
+        found = extract_forwarded(converted)
+        return [raw] if found == [converted] else found
     try:
         msg = email.message_from_bytes(raw[:MAX_FORWARD_BYTES])
     except Exception:

@@ -12,6 +12,7 @@ import email.policy
 import io
 from email.header import Header
 from email.mime.application import MIMEApplication
+from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
@@ -32,6 +33,7 @@ ATTACH_LONG_NAME = "3707"
 ATTACH_NAME = "3704"
 ATTACH_DATA = "3701"
 ATTACH_MIME = "370E"
+MAX_EMBED_DEPTH = 3
 SKIP_TRANSPORT_HEADERS = frozenset({"content-type", "content-transfer-encoding", "mime-version"})
 
 
@@ -88,15 +90,22 @@ def msg_to_eml(raw: bytes, limits: Limits) -> bytes | None:
 
 def _convert(ole: object, limits: Limits) -> bytes | None:
     top = _Reader(ole, "", limits.max_attachment_scan_bytes)
+    if not (top.text(SUBJECT) or top.text(HEADERS) or top.text(BODY) or top.binary(HTML)):
+        streams = ole.listdir()  # type: ignore[attr-defined]
+        if not any(s and s[0].startswith("__substg1.0_") for s in streams):
+            return None
+    message = _message(ole, "", limits, depth=0)
+    return message.as_bytes() if message is not None else None
+
+
+def _message(ole: object, prefix: str, limits: Limits, depth: int) -> MIMEMultipart | None:
+    """One message at `prefix`: the top one, or an attached Outlook item (embedded storage)."""
+    top = _Reader(ole, prefix, limits.max_attachment_scan_bytes)
     subject = top.text(SUBJECT)
     headers = top.text(HEADERS)
     body = top.text(BODY)
     html_bytes = top.binary(HTML)
     html = top.text(HTML) if html_bytes is None else _decode_html(html_bytes)
-    if not (subject or headers or body or html):
-        streams = ole.listdir()  # type: ignore[attr-defined]
-        if not any(s and s[0].startswith("__substg1.0_") for s in streams):
-            return None
     outer = MIMEMultipart("mixed")
     if headers:
         parsed = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(
@@ -123,23 +132,37 @@ def _convert(ole: object, limits: Limits) -> bytes | None:
     if html:
         alternative.attach(MIMEText(html, "html", "utf-8"))
     outer.attach(alternative)
-    for index, prefix in enumerate(_attachment_storages(ole)):
+    for index, storage in enumerate(_attachment_storages(ole, prefix)):
         if index >= limits.max_parts:
             break
-        reader = _Reader(ole, prefix, limits.max_attachment_scan_bytes)
+        reader = _Reader(ole, storage, limits.max_attachment_scan_bytes)
+        embedded = f"{storage}__substg1.0_{ATTACH_DATA}000D/"
+        if _is_storage(ole, embedded):
+            # "Forward as attachment" in Outlook embeds the original item, not a file.
+            if depth < MAX_EMBED_DEPTH:
+                inner = _message(ole, embedded, limits, depth + 1)
+                if inner is not None:
+                    outer.attach(MIMEMessage(inner))
+            continue
         data = reader.binary(ATTACH_DATA)
         if data is None:
             continue
         filename = reader.text(ATTACH_LONG_NAME) or reader.text(ATTACH_NAME) or "attachment"
-        maintype, _, subtype = (reader.text(ATTACH_MIME) or "application/octet-stream").partition(
-            "/"
-        )
+        mime = reader.text(ATTACH_MIME) or "application/octet-stream"
+        maintype, _, subtype = mime.partition("/")
         part = MIMEApplication(data, _subtype=subtype or "octet-stream")
         if maintype and maintype != "application":
             part.replace_header("Content-Type", f"{maintype}/{subtype}")
         part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename))
         outer.attach(part)
-    return outer.as_bytes()
+    return outer
+
+
+def _is_storage(ole: object, path: str) -> bool:
+    try:
+        return ole.get_type(path.rstrip("/")) == 1  # type: ignore[attr-defined]  # STGTY_STORAGE
+    except Exception:
+        return False
 
 
 def _decode_html(data: bytes) -> str:
@@ -152,13 +175,19 @@ def _decode_html(data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def _attachment_storages(ole: object) -> list[str]:
+def _attachment_storages(ole: object, prefix: str = "") -> list[str]:
+    """Attachment storages directly under `prefix` ("" for the top message)."""
+    depth = prefix.count("/")
     found: set[str] = set()
     try:
         entries = ole.listdir(streams=True, storages=False)  # type: ignore[attr-defined]
     except Exception:
         return []
     for entry in entries:
-        if len(entry) >= 2 and entry[0].startswith("__attach_version1.0_"):
-            found.add(entry[0] + "/")
+        path = "/".join(entry)
+        if not path.startswith(prefix) or len(entry) < depth + 2:
+            continue
+        name = entry[depth]
+        if name.startswith("__attach_version1.0_"):
+            found.add(prefix + name + "/")
     return sorted(found)

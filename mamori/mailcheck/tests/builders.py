@@ -272,7 +272,7 @@ def _chain(table: list[int], first: int, count: int) -> None:
 
 
 def ole_bytes(streams: dict[str, bytes]) -> bytes:
-    """A version-3 compound file with the given streams; "a/b" puts stream b in storage a."""
+    """A version-3 compound file with the given streams; "a/b/c" puts stream c in storage a/b."""
     storages: dict[str, dict[str, bytes]] = {"": {}}
     for path, data in streams.items():
         folder, _, name = path.rpartition("/")
@@ -300,12 +300,20 @@ def ole_bytes(streams: dict[str, bytes]) -> bytes:
         fat_chains.append((first, len(padded) // SECTOR))
         return first
 
+    storage_index: dict[str, int] = {"": 0}
+
+    def storage(folder: str) -> int:
+        """The directory entry of a storage path, creating its parents as needed."""
+        if folder not in storage_index:
+            parent_path, _, name = folder.rpartition("/")
+            parent_entry = storage(parent_path)
+            entries.append({"name": name, "type": 1, "children": [], "start": 0, "size": 0})
+            storage_index[folder] = len(entries) - 1
+            entries[parent_entry]["children"].append(len(entries) - 1)
+        return storage_index[folder]
+
     for folder, files in storages.items():
-        parent = 0
-        if folder:
-            entries.append({"name": folder, "type": 1, "children": [], "start": 0, "size": 0})
-            parent = len(entries) - 1
-            entries[0]["children"].append(parent)
+        parent = storage(folder)
         for name, data in files.items():
             entries.append(
                 {"name": name, "type": 2, "children": [], "start": place(data), "size": len(data)}

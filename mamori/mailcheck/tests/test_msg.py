@@ -56,3 +56,43 @@ def test_ole_file_that_is_not_a_mail_is_unreadable_not_a_crash() -> None:
     report = analyse(ole_bytes({"WordDocument": b"\x00" * 100}))
     assert "message.unparseable" in {s.id for s in report.signals}
     assert report.verdict == "caution"
+
+
+def test_outlook_item_attached_inside_a_msg_is_converted_and_checked() -> None:
+    from .builders import ole_bytes
+
+    def u(text: str) -> bytes:
+        return text.encode("utf-16-le")
+
+    inner = "__attach_version1.0_#00000000/__substg1.0_3701000D"
+    data = ole_bytes(
+        {
+            "__substg1.0_0037001F": u("FW: 至急 振込先変更"),
+            "__substg1.0_0C1A001F": u("鈴木 一郎"),
+            "__substg1.0_5D01001F": u("suzuki@our-office.co.jp"),
+            "__substg1.0_1000001F": u("このメールは本物でしょうか"),
+            "__attach_version1.0_#00000000/__substg1.0_3707001F": u("振込先変更のお願い.msg"),
+            f"{inner}/__substg1.0_0037001F": u("振込先変更のお願い"),
+            f"{inner}/__substg1.0_0C1A001F": u("山田 太郎"),
+            f"{inner}/__substg1.0_5D01001F": u("yamada@partner-tradng.co.jp"),
+            f"{inner}/__substg1.0_1000001F": u(
+                "弊社の振込先口座が変更になりました。新しい口座へお振込みください。"
+            ),
+        }
+    )
+    from mamori.mailcheck.engine import Context
+    from mamori.mailcheck.engine.model import Limits
+    from mamori.mailcheck.engine.msg import msg_to_eml
+    from mamori.mailcheck.forwarding import extract_forwarded
+
+    eml = msg_to_eml(data, Limits())
+    assert eml is not None
+    # The converted mail and the .msg itself give the same original.
+    subjects = {analyse(raw).subject for raw in extract_forwarded(eml) + extract_forwarded(data)}
+    assert subjects == {"振込先変更のお願い"}
+    originals = extract_forwarded(data)
+    assert len(originals) == 1
+    report = analyse(originals[0], Context(trusted_domains=["partner-trading.co.jp"]))
+    assert report.subject == "振込先変更のお願い"
+    assert report.from_address == "yamada@partner-tradng.co.jp"
+    assert {"sender.lookalike", "content.payee_change"} <= {s.id for s in report.signals}
