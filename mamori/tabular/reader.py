@@ -343,24 +343,44 @@ def _read_rows(
     report: _Report,
     started: float,
 ) -> None:
+    merge = _MergeFill(source.merged, header_row, width)
+    try:
+        _scan_rows(schema, source, header_row, width, limits, preview, report, started, merge)
+    finally:
+        # Also when a cap stops the scan, the rows read so far are counted and merges noted.
+        preview.total_rows = len(preview.rows)
+        if merge.shown:
+            report.problem("merged_cells", warning=True, params={"ranges": ", ".join(merge.shown)})
+    if not preview.rows:
+        report.problem("only_header")
+
+
+def _scan_rows(
+    schema: Schema,
+    source: Source,
+    header_row: int,
+    width: int,
+    limits: Limits,
+    preview: Preview,
+    report: _Report,
+    started: float,
+    merge: _MergeFill,
+) -> None:
     matches = preview.columns
     columns = [schema.by_key[match.key] for match in matches]
-    merge = _MergeFill(source.merged, header_row, width)
     seen_keys: dict[tuple[str, ...], dict[tuple[Any, ...], int]] = {
         group: {} for group in schema.unique_together
     }
     examples = [example_values(schema, "ja"), example_values(schema, "en")]
     blank_run = 0
-    data_rows = 0
     first_data = True
     for number, cells in source.rows(width):
         if number <= header_row:
             continue
         if merge.starts or merge.active:
             merge.apply(number, cells)
-        if len(cells) > width and any(not is_blank(cell) for cell in cells[width:]):
-            if len(cells) > limits.max_columns:
-                raise SourceError("too_many_columns", count=len(cells), limit=limits.max_columns)
+        if len(cells) > limits.max_columns and any(not is_blank(c) for c in cells[width:]):
+            raise SourceError("too_many_columns", count=len(cells), limit=limits.max_columns)
         if all(is_blank(cell) for cell in cells[:width]):
             blank_run += 1
             if blank_run >= limits.max_blank_rows:
@@ -369,13 +389,12 @@ def _read_rows(
                     warning=True,
                     params={"row": number - blank_run + 1, "count": blank_run},
                 )
-                break
+                return
             continue
         blank_run = 0
-        data_rows += 1
-        if data_rows > limits.max_rows:
+        if len(preview.rows) >= limits.max_rows:
             raise SourceError("too_many_rows", limit=limits.max_rows, row=number)
-        if data_rows % 256 == 1 and time.monotonic() - started > limits.max_seconds:
+        if len(preview.rows) % 256 == 0 and time.monotonic() - started > limits.max_seconds:
             raise SourceError("time_limit", seconds=f"{limits.max_seconds:g}", row=number)
         row = _parse_row(number, cells, matches, columns, limits, report)
         if first_data:
@@ -391,16 +410,10 @@ def _read_rows(
                 )
             ):
                 report.problem("example_row_skipped", row=number, warning=True)
-                data_rows -= 1
                 continue
         _check_one_of(schema, row, matches, report)
         _check_duplicates(schema, row, matches, seen_keys, report)
         preview.rows.append(row)
-    if merge.shown:
-        report.problem("merged_cells", warning=True, params={"ranges": ", ".join(merge.shown)})
-    preview.total_rows = data_rows
-    if data_rows == 0:
-        report.problem("only_header")
 
 
 def _parse_row(

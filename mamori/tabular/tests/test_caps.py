@@ -33,6 +33,7 @@ def test_row_cap_reports_the_first_row_not_read() -> None:
     preview = read_table(_people_csv(120), "a.csv", PEOPLE, limits=Limits(max_rows=100))
     assert codes(preview.errors) == ["too_many_rows"]
     assert "102 行目" in preview.errors[0].message_ja and "100" in preview.errors[0].message_en
+    assert preview.total_rows == 100 and not preview.ok
 
 
 def test_column_cap_on_the_header() -> None:
