@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import time
 
-from .attachments import AttachmentFacts, analyse_attachment
-from .content import check_content
+from .analysers import ALWAYS_RUN, ANALYSERS, Work
 from .environment import environment
-from .links import LinkFacts, check_links
 from .model import Context, Limits, Report, Signal, score_and_verdict
 from .msg import msg_to_eml
 from .parse import OLE_MAGIC, ParsedMail, parse_message
-from .sender import check_sender
 from .signals import Collector
 
 __all__ = ["Context", "Limits", "Report", "Signal", "analyse"]
@@ -47,19 +44,10 @@ def analyse(raw: bytes, context: Context | None = None, limits: Limits | None = 
 def _run_checks(
     mail: ParsedMail, context: Context, limits: Limits, out: Collector, facts: dict[str, object]
 ) -> None:
-    env = environment(context)
-    claimed = check_sender(mail, env, out)
-    link_facts = LinkFacts()
-    if not out.out_of_time():
-        link_facts = check_links(mail, env, claimed, out, limits.max_links)
-    attachment_facts = AttachmentFacts()
-    for attachment in mail.attachments:
-        if out.out_of_time():
-            break
-        analyse_attachment(
-            attachment.name, attachment.data, attachment.truncated, limits, out, attachment_facts
-        )
-    found = check_content(mail, link_facts, out, limits.max_text_chars)
+    work = Work(mail=mail, env=environment(context), limits=limits, out=out)
+    for name, analyser in ANALYSERS.items():
+        if name in ALWAYS_RUN or not out.out_of_time():
+            analyser(work)
     for hit in mail.limits_hit[:5]:
         out.add("message.limit", hit)
     if out.out_of_time():
@@ -67,12 +55,12 @@ def _run_checks(
     if mail.header_count == 0 and not out.has("message.unparseable"):
         # Not a mail at all (or its headers are unreadable): say so rather than "looks safe".
         out.add("message.unparseable", "; ".join(mail.problems[:3]) or "no mail headers")
-    facts["encrypted_archives"] = attachment_facts.encrypted_archives
-    facts["encrypted_office"] = attachment_facts.encrypted_office
-    facts["macro_documents"] = attachment_facts.macro_documents
+    facts["encrypted_archives"] = work.attachments.encrypted_archives
+    facts["encrypted_office"] = work.attachments.encrypted_office
+    facts["macro_documents"] = work.attachments.macro_documents
     facts["attachments"] = [a.name for a in mail.attachments]
-    facts["password_notice"] = bool(found.get("password_notice"))
-    facts["link_count"] = link_facts.count
+    facts["password_notice"] = bool(work.content.get("password_notice"))
+    facts["link_count"] = work.links.count
 
 
 def _report(mail: ParsedMail, out: Collector, facts: dict[str, object]) -> Report:

@@ -173,7 +173,11 @@ def test_decompression_bomb_is_not_read() -> None:
 def test_time_budget_is_a_signal() -> None:
     raw = CASES[0].build()
     report = analyse(raw, limits=Limits(time_budget_seconds=0.0))
+    ids = {s.id for s in report.signals}
     assert any(s.id == "message.limit" and "time budget" in s.evidence for s in report.signals)
+    # Out of time, the cheap sender and content analysers still run; link checks are skipped.
+    assert {"sender.brand_name_mismatch", "content.account_lure"} <= ids
+    assert not any(i.startswith("link.") for i in ids)
 
 
 def test_many_links_of_one_kind_are_summarised_but_a_worse_one_still_counts() -> None:
