@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "mamori.accounts",
     "mamori.findings",
     "mamori.inventory",
+    "mamori.intel",
     "mamori.monitoring",
     "mamori.notify",
     "mamori.assessments",
@@ -210,6 +211,7 @@ EMAIL_BACKEND = (
 # unless listed here (CIDR networks, comma-separated).
 OUTBOUND_ALLOW_NETWORKS = env_list("MAMORI_OUTBOUND_ALLOW_NETWORKS")
 OUTBOUND_USER_AGENT = f"mamori/0.1 (+{BASE_URL})"
+NVD_API_KEY = os.environ.get("MAMORI_NVD_API_KEY", "").strip()  # optional: faster NVD sync
 
 # Inventory rules: thresholds in days.
 LINK_SHARE_MAX_DAYS = env_int("MAMORI_LINK_SHARE_MAX_DAYS", 90)

@@ -45,6 +45,7 @@ ROLE_ARG_MODULES = [
     "mamori.core.tests.role_args",
     "mamori.inventory.tests.role_args",
     "mamori.findings.tests.role_args",
+    "mamori.intel.tests.role_args",
     "mamori.assessments.tests.role_args",
     "mamori.incidents.tests.role_args",
 ]

@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 
 TILE_PROVIDERS: list[str] = [
     "mamori.findings.tiles:tiles",
+    "mamori.intel.tiles:tiles",
     "mamori.assessments.tiles:tiles",
     "mamori.incidents.tiles:tiles",
     "mamori.core.tiles:tiles",

@@ -20,6 +20,7 @@ ORG_NAVIGATION: list[NavItem] = [
     NavItem(_("To do"), "findings:todo"),
     NavItem(_("Findings"), "findings:list"),
     NavItem(_("Inventory"), "inventory:index"),
+    NavItem(_("Security news"), "intel:timeline"),
     NavItem(_("Self-assessments"), "assessments:list"),
     NavItem(_("Incidents"), "incidents:list"),
     NavItem(_("Members"), "orgs:members"),

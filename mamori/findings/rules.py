@@ -17,6 +17,7 @@ from mamori.core.registry import Registry
 # Modules whose import registers rules. Explicit, not scanned.
 RULE_MODULES: list[str] = [
     "mamori.inventory.rules",
+    "mamori.intel.rules",
 ]
 
 

@@ -1,10 +1,12 @@
 """`mamori intel …`: work on downloaded advisory files without a server or database.
 
     mamori intel match --cpe CPE23 [--json] FILE...
+    mamori intel import FILE...
 
 reads JVN RDF, MyJVN (XML/JSON), NVD CVE API 2.0 JSON (.json or .json.gz) and CISA KEV (JSON or
 CSV) files, joins advisories about the same CVE, and prints those that affect the product
-version. No Django import happens here.
+version. No Django import happens for `match`; `import` stores the advisories in the database
+(set up only for that sub-command) and re-matches the organisations they concern.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--version", dest="product_version", default="", help="product version")
     match.add_argument("--json", action="store_true", help="print JSON")
     match.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load = commands.add_parser(
+        "import",
+        help="store the advisories in FILE(s) (JVN, MyJVN, NVD, KEV) in the database",
+        description="脆弱性情報をデータベースに取り込みます / Import advisories into the database.",
+    )
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
     return parser
 
 
@@ -49,7 +57,57 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command == "match":
         return _match(args)
+    if args.command == "import":
+        return _import(args)
     return 2
+
+
+def _read_file(path: Path) -> bytes | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise OSError(f"larger than {MAX_FILE_BYTES} bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: 読み込めません / cannot read: {exc}", file=sys.stderr)
+        return None
+
+
+def _import(args: argparse.Namespace) -> int:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    import django
+
+    django.setup()
+    from mamori.intel.store import ImportResult, import_advisories
+    from mamori.intel.sync import rematch_after
+
+    failed = 0
+    total = ImportResult()
+    for path in args.files:
+        data = _read_file(path)
+        if data is None:
+            failed += 1
+            continue
+        result = parse_any(data, path.name)
+        for error in result.errors:
+            print(f"{path}: {error}", file=sys.stderr)
+        if not result.advisories and result.errors:
+            failed += 1
+            continue
+        stored = import_advisories(result.advisories)
+        total.add(stored)
+        print(
+            f"{path}: {len(result.advisories)} 件読み込み / read, "
+            f"新規 {stored.created} new, 更新 {stored.updated} updated, "
+            f"変更なし {stored.unchanged} unchanged"
+        )
+    organisations = rematch_after(total, now=True)
+    print(
+        f"合計 / total: 新規 {total.created} new, 更新 {total.updated} updated; "
+        f"再照合した組織 / organisations re-matched: {organisations}"
+    )
+    return 1 if failed == len(args.files) else 0
 
 
 def _match(args: argparse.Namespace) -> int:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntelConfig(AppConfig):
+    name = "mamori.intel"
+    label = "intel"
+    verbose_name = "intel"

@@ -1,0 +1,226 @@
+"""Advisory sources fetched by the worker: NVD CVE API 2.0, CISA KEV, JVN iPedia RDF.
+
+NVD: paged (`startIndex`, `resultsPerPage`), incremental by lastModified (the cursor is the end of
+the last window fully read; at most 120 days per window, as the API requires), rate-limit aware
+(a pause between requests: 6 s without an API key, 0.6 s with `MAMORI_NVD_API_KEY`; 403/429/503
+answers wait and retry, then give up keeping the cursor where it was). KEV and JVN are single
+documents fetched with conditional GET.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from mamori.core.http import fetch
+from mamori.intel.model import AdvisoryResult
+from mamori.intel.parsers import parse_jvn_rdf, parse_kev, parse_nvd
+
+from .models import SyncState
+from .store import ImportResult, import_advisories
+
+NVD_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0"
+KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+JVN_URL = "https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf"
+NVD_PAGE_SIZE = 2000
+NVD_MAX_WINDOW = dt.timedelta(days=120)
+NVD_MAX_PAGES = 200  # per run; the next run continues from the cursor
+NVD_RETRIES = 3
+MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
+
+SOURCES = ("nvd", "kev", "jvn")
+
+
+def source_url(source: str) -> str:
+    configured = getattr(settings, f"INTEL_{source.upper()}_URL", "")
+    return configured or {"nvd": NVD_URL, "kev": KEV_URL, "jvn": JVN_URL}[source]
+
+
+def _state(source: str) -> SyncState:
+    state, _ = SyncState.objects.get_or_create(source=source)
+    return state
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
+
+
+def sync_nvd(
+    *,
+    allow_networks: Iterable[str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    state = _state("nvd")
+    now = now or timezone.now()
+    api_key = getattr(settings, "NVD_API_KEY", "")
+    pause = 0.6 if api_key else 6.0
+    start = dt.datetime.fromisoformat(state.cursor) if state.cursor else now - NVD_MAX_WINDOW
+    end = min(now, start + NVD_MAX_WINDOW)
+    total = ImportResult()
+    index = 0
+    state.last_run_at = now
+    for page in range(NVD_MAX_PAGES):
+        query = urllib.parse.urlencode(
+            {
+                "lastModStartDate": _stamp(start),
+                "lastModEndDate": _stamp(end),
+                "startIndex": index,
+                "resultsPerPage": NVD_PAGE_SIZE,
+            }
+        )
+        if page:
+            sleep(pause)
+        result, error = _nvd_page(f"{source_url('nvd')}?{query}", api_key, allow_networks, sleep)
+        if error:
+            state.last_error = error
+            state.save()
+            total.add(ImportResult())
+            return total
+        assert result is not None
+        total.add(import_advisories(result.advisories))
+        next_index = result.next_start_index
+        if next_index is None:
+            state.cursor = end.isoformat()
+            state.last_error = ""
+            state.last_success_at = now
+            break
+        index = next_index
+    state.imported += total.created + total.updated
+    state.save()
+    rematch_after(total)
+    return total
+
+
+def _nvd_page(
+    url: str,
+    api_key: str,
+    allow_networks: Iterable[str] | None,
+    sleep: Callable[[float], None],
+) -> tuple[AdvisoryResult | None, str]:
+    headers = {"apiKey": api_key} if api_key else {}
+    error = ""
+    for attempt in range(NVD_RETRIES):
+        response = fetch(
+            url,
+            headers=headers,
+            max_bytes=MAX_DOCUMENT_BYTES,
+            timeout=120.0,
+            allow_networks=allow_networks,
+        )
+        if response.error:
+            error = f"[{response.error_kind}] {response.error}"
+        elif response.status in (403, 429, 503):
+            error = f"HTTP {response.status}: rate limited by NVD"
+            sleep(30.0 * (attempt + 1))  # NVD's rolling window is 30 seconds
+            continue
+        elif response.status != 200:
+            return None, f"HTTP {response.status}"
+        else:
+            parsed = parse_nvd(response.content, max_bytes=MAX_DOCUMENT_BYTES)
+            if parsed.errors and not parsed.advisories and parsed.total_results is None:
+                return None, "; ".join(parsed.errors)[:500]
+            return parsed, ""
+    return None, error
+
+
+def sync_document(source: str, *, allow_networks: Iterable[str] | None = None) -> ImportResult:
+    """KEV or JVN: one document with conditional GET."""
+    state = _state(source)
+    state.last_run_at = timezone.now()
+    response = fetch(
+        source_url(source),
+        etag=state.etag or None,
+        last_modified=state.last_modified or None,
+        max_bytes=MAX_DOCUMENT_BYTES,
+        timeout=60.0,
+        allow_networks=allow_networks,
+    )
+    result = ImportResult()
+    if response.error or response.status not in (200, 304):
+        state.last_error = (
+            f"[{response.error_kind}] {response.error}"
+            if response.error
+            else f"HTTP {response.status}"
+        )
+        state.save()
+        return result
+    if response.status == 200:
+        parser: Callable[..., AdvisoryResult] = parse_kev if source == "kev" else parse_jvn_rdf
+        parsed = parser(response.content, max_bytes=MAX_DOCUMENT_BYTES)
+        if parsed.errors and not parsed.advisories:
+            state.last_error = "; ".join(parsed.errors)[:500]
+            state.save()
+            return result
+        result = import_advisories(parsed.advisories)
+        state.etag = (response.etag or "")[:300]
+        state.last_modified = (response.last_modified or "")[:100]
+        state.imported += result.created + result.updated
+    state.last_error = ""
+    state.last_success_at = state.last_run_at
+    state.save()
+    rematch_after(result)
+    return result
+
+
+def affected_organisations(product_keys: set[str]) -> list[int]:
+    """Organisations with software whose look-up keys meet these advisory product keys."""
+    from mamori.inventory.models import Software
+
+    from .vulnmatch import software_cpe, software_keys
+
+    if not product_keys:
+        return []
+    found: set[int] = set()
+    for org_id, vendor, product, version, cpe23 in Software.objects.filter(
+        archived_at__isnull=True
+    ).values_list("organization_id", "vendor", "product", "version", "cpe23"):
+        if org_id in found:
+            continue
+        cpe = software_cpe(vendor, product, version, cpe23)
+        if software_keys(cpe, vendor, product) & product_keys:
+            found.add(org_id)
+    return sorted(found)
+
+
+def rematch_after(result: ImportResult, *, now: bool = False) -> int:
+    """Re-match the organisations an import concerns: at once (command line) or as jobs."""
+    from mamori.core.jobs import enqueue
+    from mamori.orgs.models import Organization
+
+    from .vulnmatch import rematch
+
+    organisations = affected_organisations(result.keys)
+    for org_id in organisations:
+        if now:
+            org = Organization.objects.filter(pk=org_id).first()
+            if org is not None:
+                rematch(org)
+            continue
+        enqueue(
+            "intel.rematch",
+            {"organization_id": org_id},
+            organization_id=org_id,
+            unique_key=f"intel.rematch:{org_id}",
+        )
+    return len(organisations)
+
+
+def ensure_scheduled() -> None:
+    """The advisory sources run as recurring jobs (idempotent)."""
+    from mamori.core.jobs import schedule
+
+    schedule("intel.sync_nvd", unique_key="intel.sync:nvd", every_seconds=2 * 3600)
+    schedule("intel.sync_kev", unique_key="intel.sync:kev", every_seconds=6 * 3600)
+    schedule("intel.sync_jvn", unique_key="intel.sync:jvn", every_seconds=3600)
+
+
+def status() -> list[dict[str, Any]]:
+    states = {s.source: s for s in SyncState.objects.all()}
+    return [{"source": source, "state": states.get(source)} for source in SOURCES]

@@ -1,0 +1,173 @@
+"""Inventory software against stored advisories → findings of kind intel.vulnerable_software.
+
+Only candidate advisories are loaded: those whose look-up keys (CPE vendor:product, or the
+normalised product name for the name fallback) meet the organisation's software, so one
+organisation's re-match reads a few rows however large the advisory store is. A "not affected"
+or "patched" decision hides one (software, advisory, version) only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from mamori.findings.rules import FindingSpec
+from mamori.intel.matching import Cpe, CpeError, InventoryItem, Match, MatchIndex, suggest_cpe
+from mamori.intel.matching.cpe import ANY, NA
+from mamori.intel.model import Advisory as AdvisoryData
+from mamori.intel.model import advisory_from_dict
+from mamori.intel.policy import remediation, severity_of
+
+from .models import Advisory, AdvisoryKey, Decision
+from .store import cpe_key, name_keys
+
+KIND = "intel.vulnerable_software"
+MAX_REFERENCES = 8
+KEY_REFERENCE_MARKERS = ("jvndb.jvn.jp", "jvn.jp/", "nvd.nist.gov", "cisa.gov", "cve.org")
+
+
+@dataclass(frozen=True)
+class SoftwareRow:
+    pk: int
+    label: str
+    version: str
+    cpe23: str
+
+
+def software_cpe(vendor: str, product: str, version: str, cpe23: str) -> str:
+    """The CPE to match: the stored one (its version filled from `version` when it has none),
+    else one suggested from the names."""
+    if cpe23:
+        try:
+            cpe = Cpe.parse(cpe23)
+        except CpeError:
+            cpe = None
+        if cpe is not None:
+            if cpe.version in (ANY, NA) and version:
+                cpe = cpe.with_version(version.strip())
+            return cpe.format()
+    return suggest_cpe(vendor, product, version)
+
+
+def software_keys(cpe23: str, vendor: str, product: str) -> set[str]:
+    keys = name_keys(vendor, product)
+    try:
+        cpe = Cpe.parse(cpe23)
+    except CpeError:
+        return keys
+    keys.add(cpe_key(cpe.vendor, cpe.product))
+    keys |= name_keys(cpe.vendor, cpe.product)
+    return keys
+
+
+def organisation_software(org: Any) -> list[tuple[SoftwareRow, set[str]]]:
+    from mamori.inventory.models import Software
+
+    rows = []
+    for pk, vendor, product, version, cpe23 in Software.objects.filter(
+        organization=org, archived_at__isnull=True
+    ).values_list("pk", "vendor", "product", "version", "cpe23"):
+        cpe = software_cpe(vendor, product, version, cpe23)
+        label = " ".join(p for p in (vendor, product, version) if p)
+        rows.append((SoftwareRow(pk, label, version, cpe), software_keys(cpe, vendor, product)))
+    return rows
+
+
+def _references(advisory: AdvisoryData) -> list[str]:
+    def rank(url: str) -> int:
+        for position, marker in enumerate(KEY_REFERENCE_MARKERS):
+            if marker in url:
+                return position
+        return 9
+
+    urls = list(dict.fromkeys([advisory.link, *(r.url for r in advisory.references)]))
+    return sorted((u for u in urls if u and "cwe" not in u), key=rank)[:MAX_REFERENCES]
+
+
+def _finding_severity(advisory: AdvisoryData) -> str:
+    severity = severity_of(advisory)
+    return "low" if severity == "none" else severity
+
+
+def advisory_label(advisory: AdvisoryData) -> str:
+    ids = [*([advisory.jvndb_id] if advisory.jvndb_id else []), *advisory.cve_ids]
+    return " / ".join(ids[:4]) or advisory.advisory_id
+
+
+def spec_for(
+    row: SoftwareRow, advisory_pk: int, advisory: AdvisoryData, match: Match
+) -> FindingSpec:
+    product = row.label
+    texts = remediation(advisory, match.criterion, product)
+    label = advisory_label(advisory)
+    title = advisory.title_ja or advisory.title_en
+    evidence: list[dict[str, Any]] = [
+        {"kind": "software", "text": row.label, "id": str(row.pk)},
+        {"kind": "advisory", "text": f"{label} {title}".strip(), "id": advisory.advisory_id},
+        {
+            "kind": "match",
+            "text": f"{match.reason['ja']} / {match.reason['en']}",
+            "id": match.kind,
+        },
+        {"kind": "confidence", "text": match.confidence, "id": match.confidence},
+        {"kind": "remediation", "text": f"{texts['ja']}\n{texts['en']}", "id": ""},
+    ]
+    evidence.extend({"kind": "reference", "text": url, "id": url} for url in _references(advisory))
+    kev_due = advisory.kev.due_date if advisory.kev else None
+    return FindingSpec(
+        key=f"{KIND}:{row.pk}:{advisory_pk}",
+        subject=f"{row.label} — {label}",
+        params={
+            "software": row.label,
+            "advisory": label,
+            "advisory_pk": advisory_pk,
+            "confidence": match.confidence,
+            "kev_listed": advisory.kev is not None,
+            "cvss": (advisory.best_cvss().score if advisory.best_cvss() else None),
+        },
+        evidence=evidence,
+        severity=_finding_severity(advisory),
+        subject_type="inventory.software",
+        subject_id=str(row.pk),
+        due_date=kev_due,  # the KEV deadline; otherwise the organisation's policy decides
+    )
+
+
+def findings_for(org: Any) -> list[FindingSpec]:
+    """Every vulnerable-software finding of the organisation, as of now."""
+    software = organisation_software(org)
+    if not software:
+        return []
+    keys = set().union(*(keys for _, keys in software))
+    candidate_ids = set(
+        AdvisoryKey.objects.filter(key__in=keys).values_list("advisory_id", flat=True)
+    )
+    if not candidate_ids:
+        return []
+    stored = Advisory.objects.filter(pk__in=candidate_ids).values_list("pk", "data")
+    parsed: dict[str, tuple[int, AdvisoryData]] = {}
+    for pk, data in stored:
+        advisory = advisory_from_dict(data)
+        parsed[advisory.advisory_id] = (pk, advisory)
+    index = MatchIndex.build(a for _, a in parsed.values())
+    decided = set(
+        Decision.objects.filter(organization=org)
+        .filter(Q(advisory_id__in=candidate_ids))
+        .values_list("software_id", "advisory_id", "version")
+    )
+    specs: list[FindingSpec] = []
+    for row, _ in software:
+        for match in index.match(InventoryItem(item_id=str(row.pk), cpe23=row.cpe23)):
+            pk, advisory = parsed[match.advisory_id]
+            if (row.pk, pk, row.version) in decided:
+                continue
+            specs.append(spec_for(row, pk, advisory, match))
+    return specs
+
+
+def rematch(org: Any) -> Any:
+    from mamori.findings.services import sync
+
+    return sync(org, KIND, findings_for(org), default_severity="high")
