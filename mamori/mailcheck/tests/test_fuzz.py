@@ -172,7 +172,7 @@ def test_decompression_bomb_is_not_read() -> None:
 
 def test_time_budget_is_a_signal() -> None:
     raw = CASES[0].build()
-    report = analyse(raw, limits=Limits(time_budget_seconds=0.0))
+    report = analyse(raw, limits=Limits(time_budget_seconds=-1.0))  # already used up
     ids = {s.id for s in report.signals}
     assert any(s.id == "message.limit" and "time budget" in s.evidence for s in report.signals)
     # Out of time, the cheap sender and content analysers still run; link checks are skipped.
