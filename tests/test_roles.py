@@ -46,6 +46,8 @@ ROLE_ARG_MODULES = [
     "mamori.inventory.tests.role_args",
     "mamori.findings.tests.role_args",
     "mamori.intel.tests.role_args",
+    "mamori.monitoring.tests.role_args",
+    "mamori.notify.tests.role_args",
     "mamori.assessments.tests.role_args",
     "mamori.incidents.tests.role_args",
 ]

@@ -13,6 +13,8 @@ from django.utils.functional import Promise
 TILE_PROVIDERS: list[str] = [
     "mamori.findings.tiles:tiles",
     "mamori.intel.tiles:tiles",
+    "mamori.monitoring.tiles:tiles",
+    "mamori.notify.tiles:tiles",
     "mamori.assessments.tiles:tiles",
     "mamori.incidents.tiles:tiles",
     "mamori.core.tiles:tiles",

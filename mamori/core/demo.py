@@ -20,6 +20,8 @@ DEMO_BUILDERS: list[str] = [
     "mamori.incidents.demo:build",
     "mamori.inventory.demo:build",
     "mamori.intel.demo:build",
+    "mamori.monitoring.demo:build",
+    "mamori.notify.demo:build",
 ]
 
 

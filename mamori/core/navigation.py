@@ -21,6 +21,8 @@ ORG_NAVIGATION: list[NavItem] = [
     NavItem(_("Findings"), "findings:list"),
     NavItem(_("Inventory"), "inventory:index"),
     NavItem(_("Security news"), "intel:timeline"),
+    NavItem(_("Website monitoring"), "monitoring:list"),
+    NavItem(_("Notifications"), "notify:preferences"),
     NavItem(_("Self-assessments"), "assessments:list"),
     NavItem(_("Incidents"), "incidents:list"),
     NavItem(_("Members"), "orgs:members"),

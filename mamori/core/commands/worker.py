@@ -71,8 +71,10 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     from mamori.core import jobs
+    from mamori.core.schedules import ensure_all
 
     jobs.load_handlers()
+    ensure_all()
 
     stop = threading.Event()
     names = jobs.worker_names(options.name, options.threads)
