@@ -125,7 +125,7 @@ class PageChange(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     page = models.ForeignKey(WatchedPage, on_delete=models.CASCADE, related_name="changes")
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
     baseline = models.JSONField()
     detected_at = models.DateTimeField(default=timezone.now)
     level = models.CharField(max_length=10)

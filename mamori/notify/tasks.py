@@ -16,3 +16,8 @@ def deliver(job: Job) -> None:
 @handler(services.DIGEST_JOB)
 def digests(job: Job) -> None:
     services.send_due_digests()
+
+
+def ensure_schedules() -> None:
+    """For mamori.core.schedules.SYSTEM_SCHEDULES: the digest check runs every 15 minutes."""
+    services.ensure_digest_schedule()
