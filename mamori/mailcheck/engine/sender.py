@@ -12,6 +12,9 @@ from .signals import Collector
 
 ADDRESS_IN_TEXT = re.compile(r"[\w.+\-]+@([\w\-]+(?:\.[\w\-]+)+)", re.UNICODE)
 AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)")
+SUBJECT_BRAND = re.compile(
+    r"^\s*(?:re:|fw:|fwd:|\s)*[【\[［]([^】\]］]{1,40})[】\]］]", re.IGNORECASE
+)
 FAILING = frozenset({"fail", "softfail", "permerror"})
 
 
@@ -75,6 +78,10 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> list[str
         out.add("sender.brand_subdomain", f"{address}: {token_brand.names[0]} ≠ {from_domain}")
     _check_auth(mail, out)
     ids = [b.id for b in claimed]
+    # Phishing subjects often lead with the brand in brackets: 【Amazon】, [楽天カード].
+    bracket = SUBJECT_BRAND.match(unicodedata.normalize("NFKC", mail.subject))
+    if bracket is not None:
+        ids.extend(b.id for b in env.brands_named_in(bracket.group(1)))
     owner = env.brand_of_domain.get(from_domain)
     if lookalike is not None and lookalike.imitates.owner not in {"trusted", "contact"}:
         ids.append(lookalike.imitates.owner)

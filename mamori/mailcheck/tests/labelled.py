@@ -139,6 +139,14 @@ def gift_card_request() -> bytes:
     )
 
 
+def gift_card_request_en() -> bytes:
+    return build_mail(
+        sender=("Kenji Sato", "kenji.sato.ceo@outlook.com"),
+        subject="Quick favour",
+        text="Are you free? I need you to buy five Apple gift cards for a client and send me the codes. It is urgent.",
+    )
+
+
 def ppap_zip_mail() -> bytes:
     archive = zipcrypto_bytes({"見積書.xlsx": b"PK fake"}, b"Secr3t!")
     return build_mail(
@@ -322,6 +330,22 @@ def partner_domain_in_front_of_another() -> bytes:
     )
 
 
+def bracketed_brand_subject() -> bytes:
+    return build_mail(
+        sender=("カスタマーサポート", "support@member-info.example-check.top"),
+        subject="【楽天カード】お支払い方法の確認",
+        text="お支払い情報の更新をお願いします。 https://member-info.example-check.top/card/update\n",
+    )
+
+
+def shop_newsletter_mentioning_brand() -> bytes:
+    return build_mail(
+        sender=("ショップニュース", "news@shop-news.example.co.jp"),
+        subject="Amazonギフト券が当たるキャンペーン",
+        text="会員ページからご応募ください。 https://www.shop-news.example.co.jp/account/campaign\n",
+    )
+
+
 # --- ordinary mail: must stay quiet ------------------------------------------------------------
 
 
@@ -495,6 +519,13 @@ CASES: list[Case] = [
         context=PARTNER,
     ),
     Case(
+        "gift card request (English), colleague's name on free mail",
+        gift_card_request_en,
+        "danger",
+        {"content.gift_card", "content.urgency", "sender.contact_impersonation"},
+        context=PARTNER,
+    ),
+    Case(
         "gift card request from a 'president'",
         gift_card_request,
         "caution",
@@ -605,6 +636,27 @@ CASES: list[Case] = [
         "danger",
         {"sender.lookalike", "sender.mixed_script"},
         context=PARTNER,
+    ),
+    Case(
+        "trusted partner's domain in front of another domain",
+        partner_domain_in_front_of_another,
+        "danger",
+        {"link.lookalike"},
+        context=PARTNER,
+        evidence={"link.lookalike": "partner-trading.co.jp (subdomain)"},
+    ),
+    Case(
+        "brand in brackets in the subject, payment link elsewhere",
+        bracketed_brand_subject,
+        "danger",
+        {"link.login_off_brand", "content.account_lure", "content.lure_with_link"},
+    ),
+    Case(
+        "ordinary: shop newsletter naming a brand in its subject",
+        shop_newsletter_mentioning_brand,
+        "safe",
+        set(),
+        {"link.login_off_brand", "content.gift_card"},
     ),
     Case(
         "body tells to enable content (English)",
