@@ -204,9 +204,3 @@ class PolicyForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["adopted"].initial = self.instance.adopted_on is not None
-
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if not body.strip():
-            raise forms.ValidationError(_("The policy cannot be empty."))
-        return body

@@ -119,10 +119,11 @@ def merged_answers(assessment: Assessment, owner: Any) -> MergeResult:
 
 
 def complete(
-    request: HttpRequest,
+    request: HttpRequest | None,
     assessment: Assessment,
     decisions: Mapping[str, Any] | None = None,
     *,
+    actor: Any = None,
     today: dt.date | None = None,
 ) -> Result:
     """Merge, apply the owner's decisions on open conflicts, score, keep the result and turn
@@ -130,21 +131,23 @@ def complete(
     if assessment.is_completed:
         raise AssessmentError("completed")
     questionnaire = questionnaire_of(assessment)
+    user = actor if actor is not None else getattr(request, "user", None)
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_completed:
             raise AssessmentError("completed")
-        merged = merged_answers(locked, request.user)
+        merged = merged_answers(locked, user)
         answers = dict(merged.answers)
         for question_id, value in (decisions or {}).items():
             if questionnaire.question(question_id) is not None and value not in (None, ""):
                 answers[question_id] = value
         result = score(questionnaire, answers, today=today or timezone.localdate())
-        _store_result(locked, result, answers, request.user)
+        _store_result(locked, result, answers, user)
         sync_findings(locked.organization, questionnaire, result)
         record(
             "assessment.completed",
             request=request,
+            actor=user,
             organization=locked.organization,
             obj=locked,
             changes={
