@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(.eml, .msg, mbox, Maildir). Exit: 0 safe, 1 caution, 2 danger, 3 usage/unreadable.",
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="files, directories, mbox or Maildir"
+        "paths", nargs="+", metavar="PATH", help="files, directories, mbox or Maildir; - for stdin"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per message per line")
     parser.add_argument(
@@ -100,6 +100,15 @@ def _is_maildir(path: Path) -> bool:
 
 def iter_messages(path: Path, errors: list[str]) -> Iterator[tuple[str, bytes]]:
     """(name, raw bytes) for every message under path; unreadable inputs go to errors."""
+    if str(path) == "-":  # one mail piped in, e.g. from a mail client's "pipe to command"
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            errors.append(f"stdin: larger than {MAX_FILE_BYTES} bytes")
+        elif data:
+            yield "stdin", data
+        else:
+            errors.append("stdin: empty")
+        return
     if path.is_dir():
         if _is_maildir(path):
             try:

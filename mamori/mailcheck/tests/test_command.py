@@ -161,3 +161,14 @@ def test_runs_without_django(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "安全そう" in result.stdout
+
+
+def test_mail_from_stdin(tmp_path: Path) -> None:
+    code = "import sys; from mamori.mailcheck.command import main; sys.exit(main(['--json', '-']))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=phishing_amazon_html_only(), capture_output=True
+    )
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["source"] == "stdin"
+    empty = subprocess.run([sys.executable, "-c", code], input=b"", capture_output=True)
+    assert empty.returncode == 3
