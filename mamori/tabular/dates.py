@@ -48,6 +48,10 @@ _TIME = re.compile(
 )
 
 
+# Longer than any way of writing a date and time; refusing early keeps every pattern linear.
+MAX_DATE_CHARS = 64
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).strip().upper()
     return _WEEKDAY.sub("", folded)
@@ -104,6 +108,8 @@ def parse_date(raw: object) -> tuple[date | None, Problem | None]:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         moment = _serial(float(raw))
         return (moment.date(), None) if moment else (None, ("bad_date", {}))
+    if len(str(raw)) > MAX_DATE_CHARS:
+        return None, ("bad_date", {})
     text = _fold(str(raw))
     if _SERIAL.fullmatch(text) and len(text) != 8:
         moment = _serial(float(text))
@@ -125,6 +131,8 @@ def parse_datetime(raw: object) -> tuple[datetime | None, Problem | None]:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         moment = _serial(float(raw))
         return (moment, None) if moment else (None, ("bad_datetime", {}))
+    if len(str(raw)) > MAX_DATE_CHARS:
+        return None, ("bad_datetime", {})
     text = _fold(str(raw))
     if _SERIAL.fullmatch(text) and len(text) != 8:
         moment = _serial(float(text))

@@ -17,6 +17,7 @@ DEFAULT_LIST_SEPARATORS: tuple[str, ...] = (";", "；", "、", "\n")
 # ("E-mail", "入社_日", "氏名*", "※メール").
 _NAME_NOISE = re.compile(r"[\s_\-‐‑–—―・.:*※'\"`’”“!?#]+")
 _BRACKETED = re.compile(r"[(\[【〔<《「『{][^)\]】〕>》」』}]*[)\]】〕>》」』}]")
+MAX_NAME_CHARS = 200
 _BRACKET_CHARS = re.compile(r"[()\[\]【】〔〕<>《》「」『』{}]")
 
 
@@ -26,6 +27,8 @@ def name_keys(text: str) -> list[str]:
     NFKC folds full/half width; case and spacing are ignored; a bracketed note such as
     「メール（必須）」 or "Email (required)" also matches without the note.
     """
+    if len(text) > MAX_NAME_CHARS:
+        return []  # no header or choice is this long; also keeps the patterns linear
     folded = unicodedata.normalize("NFKC", text).casefold().strip()
     keys: list[str] = []
     plain = _NAME_NOISE.sub("", _BRACKET_CHARS.sub("", folded))
@@ -107,6 +110,8 @@ class Column:
             found = self.choice_index.get(key)
             if found is not None:
                 return found
+        if len(text) > MAX_NAME_CHARS:
+            return None
         folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
         for pattern, choice in self.choice_patterns:
             if pattern.search(folded):

@@ -144,3 +144,18 @@ def test_wide_xlsx_header_is_capped() -> None:
         xlsx_bytes([header, ["山田", "a@b.jp"]]), "a.xlsx", PEOPLE, limits=Limits(max_columns=20)
     )
     assert codes(preview.errors) == ["too_many_columns"]
+
+
+def test_long_pathological_cells_and_headers_are_refused_early() -> None:
+    """Inputs that would make the name and date patterns backtrack: with the early length
+    checks they are plain errors and unknown headers."""
+    brackets = "(" * 20_000
+    spaces = "2024-4-1" + " " * 9_000 + "x"
+    header = f"氏名,メールアドレス,雇用形態,入社日,{brackets}"
+    row = f'山田,a@b.jp,"{brackets[:9_000]}","{spaces}",x'
+    preview = read_table(csv_bytes([header, row]), "a.csv", PEOPLE)
+    assert {(error.column_key, error.code) for error in preview.errors} == {
+        ("employment", "bad_choice"),
+        ("joined", "bad_date"),
+    }
+    assert "unknown_header" in codes(preview.warnings)
