@@ -187,7 +187,7 @@ def _japanese_score(text: str) -> int:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter of the first non-empty line, counting only outside quotes."""
-    line = next((part for part in text.splitlines() if part.strip()), "")
+    line = next((part for part in text[:65_536].splitlines() if part.strip()), "")
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in line:
