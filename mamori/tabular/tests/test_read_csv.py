@@ -274,3 +274,14 @@ def test_japanese_text_in_any_encoding_reads_back(names: list[str], encoding: st
     preview = read_table(csv_bytes(lines, encoding), "a.csv", PEOPLE)
     assert preview.ok
     assert [row.values["name"] for row in preview.rows] == names
+
+
+def test_excel_unicode_text_is_utf16_with_tabs() -> None:
+    """Excel's 「Unicode テキスト」 export: UTF-16 little endian with BOM, tab separated."""
+    lines = [
+        "\t".join(PEOPLE_HEADER),
+        "\t".join(["山田", "a@b.jp", "総務", "正社員", "2024/4/1", "", "はい", "x"]),
+    ]
+    preview = read_table(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"), "a.txt", PEOPLE)
+    assert preview.ok and preview.encoding == "utf-16" and preview.delimiter == "\t"
+    assert preview.rows[0].values["employment"] == "regular"
