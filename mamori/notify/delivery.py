@@ -66,12 +66,18 @@ def chat_plugin(url: str) -> Any:
 
 
 def masked_url(url: str) -> str:
-    """The URL as apprise shows it with secrets elided (for lists and logs)."""
+    """The service type and, for self-hosted targets, the host: never a path or token (a
+    webhook's path is often its secret)."""
     try:
         plugin = chat_plugin(url)
     except DeliveryError:
         return "—"
-    return str(plugin.url(privacy=True)).split("?", 1)[0]
+    scheme = url.strip().split("://", 1)[0].lower()
+    host = _plugin_host(plugin) if ALLOWED_PLUGINS[type(plugin).__name__] else None
+    if host is None:
+        return f"{scheme}://…"
+    port = getattr(plugin, "port", None)
+    return f"{scheme}://{host}" + (f":{port}" if port else "") + "/…"
 
 
 def _plugin_host(plugin: Any) -> str | None:
