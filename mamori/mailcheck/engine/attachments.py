@@ -54,6 +54,8 @@ DECOY_EXT = OFFICE_EXT | frozenset(
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+PE_MAGIC = b"MZ"
+LNK_MAGIC = b"L\x00\x00\x00\x01\x14\x02\x00"
 
 # Phrases documents use to get macros running ("enable editing / content").
 ENABLE_PHRASES = (
@@ -146,6 +148,20 @@ def _analyse_blob(
         _analyse_zip(label, data, ext, depth, limits, out, facts)
     elif ext in MACRO_EXT:
         out.add("attachment.macro", label)
+    if ext not in DANGEROUS_EXT:
+        # A program or shortcut under an innocent name ("invoice.pdf" that is really an .exe).
+        if _is_pe(data):
+            out.add("attachment.dangerous_type", f"{label} (Windows program / 実行ファイル)")
+        elif data.startswith(LNK_MAGIC):
+            out.add("attachment.dangerous_type", f"{label} (shortcut / ショートカット)")
+
+
+def _is_pe(data: bytes) -> bool:
+    """A Windows executable: "MZ", and the "PE" signature where the MZ header points."""
+    if not data.startswith(PE_MAGIC) or len(data) < 0x40:
+        return False
+    offset = int.from_bytes(data[0x3C:0x40], "little")
+    return data[offset : offset + 4] == b"PE\x00\x00"
 
 
 def _open_zip(data: bytes) -> zipfile.ZipFile | None:

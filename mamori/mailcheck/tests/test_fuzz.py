@@ -214,3 +214,24 @@ def test_large_plain_attachment_is_sniffed_and_large_disguised_zip_is_opened() -
     assert evidence.get("attachment.dangerous_type") == "photo.jpg → 請求書.exe"
     assert "attachment.limit" not in evidence
     assert report.facts["attachments"] == ["report.pdf", "photo.jpg"]
+
+
+# The smallest shape of a PE file: "MZ", a pointer at 0x3C, and "PE\0\0" where it points.
+PE_FILE = b"MZ" + b"\x00" * 0x3A + (0x40).to_bytes(4, "little") + b"PE\x00\x00" + b"\x00" * 64
+
+
+def test_program_under_an_innocent_name_is_found_by_its_content() -> None:
+    raw = build_mail(
+        sender=("経理", "keiri@example.co.jp"),
+        subject="請求書",
+        text="請求書を送ります",
+        attachments=[
+            ("請求書.pdf", PE_FILE, "application/pdf"),
+            ("MZ社報告.txt", b"MZ Corporation quarterly report " * 4, "text/plain"),
+            ("資料.txt", b"L\x00\x00\x00\x01\x14\x02\x00" + b"\x00" * 60, "text/plain"),
+        ],
+    )
+    evidence = [s.evidence for s in analyse(raw).signals if s.id == "attachment.dangerous_type"]
+    assert any("請求書.pdf" in e and "Windows program" in e for e in evidence)
+    assert any("資料.txt" in e and "shortcut" in e for e in evidence)
+    assert not any("MZ社報告.txt" in e for e in evidence)  # text that merely starts with "MZ"
