@@ -35,6 +35,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 50
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 HEADER_FILL = "DDEBF7"
+REQUIRED_FILL = "FCE4D6"
 
 
 def _choice_label(column: Column, value: Any, lang: str) -> str:
@@ -81,16 +82,27 @@ def cell_value(column: Column, value: Any, lang: str) -> Any:
     return _ILLEGAL_XML.sub("", text) if text else None
 
 
-def _header(schema: Schema, lang: str) -> list[str]:
-    return [column.label(lang) for column in schema.columns]
+def _header(schema: Schema, lang: str, *, mark_required: bool = False) -> list[str]:
+    """Column labels; templates mark required ones 「氏名（必須）」 / "Name (required)", which
+    the reader matches like the bare label."""
+    if not mark_required:
+        return [column.label(lang) for column in schema.columns]
+    note = word("required_note", lang)
+    return [column.label(lang) + (note if column.required else "") for column in schema.columns]
 
 
-def write_csv(schema: Schema, rows: Iterable[Mapping[str, Any]], *, lang: str = "ja") -> bytes:
+def write_csv(
+    schema: Schema,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    lang: str = "ja",
+    mark_required: bool = False,
+) -> bytes:
     """UTF-8 with BOM (Excel in Japan then opens it correctly), CRLF, headers in `lang`."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_header(schema, lang))
+    writer.writerow(_header(schema, lang, mark_required=mark_required))
     columns = schema.columns
     for row in rows:
         writer.writerow([format_value(column, row.get(column.key), lang) for column in columns])
@@ -169,8 +181,9 @@ def write_xlsx(
 
 
 def template_csv(schema: Schema, *, lang: str = "ja") -> bytes:
-    """Header row and one example row (the reader skips the example if left unchanged)."""
-    return write_csv(schema, [example_values(schema, lang)], lang=lang)
+    """Header row (required columns marked) and one example row (the reader skips the example
+    if left unchanged)."""
+    return write_csv(schema, [example_values(schema, lang)], lang=lang, mark_required=True)
 
 
 def accepted_values(column: Column, lang: str) -> str:
@@ -202,11 +215,12 @@ def template_xlsx(schema: Schema, *, lang: str = "ja") -> bytes:
     assert sheet is not None
     sheet.title = _sheet_title(schema.title(lang))
     example = example_values(schema, lang)
-    sheet.append(_header(schema, lang))
+    sheet.append(_header(schema, lang, mark_required=True))
     sheet.append([cell_value(column, example[column.key], lang) for column in schema.columns])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
+    required_fill = PatternFill("solid", fgColor=REQUIRED_FILL)
+    for cell, column in zip(sheet[1], schema.columns, strict=True):
+        cell.font, cell.fill = bold, (required_fill if column.required else fill)
     for cell in sheet[2]:
         cell.font = Font(italic=True, color="808080")
     for index, (column, width) in enumerate(

@@ -195,9 +195,13 @@ def test_template_xlsx_sheets_example_and_guide() -> None:
         book = openpyxl.load_workbook(io.BytesIO(template_xlsx(PEOPLE, lang=lang)))
         data_sheet, guide = book.worksheets
         assert guide.title == guide_title
-        assert [cell.value for cell in data_sheet[1]] == [
-            column.label(lang) for column in PEOPLE.columns
+        headers = [cell.value for cell in data_sheet[1]]
+        note = "（必須）" if lang == "ja" else " (required)"
+        assert headers == [
+            column.label(lang) + (note if column.required else "") for column in PEOPLE.columns
         ]
+        assert headers[0] == ("氏名（必須）" if lang == "ja" else "Name (required)")
+        assert data_sheet["A1"].fill.fgColor.rgb != data_sheet["C1"].fill.fgColor.rgb
         assert data_sheet["A2"].value == "山田 太郎" and data_sheet["E2"].is_date
         assert data_sheet.freeze_panes == "A2"
         validations = {
@@ -241,7 +245,8 @@ def test_template_example_row_is_skipped_and_filled_template_reads() -> None:
 
 def test_template_csv_has_header_and_example() -> None:
     rows = _csv_rows(template_csv(PEOPLE, lang="en"))
-    assert rows[0][0] == "Name" and rows[1][:2] == ["山田 太郎", "taro@example.co.jp"]
+    assert rows[0][:3] == ["Name (required)", "Email (required)", "Department"]
+    assert rows[1][:2] == ["山田 太郎", "taro@example.co.jp"]
     assert codes(read_table(template_csv(PEOPLE), "t.csv", PEOPLE).errors) == ["only_header"]
 
 
