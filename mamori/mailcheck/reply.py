@@ -31,6 +31,7 @@ SUMMARY: dict[str, dict[str, str]] = {
 }
 HEADINGS: dict[str, dict[str, str]] = {
     "verdict": {"ja": "判定", "en": "Verdict"},
+    "score": {"ja": "スコア", "en": "score"},
     "subject": {"ja": "件名", "en": "Subject"},
     "from": {"ja": "差出人", "en": "From"},
     "reasons": {"ja": "理由", "en": "Reasons"},
@@ -50,7 +51,7 @@ def render_text(report: Report, lang: str) -> str:
     lang = "en" if lang == "en" else "ja"
     verdict = VERDICT_LABELS[report.verdict][lang]
     lines = [
-        f"{HEADINGS['verdict'][lang]}: {verdict} (score {report.score}/100)",
+        f"{HEADINGS['verdict'][lang]}: {verdict} ({HEADINGS['score'][lang]} {report.score}/100)",
         SUMMARY[report.verdict][lang],
         "",
         f"{HEADINGS['subject'][lang]}: {report.subject or HEADINGS['none'][lang]}",
