@@ -135,6 +135,7 @@ def build(ctx: Any) -> None:
     from mamori.intel.surge import normalise_link, normalise_title
 
     from .models import FeedItem, Watch
+    from .monitoring import after_new_items
     from .services import set_preset
     from .store import import_advisories
     from .vulnmatch import rematch
@@ -143,8 +144,9 @@ def build(ctx: Any) -> None:
     import_advisories(demo_advisories())
     feeds = {key: set_preset(org, key, True) for key in ("ipa_alert", "jpcert_alert", "jvn_new")}
     now = timezone.now()
+    created = []
     for key, title, link, published, ids in _news(now):
-        FeedItem.objects.create(
+        row = FeedItem.objects.create(
             organization=org,
             feed=feeds[key],
             guid=link,
@@ -155,6 +157,8 @@ def build(ctx: Any) -> None:
             link_key=normalise_link(link),
             title_key=normalise_title(title)[:300],
         )
+        created.append(row.pk)
     Watch.objects.create(organization=org, keyword="VPN")
     rematch(org)
+    after_new_items(org, created)  # the keyword watch and the surge raise their findings
     ctx.notes.append("intel: 3 feeds on, 4 demo advisories, Apache Struts 2.5.30 matched")
