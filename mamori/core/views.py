@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from mamori.accounts.forms import FirstRunForm
 from mamori.accounts.services import note_login_success
+from mamori.audit.services import record
 from mamori.orgs import services as org_services
 from mamori.orgs.access import org_view
 from mamori.orgs.models import Membership, Role
@@ -47,7 +48,15 @@ def first_run(request: HttpRequest) -> HttpResponse:
             user = org_services.create_user(
                 data["email"], data["password1"], full_name=data["full_name"]
             )
-            org_services.create_organization(data["organization"], user, request=request)
+            org = org_services.create_organization(data["organization"], user, request=request)
+            record(
+                "account.created",
+                request=request,
+                actor=user,
+                organization=org,
+                object_repr=user.username,
+                changes={"role": "owner", "via": "first run"},
+            )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         note_login_success(request, user, "none")
         messages.success(

@@ -1,0 +1,146 @@
+"""The foundation's "done when", in a real browser: the owner (with MFA) invites a viewer by
+mail, the viewer joins and can see but change nothing, and every step is in the audit trail."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.browser.test_first_run import PASSWORD, code_for, free_port, page  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Sink, int]]:
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture
+def server_with_mail(tmp_path: Path, mailbox: tuple[Sink, int]) -> Iterator[str]:
+    _sink, smtp_port = mailbox
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        MAMORI_DATA_DIR=str(tmp_path / "data"),
+        MAMORI_BASE_URL=base,
+        MAMORI_SMTP_HOST="127.0.0.1",
+        MAMORI_SMTP_PORT=str(smtp_port),
+        MAMORI_SMTP_STARTTLS="false",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mamori.cli", "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stdout.read().decode()) from None
+            time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def wait_for_mail(sink: Sink, count: int) -> bytes:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(sink.messages) < count:
+        time.sleep(0.2)
+    assert len(sink.messages) >= count, "no invitation mail arrived"
+    return sink.messages[count - 1]
+
+
+def test_owner_invites_viewer_who_can_see_but_not_change(
+    server_with_mail: str,
+    page: object,  # noqa: F811 - the fixture imported above
+    mailbox: tuple[Sink, int],
+) -> None:
+    base = server_with_mail
+    sink, _port = mailbox
+    page.goto(base + "/")
+    page.fill("#id_organization", "みどり保育園")
+    page.fill("#id_full_name", "園長 緑")
+    page.fill("#id_email", "encho@example.jp")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/mfa/setup/**")
+    secret = page.locator("[data-testid=totp-secret]").inner_text()
+    page.fill("#id_code", code_for(secret))
+    page.click("form button.primary")
+    page.wait_for_url("**/accounts/mfa/recovery-codes/")
+    page.click("text=続ける")
+
+    page.click("nav.mainnav >> text=メンバー")
+    page.click("text=メールで招待")
+    page.fill("#id_email", "hoikushi@example.jp")
+    page.select_option("#id_role", "viewer")
+    page.click("form button.primary")
+    assert "招待を送りました" in page.content()
+
+    mail = message_from_bytes(wait_for_mail(sink, 1), policy=default)
+    assert mail["To"] == "hoikushi@example.jp"
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"http://\S+/invite/\S+/", body).group(0)
+
+    viewer = page.context.browser.new_context(locale="ja-JP").new_page()
+    viewer.goto(link)
+    viewer.fill("#id_full_name", "保育士 花")
+    viewer.fill("#id_password1", "hoikuen-no-aikotoba-7")
+    viewer.fill("#id_password2", "hoikuen-no-aikotoba-7")
+    viewer.click("form button.primary")
+    viewer.wait_for_selector("h1")
+    assert viewer.locator("h1").inner_text() == "みどり保育園"
+    slug = viewer.url.rstrip("/").rsplit("/", 1)[-1]
+    # The viewer sees the members but cannot invite anyone.
+    viewer.goto(f"{base}/o/{slug}/members/")
+    assert "encho@example.jp" in viewer.content()
+    assert viewer.locator("text=メールで招待").count() == 0
+    response = viewer.goto(f"{base}/o/{slug}/members/invite/")
+    assert response.status == 403
+    assert "権限がありません" in viewer.content()
+
+    page.goto(f"{base}/o/{slug}/audit/")
+    trail = page.locator("table").inner_text()
+    for action in (
+        "account.created",
+        "org.created",
+        "mfa.enrolled",
+        "member.invited",
+        "member.joined",
+        "login.success",
+    ):
+        assert action in trail, action
+    assert "hoikushi@example.jp" in trail
