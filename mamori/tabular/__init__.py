@@ -14,6 +14,7 @@ Caps (Limits) bound size, rows, columns, cell length, zip entries and unpacked s
 before openpyxl opens the file) and time; hitting one is an error in the preview.
 """
 
+from mamori.tabular.checks import RowCheck, RowProblem, date_order
 from mamori.tabular.reader import CellError, ColumnMatch, Preview, Row, read_table
 from mamori.tabular.schema import KINDS, Choice, Column, Limits, Schema
 from mamori.tabular.sharing import (
@@ -39,8 +40,11 @@ __all__ = [
     "Limits",
     "Preview",
     "Row",
+    "RowCheck",
+    "RowProblem",
     "Schema",
     "SharedItem",
+    "date_order",
     "group_shares",
     "read_table",
     "template_csv",

@@ -127,8 +127,9 @@ class _Report:
         value: Any = "",
         warning: bool = False,
         params: dict[str, Param] | None = None,
+        texts: tuple[str, str] | None = None,
     ) -> CellError:
-        ja, en = message(key, **(params or {}))
+        ja, en = texts if texts is not None else message(key, **(params or {}))
         if match is not None:
             label_ja = label_en = match.header
         elif column is not None:
@@ -411,6 +412,7 @@ def _scan_rows(
             ):
                 report.problem("example_row_skipped", row=number, warning=True)
                 continue
+        _run_row_checks(schema, row, matches, report)
         _check_one_of(schema, row, matches, report)
         _check_duplicates(schema, row, matches, seen_keys, report)
         preview.rows.append(row)
@@ -479,6 +481,30 @@ def _parse_row(
             )
         row.values[column.key] = parsed.value
     return row
+
+
+def _run_row_checks(schema: Schema, row: Row, matches: list[ColumnMatch], report: _Report) -> None:
+    if not schema.row_checks:
+        return
+    by_key = {match.key: match for match in matches}
+    failed = {error.column_key for error in row.errors}
+    for check in schema.row_checks:
+        reads = getattr(check, "keys", ())
+        if any(key in failed for key in reads):
+            continue  # the cell already has its own error
+        for problem in check(row.values):
+            match = by_key.get(problem.column_key)
+            if match is None:
+                continue
+            row.errors.append(
+                report.problem(
+                    "row_check",
+                    row=row.number,
+                    match=match,
+                    value=row.values.get(problem.column_key),
+                    texts=(problem.message_ja, problem.message_en),
+                )
+            )
 
 
 def _check_one_of(schema: Schema, row: Row, matches: list[ColumnMatch], report: _Report) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -130,9 +131,12 @@ class Schema:
     required_one_of: tuple[tuple[str, ...], ...] | list[tuple[str, ...]] = ()
     title_ja: str = ""
     title_en: str = ""
+    # Checks across the cells of a row (see checks.py), e.g. 退職日 not before 入社日.
+    row_checks: tuple[Callable[[Mapping[str, Any]], Iterable[Any]], ...] | list[Any] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "row_checks", tuple(self.row_checks))
         object.__setattr__(self, "unique_together", tuple(map(tuple, self.unique_together)))
         object.__setattr__(self, "required_one_of", tuple(map(tuple, self.required_one_of)))
         keys = [column.key for column in self.columns]

@@ -3,7 +3,7 @@ one exercising every kind."""
 
 from __future__ import annotations
 
-from mamori.tabular import Choice, Column, Schema
+from mamori.tabular import Choice, Column, Schema, date_order
 
 EMPLOYMENT = [
     Choice("regular", "正社員", "Regular employee", aliases=("社員", "正規")),
@@ -11,6 +11,9 @@ EMPLOYMENT = [
     Choice("dispatched", "派遣", "Agency worker", aliases=("派遣社員",)),
     Choice("contractor", "業務委託", "Contractor", aliases=("委託",)),
 ]
+
+JOINED = Column("joined", "入社日", "Joined", "date")
+LEFT = Column("left", "退職日", "Left", "date")
 
 PEOPLE = Schema(
     name="people",
@@ -23,12 +26,13 @@ PEOPLE = Schema(
         ),
         Column("department", "部署", "Department", "text", max_length=100),
         Column("employment", "雇用形態", "Employment type", "choice", choices=EMPLOYMENT),
-        Column("joined", "入社日", "Joined", "date"),
-        Column("left", "退職日", "Left", "date"),
+        JOINED,
+        LEFT,
         Column("is_admin", "管理者", "Administrator", "bool"),
         Column("groups", "グループ", "Groups", "list", max_length=50),
     ],
     unique_together=[("email",)],
+    row_checks=[date_order(JOINED, LEFT)],
 )
 
 ALL_KINDS = Schema(

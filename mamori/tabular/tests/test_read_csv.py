@@ -285,3 +285,21 @@ def test_excel_unicode_text_is_utf16_with_tabs() -> None:
     preview = read_table(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"), "a.txt", PEOPLE)
     assert preview.ok and preview.encoding == "utf-16" and preview.delimiter == "\t"
     assert preview.rows[0].values["employment"] == "regular"
+
+
+def test_row_checks_compare_cells_of_one_row() -> None:
+    lines = [
+        "氏名,メールアドレス,入社日,退職日",
+        "山田,a@b.jp,2024/4/1,2024/3/31",
+        "佐藤,c@d.jp,2024/4/1,2024/4/1",
+        "鈴木,e@f.jp,不明,2020/1/1",
+    ]
+    preview = read_table(csv_bytes(lines), "a.csv", PEOPLE)
+    assert [(error.row, error.column_key, error.code) for error in preview.errors] == [
+        (2, "left", "row_check"),
+        (4, "joined", "bad_date"),
+    ]
+    error = preview.errors[0]
+    assert "「退職日」（2024-03-31）が「入社日」（2024-04-01）より前" in error.message_ja
+    assert '"Left" (2024-03-31) is before "Joined" (2024-04-01)' in error.message_en
+    assert error.describe("ja").startswith("2 行目・「退職日」列（D 列）")

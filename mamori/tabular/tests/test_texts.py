@@ -33,6 +33,7 @@ def test_every_key_used_by_the_engine_is_defined() -> None:
     used = set(re.findall(r'(?:SourceError|problem)\(\s*"(\w+)"', source))
     used |= set(re.findall(r'\(\s*"(\w+)",\s*\{', source))
     used |= set(re.findall(r'key = "(\w+)" if', source)) | {"error_cell"}
+    used.discard("row_check")  # a schema's row check brings its own texts
     assert len(used) > 30
     assert used <= set(texts.message_keys()), used - set(texts.message_keys())
 
