@@ -31,7 +31,7 @@ RowCheck = Callable[[Mapping[str, Any]], Iterable[RowProblem]]
 
 def _day(value: Any) -> date | None:
     if isinstance(value, datetime):
-        return value.date() if value.tzinfo is None else value.astimezone().date()
+        return value.date()  # the date as written; mixing aware and naive stays comparable
     return value if isinstance(value, date) else None
 
 
