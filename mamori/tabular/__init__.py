@@ -12,6 +12,13 @@ Round trip: write_xlsx/write_csv → read_table gives back the same values. Form
 exported with a protective leading quote ' that the reader removes again (see writer.py).
 Caps (Limits) bound size, rows, columns, cell length, zip entries and unpacked size (checked
 before openpyxl opens the file) and time; hitting one is an error in the preview.
+
+Modules: schema (Column, Choice, Schema, Limits, header-name folding), values and dates (one
+cell → one typed value), sources (bytes → raw rows: format, encoding, delimiter, zip checks),
+reader (read_table, Preview), checks (row checks such as date_order), writer (exports and
+templates), sharing (cloud sharing reports → Shares), texts + messages.yaml (bilingual texts).
+Datetimes without an offset are naive: the organisation's local time; the caller makes them
+aware.
 """
 
 from mamori.tabular.checks import RowCheck, RowProblem, date_order
