@@ -293,3 +293,39 @@ def test_presets_switch_on_and_off(
     feed.refresh_from_db()
     assert not feed.enabled
     assert not Job.objects.filter(unique_key=f"intel.feed:{feed.pk}", status="queued").exists()
+
+
+@pytest.mark.django_db
+def test_advisory_search_and_detail_in_both_languages(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    for name, data in struts_files():
+        import_advisories(parse_any(data, name).advisories)
+    advisory = Advisory.objects.get()
+    client = client_as(members["viewer"])
+    found = client.get(f"/o/{org.slug}/intel/advisories/", {"q": "CVE-2023-50164"})
+    assert "JVNDB-2023-000777" in found.content.decode()
+    missing = client.get(f"/o/{org.slug}/intel/advisories/", {"q": "CVE-1999-0001"})
+    assert "JVNDB-2023-000777" not in missing.content.decode()
+    url = f"/o/{org.slug}/intel/advisories/{advisory.pk}/"
+    japanese = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "<h1>JVNDB-2023-000777: Apache Struts における脆弱性</h1>" in japanese
+    client.cookies["django_language"] = "en"
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "nvd.nist.gov/vuln/detail/CVE-2023-50164" in english
+    assert "9.8" in english
+
+
+@pytest.mark.django_db
+def test_dashboard_tiles_list_news_and_due_vulnerabilities(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    Software.objects.create(organization=org, vendor="Apache", product="Struts", version="2.5.30")
+    for name, data in struts_files():
+        import_advisories(parse_any(data, name).advisories)
+    rematch(org)
+    feed = Feed.objects.create(organization=org, name="Feed A", url="https://a.example/f")
+    _items(org, feed, 2, "tile")
+    body = client_as(members["viewer"]).get(f"/o/{org.slug}/").content.decode()
+    assert "tile item number 0" in body
+    assert "Apache Struts 2.5.30" in body
