@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +23,8 @@ from .models import (
     default_due,
 )
 from .rules import RULES, FindingSpec, Rule
+
+LAST_SEEN_GRANULARITY = timedelta(hours=1)
 
 
 @dataclass
@@ -175,10 +177,14 @@ def sync(
                     status=ActionStatus.DONE, completed_at=now
                 )
                 result.resolved = len(gone)
-            # Everything still reported was seen now (one statement, however many rows).
-            Finding.objects.filter(organization=org, kind=kind, status=Status.OPEN).update(
-                last_seen=now
-            )
+            # Everything still reported was seen now: one statement, and only rows not touched
+            # within the hour, so frequent re-runs do not rewrite thousands of unchanged rows.
+            Finding.objects.filter(
+                organization=org,
+                kind=kind,
+                status=Status.OPEN,
+                last_seen__lt=now - LAST_SEEN_GRANULARITY,
+            ).update(last_seen=now)
         if new_findings or reopened:
             from mamori.notify.services import findings_opened_after_commit
 
