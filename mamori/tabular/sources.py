@@ -36,6 +36,7 @@ OTHER_MAGICS: tuple[tuple[bytes, str], ...] = (
 )
 XLSX_NAMES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 DELIMITERS = (",", "\t", ";")
+_SEP_HINT = re.compile(r'"?sep=([,;\t|])"?\r?\n', re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MERGE_REF = re.compile(
     rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\""
@@ -207,7 +208,13 @@ def open_csv(data: bytes, limits: Limits) -> Source:
     controls = len(_CONTROL.findall(text[:200_000]))
     if "\x00" in text or controls > max(10, len(text[:200_000]) // 100):
         raise SourceError("binary_text")
-    delimiter = sniff_delimiter(text)
+    hint = _SEP_HINT.match(text)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; Excel hides the line, so the rows
+        # keep the numbers the user sees.
+        delimiter, text = hint.group(1), text[hint.end() :]
+    else:
+        delimiter = sniff_delimiter(text)
     source = Source(format="csv", encoding=encoding, delimiter=delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     head: list[Cells] = []

@@ -303,3 +303,11 @@ def test_row_checks_compare_cells_of_one_row() -> None:
     assert "「退職日」（2024-03-31）が「入社日」（2024-04-01）より前" in error.message_ja
     assert '"Left" (2024-03-31) is before "Joined" (2024-04-01)' in error.message_en
     assert error.describe("ja").startswith("2 行目・「退職日」列（D 列）")
+
+
+def test_excel_sep_hint_line_sets_the_delimiter_and_is_not_a_row() -> None:
+    lines = ["sep=;", "氏名;メールアドレス;部署", "山田, 太郎;a@b.jp;総務, 経理", "佐藤;bad;"]
+    preview = read_table(csv_bytes(lines), "a.csv", PEOPLE)
+    assert preview.delimiter == ";" and preview.header_row == 1
+    assert preview.rows[0].values["name"] == "山田, 太郎"
+    assert [(error.row, error.column_key) for error in preview.errors] == [(3, "email")]
