@@ -336,7 +336,8 @@ def deliver(
     try:
         _send(channel, notification)
     except DeliveryError as error:
-        final = job is not None and job.attempts >= job.max_attempts
+        # Without a job (a test send) nothing will retry: the failure is final.
+        final = job is None or job.attempts >= job.max_attempts
         notification.status = DeliveryStatus.FAILED if final else DeliveryStatus.RETRYING
         notification.last_error = str(error)[:500]
         notification.save(update_fields=["status", "last_error", "attempts"])
