@@ -57,7 +57,7 @@ class Choice:
         return self.label_ja if lang == "ja" else self.label_en
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: an example may be a list
 class Column:
     key: str
     label_ja: str
@@ -120,7 +120,7 @@ class Column:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Schema:
     """A register's table. unique_together: key tuples that must not repeat within one file;
     required_one_of: groups of which at least one column must be present and filled."""

@@ -223,3 +223,24 @@ def test_a_leading_quote_marks_text_in_typed_columns() -> None:
     assert parse_cell(PEOPLE.by_key["joined"], "'2024/4/1").value == date(2024, 4, 1)
     assert parse_cell(PEOPLE.by_key["email"], "'-a@b.jp").value == "-a@b.jp"
     assert parse_cell(ALL_KINDS.by_key["count"], "'0012").value == 12
+
+
+def test_schema_definition_mistakes_fail_at_definition() -> None:
+    from mamori.tabular import Choice, Schema
+
+    name = Column("name", "氏名", "Name", "text")
+    with pytest.raises(ValueError, match="unknown kind"):
+        Column("x", "x", "x", "money")
+    with pytest.raises(ValueError, match="needs choices"):
+        Column("x", "x", "x", "choice")
+    with pytest.raises(ValueError, match="duplicate column keys"):
+        Schema("s", [name, Column("name", "名前", "Full name", "text")])
+    with pytest.raises(ValueError, match="names both"):
+        Schema("s", [name, Column("full", "氏名", "Full name", "text")])
+    with pytest.raises(ValueError, match="unknown column"):
+        Schema("s", [name], unique_together=[("email",)])
+    schema = Schema(
+        "s", [name, Column("kind", "種類", "Kind", "choice", choices=[Choice("a", "甲", "A")])]
+    )
+    assert {name, schema.columns[1]}  # columns are hashable even with list examples
+    assert isinstance(schema.columns[1].choices, tuple)
