@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MailcheckConfig(AppConfig):
+    name = "mamori.mailcheck"
+    label = "mailcheck"
+    verbose_name = "mailcheck"

@@ -1,0 +1,327 @@
+"""Changes made by the mail check: one transaction, one audit event, side effects after commit."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from mamori.audit.services import changed_fields, record, snapshot
+from mamori.core.jobs import cancel, schedule
+from mamori.findings.rules import FindingSpec
+from mamori.findings.services import sync
+from mamori.orgs.models import Membership, Organization, Role
+
+from . import credentials
+from .engine import Report, analyse
+from .engine.model import VERDICT_LABELS
+from .models import CheckedMail, MailCheckSettings, RawMail
+from .queries import context_for, settings_for
+
+log = logging.getLogger(__name__)
+
+FINDING_KIND = "mailcheck.dangerous_mail"
+PURGE_JOB = "mailcheck.purge"
+POLL_JOB = "mailcheck.poll_mailbox"
+PURGE_EVERY_SECONDS = 6 * 60 * 60
+# Upload and forward cap: large enough for office attachments, small enough for one request.
+MAX_MAIL_BYTES = 25 * 1024 * 1024
+VERDICT_SEVERITY = {"danger": "high", "caution": "medium", "safe": "low"}
+
+
+@dataclass
+class CheckResult:
+    mail: CheckedMail
+    report: Report
+
+
+def _when(report: Report) -> Any:
+    date = report.date
+    if date is None:
+        return None
+    if timezone.is_naive(date):
+        return timezone.make_aware(date, timezone.get_fixed_timezone(0))
+    return date
+
+
+def check_mail(
+    org: Organization,
+    raw: bytes,
+    *,
+    source: str,
+    reporter: Any = None,
+    file_name: str = "",
+    request: HttpRequest | None = None,
+) -> CheckResult:
+    """Analyse one mail with the organisation's context and store it in the history.
+
+    The analysis runs before the transaction (it may take a few seconds on a large mail).
+    """
+    report = analyse(raw, context_for(org))
+    mail = CheckedMail(
+        organization=org,
+        source=source,
+        reporter=reporter if getattr(reporter, "pk", None) else None,
+        file_name=file_name[:255],
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        subject=report.subject[:500],
+        from_header=report.from_[:500],
+        from_address=report.from_address.lower()[:320],
+        mail_date=_when(report),
+        message_id=report.message_id[:500],
+        verdict=report.verdict,
+        score=report.score,
+        signals=[s.to_dict() for s in report.signals],
+        facts=report.to_dict()["facts"],
+    )
+    with transaction.atomic():
+        mail.save()
+        RawMail.objects.create(mail=mail, organization=org, data=raw)
+        record(
+            "mailcheck.checked",
+            request=request,
+            actor=reporter,
+            organization=org,
+            obj=mail,
+            changes={"verdict": mail.verdict, "score": mail.score, "source": source},
+        )
+        transaction.on_commit(ensure_purge_scheduled)
+    return CheckResult(mail=mail, report=report)
+
+
+def ensure_purge_scheduled() -> None:
+    """One recurring purge job for the whole install (idempotent)."""
+    schedule(PURGE_JOB, unique_key=PURGE_JOB, every_seconds=PURGE_EVERY_SECONDS)
+
+
+def purge_raw(now: Any = None) -> int:
+    """Delete raw bytes older than MAIL_RETENTION_DAYS; the verdict and signals stay."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.MAIL_RETENTION_DAYS)
+    ids = list(
+        CheckedMail.objects.filter(checked_at__lt=cutoff, raw_purged_at__isnull=True).values_list(
+            "id", flat=True
+        )[:5000]
+    )
+    if not ids:
+        return 0
+    with transaction.atomic():
+        RawMail.objects.filter(mail_id__in=ids).delete()
+        CheckedMail.objects.filter(id__in=ids).update(raw_purged_at=timezone.now())
+        record(
+            "mailcheck.raw_purged",
+            object_repr=f"{len(ids)} mail(s)",
+            changes={"count": len(ids), "retention_days": settings.MAIL_RETENTION_DAYS},
+        )
+    return len(ids)
+
+
+def _reasons(mail: CheckedMail) -> list[dict[str, str]]:
+    label = VERDICT_LABELS.get(mail.verdict, VERDICT_LABELS["caution"])
+    titles: list[dict[str, str]] = [dict(label)]
+    for signal in mail.signals[:6]:
+        title = signal.get("title") or {}
+        if isinstance(title, dict) and title.get("ja"):
+            titles.append({"ja": str(title["ja"]), "en": str(title.get("en") or title["ja"])})
+    return titles
+
+
+def _display(user: Any) -> str:
+    return (getattr(user, "first_name", "") or getattr(user, "email", "") or "—")[:200]
+
+
+def report_to_admins(
+    request: HttpRequest | None,
+    mail: CheckedMail,
+    *,
+    opened_or_clicked: bool,
+    note: str = "",
+    actor: Any = None,
+) -> CheckedMail:
+    """The staff member's "send to the administrators": a finding in the to-do list (editors and
+    owners see it) and, after commit, a mail to every owner."""
+    from mamori.findings.guidance import load_guidance
+
+    actor = actor or (request.user if request is not None else None)
+    org = mail.organization
+    guidance = load_guidance().get(FINDING_KIND)
+    severity = VERDICT_SEVERITY.get(mail.verdict, "medium")
+    if opened_or_clicked and guidance is not None:
+        severity = guidance.severity_for(["opened_or_clicked"])
+    subject = mail.subject or mail.file_name or f"#{mail.pk}"
+    spec = FindingSpec(
+        key=f"{FINDING_KIND}:mail:{mail.pk}",
+        subject=f"{subject} ({mail.from_address or '—'})",
+        params={
+            "reporter": _display(actor),
+            "subject": subject,
+            "reasons": _reasons(mail),
+            "opened_or_clicked": opened_or_clicked,
+        },
+        evidence=[
+            {"kind": "mail", "text": f"{subject} — {mail.from_header or '—'}", "id": mail.pk},
+        ]
+        + [
+            {"kind": "mail", "text": f"{s.get('id')}: {s.get('evidence', '')}"[:300]}
+            for s in mail.signals[:5]
+        ],
+        severity=severity,
+        subject_type="mailcheck.checkedmail",
+        subject_id=str(mail.pk),
+    )
+    with transaction.atomic():
+        locked = CheckedMail.objects.select_for_update().get(pk=mail.pk)
+        locked.reported_at = timezone.now()
+        locked.reported_by = actor if getattr(actor, "pk", None) else None
+        locked.opened_or_clicked = opened_or_clicked or locked.opened_or_clicked
+        locked.report_note = note[:2000]
+        locked.save(
+            update_fields=["reported_at", "reported_by", "opened_or_clicked", "report_note"]
+        )
+        sync(org, FINDING_KIND, [spec], default_severity=severity, complete=False)
+        record(
+            "mailcheck.reported",
+            request=request,
+            actor=actor,
+            organization=org,
+            obj=locked,
+            changes={"opened_or_clicked": opened_or_clicked, "verdict": locked.verdict},
+        )
+        transaction.on_commit(lambda: _mail_owners(locked, actor))
+    return locked
+
+
+def result_url(mail: CheckedMail) -> str:
+    path = reverse("mailcheck:detail", kwargs={"org_slug": mail.organization.slug, "pk": mail.pk})
+    return settings.BASE_URL + path
+
+
+def _mail_owners(mail: CheckedMail, actor: Any) -> None:
+    owners = list(
+        Membership.objects.filter(organization_id=mail.organization_id, role=Role.OWNER)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not owners:
+        return
+    label = VERDICT_LABELS.get(mail.verdict, VERDICT_LABELS["caution"])
+    who = _display(actor)
+    lines = [
+        f"{who} さんから不審なメールの報告がありました。",
+        f"判定: {label['ja']}（スコア {mail.score}/100）",
+        f"件名: {mail.subject or '（なし）'}",
+        f"差出人: {mail.from_header or '（なし）'}",
+    ]
+    if mail.opened_or_clicked:
+        lines.append(
+            "報告者は添付を開いた、リンクを押した、またはパスワードを入力したと答えています。"
+        )
+    lines += [f"詳細: {result_url(mail)}", "", "-" * 40, ""]
+    lines += [
+        f"{who} reported a suspicious mail.",
+        f"Verdict: {label['en']} (score {mail.score}/100)",
+        f"Subject: {mail.subject or '(none)'}",
+        f"From: {mail.from_header or '(none)'}",
+    ]
+    if mail.opened_or_clicked:
+        lines.append(
+            "The reporter says they opened the attachment, clicked a link or typed a password."
+        )
+    lines.append(f"Details: {result_url(mail)}")
+    try:
+        send_mail(
+            f"[mamori] 不審メールの報告 / Suspicious mail reported: {mail.subject[:80]}",
+            "\n".join(lines),
+            None,
+            owners,
+        )
+    except Exception:  # the finding is already in the to-do list; a mail outage must not hide it
+        log.exception("could not mail the owners about reported mail %s", mail.pk)
+
+
+SETTINGS_FIELDS = [
+    "own_domains",
+    "check_address",
+    "imap_enabled",
+    "imap_host",
+    "imap_port",
+    "imap_use_ssl",
+    "imap_username",
+    "imap_folder",
+]
+
+
+def update_settings(
+    request: HttpRequest | None,
+    org: Organization,
+    values: dict[str, Any],
+    *,
+    new_password: str | None = None,
+    actor: Any = None,
+) -> MailCheckSettings:
+    """Save the organisation's mail check settings; (re)schedule or cancel the mailbox poll.
+
+    `new_password` None keeps the stored password; "" removes it. The audit event says only
+    whether the password changed.
+    """
+    with transaction.atomic():
+        current = settings_for(org)
+        if current.pk is not None:
+            current = MailCheckSettings.objects.select_for_update().get(pk=current.pk)
+        before = snapshot(current, SETTINGS_FIELDS)
+        for name in SETTINGS_FIELDS:
+            if name in values:
+                setattr(current, name, values[name])
+        current.check_address = (current.check_address or "").strip().lower()
+        if new_password is not None:
+            current.imap_password_encrypted = credentials.encrypt(new_password)
+        current.updated_at = timezone.now()
+        current.save()
+        changes = changed_fields(before, snapshot(current, SETTINGS_FIELDS))
+        if new_password is not None:
+            changes["imap_password"] = ["…", "changed" if new_password else "removed"]
+        record(
+            "mailcheck.settings_changed",
+            request=request,
+            actor=actor,
+            organization=org,
+            obj=current,
+            changes=changes,
+        )
+        poll = current.imap_enabled and bool(current.imap_host and current.imap_username)
+        org_id = org.pk
+        transaction.on_commit(lambda: _schedule_poll(org_id, poll))
+    return current
+
+
+def poll_job_key(org_id: int) -> str:
+    return f"{POLL_JOB}:{org_id}"
+
+
+def _schedule_poll(org_id: int, enabled: bool) -> None:
+    if enabled:
+        schedule(
+            POLL_JOB,
+            unique_key=poll_job_key(org_id),
+            every_seconds=max(60, int(settings.MAIL_IMAP_POLL_SECONDS)),
+            payload={"organization_id": org_id},
+            organization_id=org_id,
+        )
+    else:
+        cancel(poll_job_key(org_id))
+
+
+def note_poll(org: Organization, error: str = "") -> None:
+    """Remember when the mailbox was last polled and its last error (never the password)."""
+    MailCheckSettings.objects.filter(organization=org).update(
+        imap_last_polled_at=timezone.now(), imap_last_error=error[:500]
+    )

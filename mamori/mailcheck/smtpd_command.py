@@ -1,0 +1,147 @@
+"""`mamori smtpd`: the check address. Staff forward a doubted mail; the verdict comes back by mail.
+
+Recipients are accepted only when they are an organisation's check address
+(check+<slug>@MAMORI_MAIL_DOMAIN, or the address the organisation set); mail from anyone who is
+not a member of that organisation is refused during the SMTP exchange, so mamori itself never
+sends anything to a forged sender. Database work runs in worker threads, never in the SMTP loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from .smtp import DEFAULT_MAX_BYTES, CheckAddressHandler
+
+log = logging.getLogger("mamori.smtpd")
+
+NOT_MEMBER = "550 5.7.1 Sender is not a member of this organisation / 組織のメンバーではありません"
+
+
+def _in_thread(function: Any, *args: Any) -> Any:
+    """Run a database-using function in a worker thread with fresh connections."""
+    from django.db import close_old_connections
+
+    close_old_connections()
+    try:
+        return function(*args)
+    finally:
+        close_old_connections()
+
+
+class OrganisationCheckHandler(CheckAddressHandler):
+    """The engine's handler with organisation lookups and membership checks from the database."""
+
+    def __init__(self, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str = "smtp") -> None:
+        super().__init__(self._deliver, max_bytes=max_bytes, accept=self._accepts)
+        self.source = source
+
+    @staticmethod
+    def _accepts(address: str) -> bool:
+        from .inbound import org_for_address
+
+        return org_for_address(address) is not None
+
+    def _deliver(self, rcpt: str, raw: bytes) -> str:
+        from .inbound import org_for_address, process_forward
+
+        org = org_for_address(rcpt)
+        if org is None:
+            return "no organisation"
+        result = process_forward(org, raw, check_address=rcpt, source=self.source)
+        return result.refused
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(None, _in_thread, self._accepts, address.lower()):
+            return "550 5.1.1 Not a check address / 検査用アドレスではありません"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        if len(raw) > self.max_bytes:
+            return "552 5.3.4 Message too big for checking / メールが大きすぎます"
+        loop = asyncio.get_running_loop()
+        outcomes: list[str] = []
+        for rcpt in envelope.rcpt_tos:
+            try:
+                outcomes.append(
+                    await loop.run_in_executor(None, _in_thread, self._deliver, rcpt.lower(), raw)
+                )
+            except Exception:
+                log.exception("check address %s: processing failed", rcpt)
+                return "451 4.3.0 Temporary failure, try again later / 一時的なエラー"
+        if outcomes and all(o == "sender is not a member of the organisation" for o in outcomes):
+            return NOT_MEMBER
+        return "250 Message accepted for checking / 受け付けました"
+
+
+def start_controller(host: str, port: int, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """An aiosmtpd Controller serving the check addresses, started (call .stop() to end)."""
+    from aiosmtpd.controller import Controller
+
+    handler = OrganisationCheckHandler(max_bytes=max_bytes)
+    controller = Controller(handler, hostname=host, port=port, **handler.smtp_parameters())
+    controller.start()
+    return controller
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mamori smtpd",
+        description="不審メールの検査用アドレスを受け付けます / Receive mail for the check "
+        "addresses and answer with the verdict.",
+    )
+    parser.add_argument("--host", default=None, help="待ち受けアドレス / listen address")
+    parser.add_argument("--port", type=int, default=None, help="待ち受けポート / listen port")
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        help="受け付ける最大サイズ / largest mail accepted, in bytes",
+    )
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    options = build_parser().parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    host = options.host or settings.MAIL_SMTPD_HOST
+    port = options.port or settings.MAIL_SMTPD_PORT
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        controller = start_controller(host, port, options.max_bytes)
+    except OSError as error:
+        print(f"mamori smtpd: {host}:{port} を開けません / cannot listen: {error}", file=sys.stderr)
+        return 1
+    log.info("smtpd listening on %s:%s for check+<org>@%s", host, port, settings.MAIL_DOMAIN)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        controller.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
