@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ class Source:
     # (first row, first column, last row, last column), 1-based, from the sheet's mergeCells
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     _head: list[Cells] = field(default_factory=list)
-    _rows: Any = None
+    _rows: Callable[[int], Iterator[tuple[int, Cells]]] | None = None
 
     def head(self, count: int) -> list[Cells]:
         """The first rows, to find the header in (row n is head[n - 1])."""
@@ -76,6 +76,8 @@ class Source:
 
     def rows(self, width: int) -> Iterator[tuple[int, Cells]]:
         """Every row, numbered as the spreadsheet shows it, at most `width` cells wide."""
+        if self._rows is None:
+            return iter(())
         return self._rows(width)
 
 
