@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("mamori.core.commands.restore", "Restore a backup written by `mamori backup`"),
     "audit": ("mamori.audit.command", "Audit trail tools: `mamori audit verify`"),
     "check-mail": ("mamori.mailcheck.command", "Check suspicious mail files (no server needed)"),
+    "smtpd": ("mamori.mailcheck.smtpd_command", "Receive mail for the check addresses and reply"),
     "intel": ("mamori.intel.command", "Import advisories and match products"),
     "manage": ("mamori.core.commands.manage", "Run a Django management command"),
 }

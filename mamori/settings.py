@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "mamori.accounts",
     "mamori.findings",
     "mamori.inventory",
+    "mamori.mailcheck",
     "mamori.intel",
     "mamori.monitoring",
     "mamori.notify",
@@ -217,6 +218,14 @@ NVD_API_KEY = os.environ.get("MAMORI_NVD_API_KEY", "").strip()  # optional: fast
 LINK_SHARE_MAX_DAYS = env_int("MAMORI_LINK_SHARE_MAX_DAYS", 90)
 DEVICE_UPDATE_MAX_DAYS = env_int("MAMORI_DEVICE_UPDATE_MAX_DAYS", 60)
 ACCOUNT_REVIEW_MAX_DAYS = env_int("MAMORI_ACCOUNT_REVIEW_MAX_DAYS", 365)
+
+# Mail check: days a checked mail's raw bytes are kept (verdict and signals stay), the domain
+# of the check addresses (check+<org>@domain), the mamori smtpd listener and the IMAP poll interval.
+MAIL_RETENTION_DAYS = env_int("MAMORI_MAIL_RETENTION_DAYS", 30)
+MAIL_DOMAIN = os.environ.get("MAMORI_MAIL_DOMAIN", "localhost").strip().lower()
+MAIL_SMTPD_HOST = os.environ.get("MAMORI_SMTPD_HOST", "127.0.0.1")
+MAIL_SMTPD_PORT = env_int("MAMORI_SMTPD_PORT", 2525)
+MAIL_IMAP_POLL_SECONDS = env_int("MAMORI_MAIL_IMAP_POLL_SECONDS", 300)
 
 # Background jobs.
 JOB_LEASE_SECONDS = env_int("MAMORI_JOB_LEASE_SECONDS", 300)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("mamori.orgs.urls")),
     path("", include("mamori.findings.urls")),
     path("", include("mamori.inventory.urls")),
+    path("", include("mamori.mailcheck.urls")),
     path("", include("mamori.intel.urls")),
     path("", include("mamori.monitoring.urls")),
     path("", include("mamori.notify.urls")),

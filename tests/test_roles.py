@@ -50,6 +50,7 @@ ROLE_ARG_MODULES = [
     "mamori.notify.tests.role_args",
     "mamori.assessments.tests.role_args",
     "mamori.incidents.tests.role_args",
+    "mamori.mailcheck.tests.role_args",
 ]
 
 

@@ -17,6 +17,7 @@ TILE_PROVIDERS: list[str] = [
     "mamori.notify.tiles:tiles",
     "mamori.assessments.tiles:tiles",
     "mamori.incidents.tiles:tiles",
+    "mamori.mailcheck.tiles:tiles",
     "mamori.core.tiles:tiles",
 ]
 

@@ -20,6 +20,7 @@ ORG_NAVIGATION: list[NavItem] = [
     NavItem(_("To do"), "findings:todo"),
     NavItem(_("Findings"), "findings:list"),
     NavItem(_("Inventory"), "inventory:index"),
+    NavItem(_("Mail check"), "mailcheck:history"),
     NavItem(_("Security news"), "intel:timeline"),
     NavItem(_("Website monitoring"), "monitoring:list"),
     NavItem(_("Notifications"), "notify:preferences"),
