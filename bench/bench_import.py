@@ -62,7 +62,8 @@ def best_pair(
 ) -> tuple[float, float]:
     """Best CPU time of each, rounds interleaved: on a shared machine CPU time of this process
     is far steadier than wall time, and interleaving exposes both to the same conditions."""
-    ours_times, base_times = [], []
+    ours_times: list[float] = []
+    base_times: list[float] = []
     for _ in range(rounds):
         for work, times in ((ours, ours_times), (baseline, base_times)):
             started = time.process_time()

@@ -4,6 +4,7 @@ sheet choice, old/encrypted formats."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import olefile
 import pytest
@@ -14,7 +15,7 @@ from mamori.tabular.tests.schemas import ALL_KINDS, PEOPLE
 
 
 def test_real_date_cells_numbers_and_booleans() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         PEOPLE_HEADER,
         [
             "山田",
@@ -40,7 +41,7 @@ def test_real_date_cells_numbers_and_booleans() -> None:
 
 
 def test_formula_cells_are_errors_and_error_values_too() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         PEOPLE_HEADER[:3],
         ["山田", "a@b.jp", '=A2&"部"'],
         ['=UPPER("x")', "c@d.jp", "#N/A"],
@@ -75,7 +76,7 @@ def test_string_cell_starting_with_equals_is_text_with_a_warning() -> None:
 
 
 def test_vertically_merged_cells_fill_every_row() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["部署", "氏名", "メールアドレス"],
         ["総務", "山田", "a@b.jp"],
         [None, "佐藤", "c@d.jp"],
@@ -97,7 +98,7 @@ def test_empty_rows_and_gaps_keep_spreadsheet_row_numbers() -> None:
         sheet["A7"] = "遠藤"
         sheet["B7"] = "broken"
 
-    rows = [["氏名", "メールアドレス"], ["山田", "a@b.jp"], [None, None], []]
+    rows: list[list[Any]] = [["氏名", "メールアドレス"], ["山田", "a@b.jp"], [None, None], []]
     preview = read_table(xlsx_bytes(rows, edit=spread), "a.xlsx", PEOPLE)
     assert [row.number for row in preview.rows] == [2, 7]
     assert [(error.row, error.column_key) for error in preview.errors] == [(7, "email")]
@@ -122,7 +123,7 @@ def test_a_lying_dimension_does_not_cut_rows() -> None:
 
 
 def test_all_kinds_from_typed_cells() -> None:
-    rows = [
+    rows: list[list[Any]] = [
         ["文字", "メール", "URL", "日付", "日時", "有無", "台数", "種類", "タグ", "役割"],
         [
             "x",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import openpyxl
 from hypothesis import given, settings
@@ -15,7 +16,7 @@ from mamori.tabular import read_table, template_csv, template_xlsx, write_csv, w
 from mamori.tabular.tests.helpers import codes
 from mamori.tabular.tests.schemas import ALL_KINDS, EMPLOYMENT, PEOPLE
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {
         "name": "山田 太郎",
         "email": "taro@example.jp",
