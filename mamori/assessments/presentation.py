@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mamori.findings.models import Finding
+from mamori.findings.models import Finding, Severity
 from mamori.orgs.models import Organization
 from mamori.reports.pdf import build_pdf, paragraph, spacer
 
@@ -60,6 +60,9 @@ def result_view(result: Result, code: str, findings: Mapping[str, Finding]) -> d
                 "question": item.question.get(code),
                 "answer": item.answer_label.get(code) if item.answer_label else "—",
                 "severity": item.severity,
+                "severity_label": Severity(item.severity).label
+                if item.severity in Severity.values
+                else item.severity,
                 "guidance": item.guidance.get(code),
                 "cite": item.cite,
                 "unknown": item.unknown,

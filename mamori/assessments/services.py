@@ -5,7 +5,7 @@ call; weak answers of a completed assessment go to the findings spine in the sam
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -70,9 +70,11 @@ def save_section(
     assessment: Assessment,
     section_id: str,
     values: Mapping[str, Any],
+    shown: Iterable[str] | None = None,
 ) -> AnswerSet:
     """Store the member's answers for one section (a draft: saved on every submit). Answers of
-    the section's questions not in ``values`` are cleared (the member emptied them)."""
+    the ``shown`` questions (default: the whole section) not in ``values`` are cleared (the
+    member emptied them); other answers are kept."""
     if assessment.is_completed:
         raise AssessmentError("completed")
     questionnaire = questionnaire_of(assessment)
@@ -80,6 +82,8 @@ def save_section(
     if section is None:
         raise AssessmentError(section_id)
     section_ids = {q.id for q in section.questions}
+    if shown is not None:
+        section_ids &= set(shown)
     with transaction.atomic():
         answer_set, created = AnswerSet.objects.select_for_update().get_or_create(
             assessment=assessment, member=request.user

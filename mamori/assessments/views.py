@@ -110,10 +110,13 @@ def answer_section(request: HttpRequest, pk: int, section: int) -> HttpResponse:
     visible = [q.question_id for q in scored.questions if q.visible]
     notice = ""
     if request.method == "POST":
+        # Only the questions the page showed are read (a post without them changes nothing).
         shown = request.POST.getlist("shown")
-        form = SectionForm(questionnaire, current, shown or visible, request.POST)
+        form = SectionForm(questionnaire, current, shown, request.POST)
         if form.is_valid():
-            answer_set = services.save_section(request, assessment, current.id, form.answers())
+            answer_set = services.save_section(
+                request, assessment, current.id, form.answers(), [q.id for q in form.visible]
+            )
             saved = dict(answer_set.answers)
             scored = score(questionnaire, saved, today=timezone.localdate())
             now_visible = [

@@ -154,3 +154,19 @@ def test_section_out_of_range_is_404(org: Any, members: dict[str, Any], client_a
     assessment = start(owner, org)
     assert owner.get(_url(org, assessment, 4)).status_code == 404
     assert owner.get(_url(org, assessment, 0)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_post_without_the_shown_questions_changes_nothing(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    owner = client_as(members["owner"])
+    assessment = start(owner, org)
+    url = _url(org, assessment, 1)
+    owner.post(
+        url,
+        {"shown": ["b01_updates", "b02_antivirus"], "b01_updates": "done", "b02_antivirus": "done"},
+    )
+    owner.post(url, {})
+    owner.post(url, {"shown": ["b01_updates"], "go": "stay"})
+    assert _answers(assessment, members["owner"]) == {"b02_antivirus": "done"}

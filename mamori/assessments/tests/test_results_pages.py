@@ -59,6 +59,7 @@ def test_result_page_shows_score_band_chart_and_first_five_actions(
     assert first.count("<li>") == 5
     positions = [first.find(title) for title in titles[:5]]
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
+    assert "sev-high" in first and ">高</span>" in first  # severities in the reader's language
     assert titles[5] not in first  # the sixth comes under "then"
     assert titles[5] in text
 
