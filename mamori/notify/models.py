@@ -126,6 +126,8 @@ class Notification(models.Model):
         Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     severity = models.CharField(max_length=10, blank=True)
+    # Set for notices that must go out once (an incident opened, a deadline near).
+    event_key = models.CharField(max_length=120, blank=True, db_index=True)
     subject = models.CharField(max_length=300)
     body = models.TextField()
     recipients = models.TextField(blank=True)

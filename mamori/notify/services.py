@@ -42,9 +42,9 @@ from .models import (
 logger = logging.getLogger("mamori.notify")
 
 DELIVER_JOB = "notify.deliver"
-DIGEST_JOB = "notify.digests"
+PERIODIC_JOB = "notify.periodic"
 DELIVERY_ATTEMPTS = 6
-DIGEST_CHECK_SECONDS = 15 * 60
+PERIODIC_SECONDS = 5 * 60
 # Kinds that are worth waking someone for whatever their stored severity (the issue's list).
 IMMEDIATE_KINDS = frozenset(
     {
@@ -63,7 +63,8 @@ def is_immediate(finding: Finding) -> bool:
     if finding.kind.startswith(IMMEDIATE_PREFIXES):
         return True
     params = finding.params or {}
-    return finding.kind.startswith("intel.") and bool(params.get("kev") or params.get("in_kev"))
+    # A vulnerability on CISA's Known Exploited list is being used in attacks now.
+    return finding.kind.startswith("intel.") and bool(params.get("kev_listed"))
 
 
 def _rank(severity: str) -> int:
@@ -104,8 +105,8 @@ def save_channel(request: HttpRequest, org: Organization, channel: Channel) -> C
             obj=channel,
             changes=_channel_audit(channel),
         )
-        if channel.digest != Digest.NONE:
-            ensure_digest_schedule()
+        # Digests and event checks (incidents, deadlines) run from one recurring job.
+        ensure_periodic_schedule()
     return channel
 
 
@@ -169,6 +170,7 @@ def _queue(
     *,
     severity: str = "",
     finding: Finding | None = None,
+    event_key: str = "",
 ) -> Notification:
     recipients = (
         ", ".join(email_recipients(channel, digest=kind == NotificationKind.DIGEST))
@@ -181,6 +183,7 @@ def _queue(
         kind=kind,
         finding=finding,
         severity=severity,
+        event_key=event_key[:120],
         subject=message.subject,
         body=message.body,
         recipients=recipients[:5000],
@@ -252,13 +255,17 @@ def notify_event(
     title: dict[str, str],
     body: dict[str, str],
     path: str,
+    event_key: str = "",
 ) -> list[Notification]:
-    """An immediate notice that is not a finding (e.g. an incident opened, a deadline near)."""
+    """An immediate notice that is not a finding (e.g. an incident opened, a deadline near).
+    With an event_key, the notice is queued once per channel however often this is called."""
     message = event_message(org, title, body, path)
     with transaction.atomic():
         return [
-            _queue(channel, NotificationKind.ALERT, message, severity=severity)
+            _queue(channel, NotificationKind.ALERT, message, severity=severity, event_key=event_key)
             for channel in channels_for(org.pk, severity)
+            if not event_key
+            or not Notification.objects.filter(channel=channel, event_key=event_key).exists()
         ]
 
 
@@ -388,8 +395,8 @@ def next_digest_time(channel: Channel, after: datetime) -> datetime:
     return candidate
 
 
-def ensure_digest_schedule() -> None:
-    schedule(DIGEST_JOB, unique_key=DIGEST_JOB, every_seconds=DIGEST_CHECK_SECONDS)
+def ensure_periodic_schedule() -> None:
+    schedule(PERIODIC_JOB, unique_key=PERIODIC_JOB, every_seconds=PERIODIC_SECONDS)
 
 
 def send_due_digests(now: datetime | None = None) -> int:

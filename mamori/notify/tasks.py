@@ -13,11 +13,15 @@ def deliver(job: Job) -> None:
     services.deliver(int(job.payload["notification_id"]), job=job)
 
 
-@handler(services.DIGEST_JOB)
-def digests(job: Job) -> None:
+@handler(services.PERIODIC_JOB)
+def periodic(job: Job) -> None:
+    """Every few minutes: digests that are due, incidents opened, breach deadlines near."""
+    from .events import check_incident_events
+
     services.send_due_digests()
+    check_incident_events()
 
 
 def ensure_schedules() -> None:
-    """For mamori.core.schedules.SYSTEM_SCHEDULES: the digest check runs every 15 minutes."""
-    services.ensure_digest_schedule()
+    """For mamori.core.schedules.SYSTEM_SCHEDULES: the periodic notifier job."""
+    services.ensure_periodic_schedule()

@@ -321,3 +321,19 @@ def test_digest_lists_new_findings_and_due_actions(
     channel.refresh_from_db()
     assert channel.next_digest_at > timezone.now()
     assert services.send_due_digests() == 0
+
+
+def test_which_findings_are_critical_events() -> None:
+    from mamori.findings.models import Finding
+
+    def finding(kind: str, severity: str, **params: Any) -> Finding:
+        return Finding(kind=kind, severity=severity, params=params)
+
+    assert services.is_immediate(finding("intel.vulnerable_software", "high", kev_listed=True))
+    assert not services.is_immediate(finding("intel.vulnerable_software", "high", kev_listed=False))
+    assert services.is_immediate(finding("inventory.leaver_access", "high"))
+    assert services.is_immediate(finding("mailcheck.dangerous_mail", "medium"))
+    assert services.is_immediate(finding("monitoring.defacement", "critical"))
+    assert services.is_immediate(finding("inventory.old_link_share", "critical"))
+    assert not services.is_immediate(finding("monitoring.page_changed", "low"))
+    assert not services.is_immediate(finding("monitoring.security_headers", "high"))
