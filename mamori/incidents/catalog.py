@@ -13,7 +13,7 @@ CHECKLIST_ROLES = ("user", "admin")
 ROLE_LABELS = {
     "user": _("Users (the person who noticed)"),
     "home": _("Home users"),
-    "admin": _("Administrator"),
+    "admin": _("People who manage the systems"),
 }
 PHASE_LABELS = {
     "contain": _("Contain"),
