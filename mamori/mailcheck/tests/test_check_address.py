@@ -166,3 +166,61 @@ def test_own_check_address_replaces_the_standard_one(smtpd: int, org: Any, staff
     assert django_mail.outbox[0].from_email == f"ayashii@{MAIL_DOMAIN}"
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         _send(smtpd, staff.email, f"check+{org.slug}@{MAIL_DOMAIN}", forward)
+
+
+def test_inline_forward_is_checked_as_the_original(smtpd: int, org: Any, staff: Any) -> None:
+    text = (
+        "確認をお願いします。\n\n"
+        "---------- Forwarded message ---------\n"
+        "From: 山田 太郎 <yamada@partner-tradng.co.jp>\n"
+        "Date: 2026年3月2日(月) 10:00\n"
+        "Subject: 振込先変更のお願い\n"
+        "To: 鈴木 一郎 <suzuki@our-office.co.jp>\n\n"
+        "弊社の振込先口座が変更になりました。今月分の請求書のお支払いから、新しい口座へ"
+        "お振込みをお願いします。至急ご対応ください。\n"
+    )
+    forward = build_mail(
+        sender=("鈴木 一郎", staff.email), subject="Fwd: 振込先変更のお願い", text=text
+    )
+    django_mail.outbox.clear()
+    _send(smtpd, staff.email, f"check+{org.slug}@{MAIL_DOMAIN}", forward)
+    checked = CheckedMail.objects.get(organization=org)
+    assert checked.from_address == "yamada@partner-tradng.co.jp"
+    assert "partner-tradng.co.jp" in django_mail.outbox[0].body
+
+
+def test_mamori_smtpd_command_listens_and_stops_on_sigterm(tmp_path: Any) -> None:
+    """The real command line: `mamori smtpd --port N` answers EHLO and exits cleanly on SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    env = {**os.environ, "MAMORI_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mamori.cli", "smtpd", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        answer = None
+        for _ in range(150):  # wait for the listener (start-up imports Django), not a timing test
+            try:
+                with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                    answer = client.ehlo()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.2)
+        assert answer is not None and answer[0] == 250, (
+            process.stderr.read() if process.poll() else ""
+        )
+        assert b"SIZE" in answer[1]  # the size cap is announced
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    assert code == 0

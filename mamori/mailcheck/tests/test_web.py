@@ -66,7 +66,9 @@ def test_viewer_uploads_and_sees_each_reason_in_japanese(
     for signal in checked.signals:
         assert signal["explanation"]["ja"] in page
     assert any(i.startswith("sender.") or i.startswith("domain.") for i in ids), ids
-    assert AuditEvent.objects.filter(action="mailcheck.checked", organization_id=org.pk).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="mailcheck.checked", organization_id=org.pk).count() == 1
+    )
 
 
 def test_english_user_gets_english_reasons(
@@ -432,3 +434,25 @@ def test_demo_builds_a_populated_history() -> None:
     assert mails["ordinary.eml"].verdict == "safe"
     assert queries.ppap_pairs(ctx.org, mails["ppap_zip.eml"])
     assert Finding.objects.filter(organization=ctx.org, kind="mailcheck.dangerous_mail").exists()
+
+
+def test_outlook_msg_upload_is_checked_and_downloadable_as_msg(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from .builders import msg_bytes
+
+    data = msg_bytes(
+        subject="振込先変更のお願い",
+        sender_name="山田 太郎",
+        sender_address="yamada@partner-tradng.co.jp",
+        body="振込先口座が変更になりました。至急、新しい口座へお振込みください。",
+    )
+    _trust_partner(org)
+    response = _upload(client_as(members["viewer"]), org, data, "振込.msg")
+    assert response.status_code == 302
+    checked = CheckedMail.objects.get()
+    assert checked.facts["format"] == "msg" and checked.file_name == "振込.msg"
+    assert checked.subject == "振込先変更のお願い" and checked.verdict == "danger"
+    download = client_as(members["owner"]).get(_url("raw", org, pk=checked.pk))
+    assert download.content == data and 'filename="mail-' in download["Content-Disposition"]
+    assert download["Content-Disposition"].endswith('.msg"')
