@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage as DjangoEmailMessage
 from django.core.mail import get_connection
 
+from mamori.accounts.services import profile_of
 from mamori.orgs.models import Membership, Organization
 
 from . import services
@@ -130,13 +131,17 @@ def process_forward(
         result.refused = "sender is not a member of the organisation"
         log.info("check address %s: mail from a non-member dropped", check_address)
         return result
+    # The member's own language first, the other one below it.
+    language = str(getattr(profile_of(reporter), "language", "ja") or "ja")[:2]
     replies: list[DjangoEmailMessage] = []
     for original in extract_forwarded(raw):
         checked = services.check_mail(
             org, original, source=source, reporter=reporter, file_name="forwarded.eml"
         )
         result.mails.append(checked.mail)
-        reply = compose_reply(checked.report, to=reporter_address, from_addr=check_address)
+        reply = compose_reply(
+            checked.report, to=reporter_address, from_addr=check_address, lang=language
+        )
         body = str(reply.get_content()).rstrip("\n")
         extra = _ppap_lines(ppap_pairs(org, checked.mail))
         extra += [

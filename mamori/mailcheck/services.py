@@ -126,12 +126,14 @@ def purge_raw(now: Any = None) -> int:
 
 
 def _reasons(mail: CheckedMail) -> list[dict[str, str]]:
-    label = VERDICT_LABELS.get(mail.verdict, VERDICT_LABELS["caution"])
-    titles: list[dict[str, str]] = [dict(label)]
+    """The signals' titles in both languages (the verdict itself when there is no signal)."""
+    titles: list[dict[str, str]] = []
     for signal in mail.signals[:6]:
         title = signal.get("title") or {}
         if isinstance(title, dict) and title.get("ja"):
             titles.append({"ja": str(title["ja"]), "en": str(title.get("en") or title["ja"])})
+    if not titles:
+        titles.append(dict(VERDICT_LABELS.get(mail.verdict, VERDICT_LABELS["caution"])))
     return titles
 
 

@@ -224,3 +224,16 @@ def test_mamori_smtpd_command_listens_and_stops_on_sigterm(tmp_path: Any) -> Non
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=60)
     assert code == 0
+
+
+def test_member_who_reads_english_gets_english_first(smtpd: int, org: Any, staff: Any) -> None:
+    from mamori.accounts.services import profile_of
+
+    profile = profile_of(staff)
+    profile.language = "en"
+    profile.save(update_fields=["language"])
+    forward = rfc822_attachment(("Suzuki", staff.email), "Fwd: x", bec_payee_change_eucjp())
+    django_mail.outbox.clear()
+    _send(smtpd, staff.email, f"check+{org.slug}@{MAIL_DOMAIN}", forward)
+    body = django_mail.outbox[0].body
+    assert body.index("Verdict: Danger") < body.index("判定: 危険")  # both, English first
