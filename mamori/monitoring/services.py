@@ -108,6 +108,9 @@ def save_page(request: HttpRequest | None, org: Organization, page: WatchedPage)
             # Another address is another page: start again from its first fetch.
             page.baseline, page.baseline_at, page.etag, page.last_modified = None, None, "", ""
             page.state, page.pending_change = PageState.PENDING, None
+            PageChange.objects.filter(page_id=page.pk, status=ChangeStatus.OPEN).update(
+                status=ChangeStatus.SUPERSEDED
+            )
         page.save()
         after = {name: str(getattr(page, name)) for name in (*PAGE_FIELDS, "enabled")}
         record(

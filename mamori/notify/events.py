@@ -15,6 +15,7 @@ from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from .compose import text
 from .models import Notification
 from .services import notify_event
 
@@ -33,6 +34,10 @@ def _incident_path(incident: Any) -> str:
         )
     except NoReverseMatch:
         return reverse("findings:todo", kwargs={"org_slug": incident.organization.slug})
+
+
+def both(key: str, **params: object) -> dict[str, str]:
+    return {language: text(key, language, **params) for language in ("ja", "en")}
 
 
 def _already(org_id: int, key: str) -> bool:
@@ -73,14 +78,8 @@ def check_incident_events(now: Any = None) -> int:
         notify_event(
             incident.organization,
             severity=severity,
-            title={
-                "ja": f"インシデントが報告されました：{incident.title}",
-                "en": f"Incident reported: {incident.title}",
-            },
-            body={
-                "ja": "対応の手順と担当を確認してください。",
-                "en": "Check the response steps and who does what.",
-            },
+            title=both("incident_opened_title", title=incident.title),
+            body=both("incident_opened_body"),
             path=_incident_path(incident),
             event_key=key,
         )
@@ -94,14 +93,8 @@ def check_incident_events(now: Any = None) -> int:
         notify_event(
             incident.organization,
             severity="critical",
-            title={
-                "ja": f"期限が近づいています（{due}）：{task.title}",
-                "en": f"Deadline near ({due}): {task.title}",
-            },
-            body={
-                "ja": f"インシデント「{incident.title}」の報告期限です。",
-                "en": f'A reporting deadline of the incident "{incident.title}".',
-            },
+            title=both("deadline_title", due=due, task=task.title),
+            body=both("deadline_body", title=incident.title),
             path=_incident_path(incident),
             event_key=key,
         )

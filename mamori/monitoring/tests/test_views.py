@@ -168,3 +168,32 @@ def test_list_queries_do_not_grow_with_pages(
         return len(captured)
 
     assert count_for(2) == count_for(12)
+
+
+@pytest.mark.django_db
+def test_dashboard_tiles(org: Any, members: dict[str, Any], client_as: Any) -> None:
+    _page_with_change(
+        org, '<html><body><script src="https://evil.example/x.js"></script></body></html>'
+    )
+    owner = client_as(members["owner"]).get(f"/o/{org.slug}/").content.decode()
+    assert "監視中のウェブページ" in owner
+    assert "不審な変更 1件" in owner
+    assert "通知先がありません" in owner
+    viewer = client_as(members["viewer"]).get(f"/o/{org.slug}/").content.decode()
+    assert "監視中のウェブページ" in viewer and "通知先がありません" not in viewer
+
+
+@pytest.mark.django_db
+def test_demo_shows_a_watched_page_with_a_change_and_two_channels() -> None:
+    from mamori.core.demo import run
+    from mamori.notify.models import Channel
+
+    ctx = run()
+    page = WatchedPage.objects.get(organization=ctx.org)
+    assert page.state == PageState.DANGER and page.pending_change is not None
+    assert Finding.objects.filter(
+        organization=ctx.org, kind="monitoring.defacement", status=Status.OPEN
+    ).exists()
+    assert not Job.objects.filter(unique_key=page.job_key).exists()  # never fetched by the demo
+    kinds = {(c.kind, c.enabled) for c in Channel.objects.filter(organization=ctx.org)}
+    assert kinds == {("email", True), ("chat", False)}
