@@ -102,6 +102,8 @@ def send_chat(url: str, title: str, body: str) -> None:
     for attribute, value in (
         ("socket_connect_timeout", 10),
         ("socket_read_timeout", CHAT_TIMEOUT),
+        # A redirect could lead past the address check to an internal service.
+        ("redirects", False),
     ):
         if hasattr(plugin, attribute):
             setattr(plugin, attribute, value)

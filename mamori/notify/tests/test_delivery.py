@@ -337,3 +337,28 @@ def test_which_findings_are_critical_events() -> None:
     assert services.is_immediate(finding("inventory.old_link_share", "critical"))
     assert not services.is_immediate(finding("monitoring.page_changed", "low"))
     assert not services.is_immediate(finding("monitoring.security_headers", "high"))
+
+
+@pytest.mark.django_db
+@override_settings(OUTBOUND_ALLOW_NETWORKS=LOOPBACK)
+def test_webhook_redirects_are_not_followed() -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    from mamori.monitoring.tests.servers import serve
+    from mamori.notify.delivery import DeliveryError, send_chat
+
+    with webhook_receiver() as (target_port, received):
+
+        class Redirect(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                self.send_response(307)
+                self.send_header("Location", f"http://127.0.0.1:{target_port}/internal")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        with serve(Redirect) as port, pytest.raises(DeliveryError):
+            send_chat(f"json://127.0.0.1:{port}/hook", "t", "b")
+        assert received.bodies == []
