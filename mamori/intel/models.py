@@ -115,7 +115,12 @@ class FeedItem(models.Model):
     title_key = models.CharField(max_length=300, blank=True)
     # The same article seen earlier in another feed: this row is not shown on its own.
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        db_index=False,  # partial index below: almost every row is NULL here
     )
     primary = models.BooleanField(default=True)
     fetched_at = models.DateTimeField(default=timezone.now)
@@ -126,9 +131,18 @@ class FeedItem(models.Model):
             models.UniqueConstraint(fields=["feed", "guid"], name="intel_item_feed_guid")
         ]
         indexes = [
-            # The timeline: newest first within one organisation (keyset pagination).
+            # The timeline: newest first within one organisation (keyset pagination). Partial,
+            # because SQLite cannot seek on a bare boolean column but matches the condition.
             models.Index(
-                fields=["organization", "primary", "-published", "-id"], name="intel_item_tl"
+                fields=["organization", "-published", "-id"],
+                condition=models.Q(primary=True),
+                name="intel_item_tl_primary",
+            ),
+            models.Index(fields=["organization", "-published", "-id"], name="intel_item_org_tl"),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=models.Q(duplicate_of__isnull=False),
+                name="intel_item_dup",
             ),
             models.Index(fields=["feed", "-published", "-id"], name="intel_item_feed_tl"),
             models.Index(fields=["organization", "link_key"], name="intel_item_link"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from mamori.findings.rules import FindingSpec
@@ -17,13 +18,14 @@ from mamori.intel.model import FeedItem as ParsedItem
 from mamori.intel.surge import SourcedItem, Surge, detect_surges, watch_hits
 
 from .fetching import surge_settings
-from .models import FeedItem, Watch
+from .models import Feed, FeedItem, Watch
 
 WATCH_KIND = "intel.watch_hit"
 SURGE_KIND = "intel.surge"
 WATCH_RECENT = dt.timedelta(days=7)  # older items of a newly added feed raise nothing
 SURGE_ITEM_CAP = 5000
 SURGE_ITEMS_LISTED = 20
+SURGE_CACHE_SECONDS = 600
 
 
 def inventory_names(org: Any) -> list[str]:
@@ -55,12 +57,38 @@ def _sourced(row: FeedItem) -> SourcedItem:
 
 
 def current_surges(org: Any, now: dt.datetime | None = None) -> list[tuple[Surge, list[int]]]:
-    """Surges in the latest window of the organisation's enabled feeds, with the item ids."""
+    """Surges in the latest window of the organisation's enabled feeds, with the item ids.
+
+    Cached per process until a new item arrives, a feed is switched, or 10 minutes pass (the
+    window moves): the timeline shows surges without re-reading thousands of items each time.
+    """
+    # The newest row and when it was stored: ids alone can repeat after a rolled-back transaction.
+    latest = (
+        FeedItem.objects.filter(organization=org).order_by("-id").values_list("id", "fetched_at")
+    ).first()
+    enabled = ",".join(
+        str(pk)
+        for pk in Feed.objects.filter(organization=org, enabled=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    stamp = int((now or timezone.now()).timestamp() // SURGE_CACHE_SECONDS)
+    newest = f"{latest[0]}@{latest[1].timestamp()}" if latest else "-"
+    key = f"intel.surges:{org.pk}:{newest}:{enabled}:{stamp}"[:240]
+    cached = cache.get(key)
+    if cached is None:
+        cached = _compute_surges(org, now)
+        cache.set(key, cached, SURGE_CACHE_SECONDS)
+    return cached
+
+
+def _compute_surges(org: Any, now: dt.datetime | None) -> list[tuple[Surge, list[int]]]:
     min_sources, window = surge_settings()
     now = now or timezone.now()
     rows = list(
         FeedItem.objects.filter(organization=org, feed__enabled=True, published__gte=now - window)
         .select_related("feed")
+        .only("guid", "title", "link", "summary", "published", "ids", "feed__name")
         .order_by("-published", "-id")[:SURGE_ITEM_CAP]
     )
     by_key: dict[int, int] = {}

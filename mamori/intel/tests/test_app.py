@@ -329,3 +329,27 @@ def test_dashboard_tiles_list_news_and_due_vulnerabilities(
     body = client_as(members["viewer"]).get(f"/o/{org.slug}/").content.decode()
     assert "tile item number 0" in body
     assert "Apache Struts 2.5.30" in body
+
+
+@pytest.mark.django_db
+def test_timeline_shows_a_surge_in_japanese(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    now = timezone.now()
+    for n in range(3):
+        feed = Feed.objects.create(organization=org, name=f"Src{n}", url=f"https://{n}.example/f")
+        item = ParsedItem(
+            guid=f"s{n}",
+            title=f"Report {n} on CVE-2099-4242",
+            link=f"https://{n}.example/s",
+            summary="",
+            published=now - dt.timedelta(hours=n),
+            ids=["CVE-2099-4242"],
+        )
+        store_items(feed, [item], now)
+    body = client_as(members["viewer"]).get(f"/o/{org.slug}/intel/").content.decode()
+    assert "複数の情報源が同時に報じています" in body and "CVE-2099-4242" in body
+    # Two sources only: below the threshold (3 by default), no alert.
+    Feed.objects.filter(name="Src2").update(enabled=False)
+    body = client_as(members["viewer"]).get(f"/o/{org.slug}/intel/").content.decode()
+    assert "複数の情報源が同時に報じています" not in body
