@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from mamori.accounts.decorators import sudo_required
@@ -41,9 +42,42 @@ def history(request: HttpRequest) -> HttpResponse:
     )
 
 
-# Checking a mail is something every member may do, viewers included.
+# Room for the multipart envelope and the CSRF field around the file itself.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+
+
+def _declared_too_big(request: HttpRequest) -> bool:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return declared > services.MAX_MAIL_BYTES + UPLOAD_OVERHEAD_BYTES
+
+
+# Checking a mail is something every member may do, viewers included. The CSRF check runs inside,
+# after the size check, so that an oversized body is refused before it is read at all.
 @org_view(write=Role.VIEWER)
+@csrf_exempt
 def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and _declared_too_big(request):
+        message = _("The file is larger than %(mb)d MB: it cannot be checked here.") % {
+            "mb": services.MAX_MAIL_BYTES // (1024 * 1024)
+        }
+        return render(
+            request,
+            "mailcheck/upload.html",
+            {
+                "form": UploadForm(),
+                "upload_error": message,
+                "check_address": check_address_of(request.org),
+            },
+            status=413,
+        )
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["mail"]

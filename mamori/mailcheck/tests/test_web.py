@@ -456,3 +456,28 @@ def test_outlook_msg_upload_is_checked_and_downloadable_as_msg(
     download = client_as(members["owner"]).get(_url("raw", org, pk=checked.pk))
     assert download.content == data and 'filename="mail-' in download["Content-Disposition"]
     assert download["Content-Disposition"].endswith('.msg"')
+
+
+def test_declared_oversized_upload_is_refused_before_reading(
+    org: Any, members: dict[str, Any], client_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mamori.mailcheck import views
+
+    monkeypatch.setattr(services, "MAX_MAIL_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(views, "UPLOAD_OVERHEAD_BYTES", 0)
+    viewer = client_as(members["viewer"])
+    response = _upload(viewer, org, b"From: a@example.com\r\n\r\n" + b"x" * (3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "2 MB" in response.content.decode() and 'role="alert"' in response.content.decode()
+    assert not CheckedMail.objects.exists()
+
+
+def test_upload_still_needs_the_csrf_token(org: Any, members: dict[str, Any]) -> None:
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(members["viewer"])
+    raw = build_mail(sender=("A", "a@example.com"), subject="x", text="y")
+    response = _upload(client, org, raw)
+    assert response.status_code == 403
+    assert not CheckedMail.objects.exists()
