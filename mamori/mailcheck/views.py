@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from mamori.accounts.decorators import sudo_required
+from mamori.audit.services import record
 from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
 
@@ -163,6 +164,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 def raw(request: HttpRequest, pk: int) -> HttpResponse:
     mail = get_object_or_404(scoped(CheckedMail, request.org), pk=pk)
     stored = get_object_or_404(scoped(RawMail, request.org), mail=mail)
+    # Who read a possibly personal mail is part of the trail (handbook §7.6).
+    record("mailcheck.raw_downloaded", request=request, organization=request.org, obj=mail)
     response = HttpResponse(bytes(stored.data), content_type="application/octet-stream")
     suffix = ".msg" if mail.facts.get("format") == "msg" else ".eml"
     response["Content-Disposition"] = f'attachment; filename="mail-{mail.pk}{suffix}"'

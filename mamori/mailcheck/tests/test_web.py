@@ -244,6 +244,8 @@ def test_raw_download_for_editors_until_purged(
     response = editor.get(_url("raw", org, pk=checked.pk))
     assert response.status_code == 200 and response.content == raw
     assert response["Content-Disposition"].startswith("attachment")
+    download = AuditEvent.objects.get(action="mailcheck.raw_downloaded")
+    assert download.object_id == str(checked.pk) and download.actor_id == members["editor"].pk
     CheckedMail.objects.filter(pk=checked.pk).update(checked_at=timezone.now() - timedelta(days=31))
     assert services.purge_raw() == 1
     assert editor.get(_url("raw", org, pk=checked.pk)).status_code == 404
