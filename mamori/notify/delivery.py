@@ -36,14 +36,22 @@ ALLOWED_PLUGINS = {
 
 
 class DeliveryError(Exception):
-    """A delivery failed; the message is safe to show and store (no secrets)."""
+    """A delivery failed; the message (Japanese / English) is safe to show and store."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        from .compose import texts
+
+        entry = texts()["errors"][code]
+        values = {name: str(value) for name, value in params.items()}
+        self.code = code
+        super().__init__(f"{entry['ja'].format_map(values)} / {entry['en'].format_map(values)}")
 
 
 def _guard_host(host: str, port: int) -> None:
     try:
         checked_addresses(host, port, configured_allow_networks(), timeout=10)
     except (OutboundRefused, OutboundDnsError) as exc:
-        raise DeliveryError(f"refused destination: {exc}") from None
+        raise DeliveryError("refused", detail=exc) from None
 
 
 def chat_plugin(url: str) -> Any:
@@ -52,16 +60,16 @@ def chat_plugin(url: str) -> Any:
 
     url = url.strip()
     if not url:
-        raise DeliveryError("no service URL is configured")
+        raise DeliveryError("no_url")
     try:
         plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
     except Exception:  # noqa: BLE001 - any parsing trouble is a bad URL
         plugin = None
     if not plugin:
-        raise DeliveryError("the service URL is not recognised")
+        raise DeliveryError("not_recognised")
     name = type(plugin).__name__
     if name not in ALLOWED_PLUGINS:
-        raise DeliveryError(f"this service type is not allowed ({name.removeprefix('Notify')})")
+        raise DeliveryError("not_allowed", service=name.removeprefix("Notify"))
     return plugin
 
 
@@ -112,19 +120,19 @@ def send_chat(url: str, title: str, body: str) -> None:
     try:
         delivered = sender.notify(title=title, body=body)
     except Exception as exc:  # noqa: BLE001 - a plugin bug must not take the worker down
-        raise DeliveryError(f"the chat service failed ({type(exc).__name__})") from None
+        raise DeliveryError("chat_failed", detail=type(exc).__name__) from None
     if not delivered:
-        raise DeliveryError("the chat service did not accept the message")
+        raise DeliveryError("chat_rejected")
 
 
 def send_email(channel: Any, subject: str, body: str, recipients: list[str]) -> None:
     if not recipients:
-        raise DeliveryError("no recipients (everyone opted out or no address is set)")
+        raise DeliveryError("no_recipients")
     if channel.use_server_mail:
         connection = get_connection(fail_silently=False)
     else:
         if not channel.smtp_host:
-            raise DeliveryError("no SMTP server is configured")
+            raise DeliveryError("no_smtp")
         _guard_host(channel.smtp_host, channel.smtp_port)
         connection = get_connection(
             "django.core.mail.backends.smtp.EmailBackend",
@@ -150,4 +158,4 @@ def send_email(channel: Any, subject: str, body: str, recipients: list[str]) -> 
         for secret in (channel.smtp_password, channel.smtp_username):
             if secret:
                 detail = detail.replace(secret, "***")
-        raise DeliveryError(f"mail not sent ({type(exc).__name__}: {detail[:200]})") from None
+        raise DeliveryError("mail_failed", detail=f"{type(exc).__name__}: {detail[:200]}") from None

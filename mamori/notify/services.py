@@ -322,7 +322,7 @@ def deliver(
     moment = now or timezone.now()
     if not channel.enabled:
         Notification.objects.filter(pk=notification.pk).update(
-            status=DeliveryStatus.FAILED, last_error="the channel is disabled"
+            status=DeliveryStatus.FAILED, last_error=str(DeliveryError("disabled"))
         )
         return notification
     held = quiet_until(channel, moment)
@@ -380,6 +380,9 @@ def send_test(request: HttpRequest, channel: Channel) -> tuple[bool, str]:
         deliver(notification.pk)
     except DeliveryError as error:
         return False, str(error)
+    notification.refresh_from_db(fields=["status", "last_error"])
+    if notification.status != DeliveryStatus.SENT:
+        return False, notification.last_error or notification.get_status_display()
     return True, ""
 
 

@@ -151,3 +151,13 @@ def test_calendar_feed_is_secret_revocable_and_lists_deadlines(
     assert anonymous.get("/calendar/not-a-token.ics").status_code == 404
     viewer.post(base(org) + "calendar/", {"revoke": "1"})
     assert anonymous.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_test_send_of_a_disabled_channel_says_so(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    channel = Channel.objects.create(organization=org, name="off", kind="email", enabled=False)
+    response = client_as(members["owner"]).post(base(org) + f"{channel.pk}/test/", follow=True)
+    page = response.content.decode()
+    assert "テスト送信に失敗しました" in page and "この通知先は無効になっています" in page
