@@ -77,7 +77,11 @@ def timeline(
     cursor = parse_cursor(before)
     if cursor is not None:
         stamp, pk = cursor
-        items = items.filter(Q(published__lt=stamp) | Q(published=stamp, pk__lt=pk))
+        # The plain bound first lets the database seek in the timeline index; the OR alone
+        # would make SQLite walk the index from the newest item.
+        items = items.filter(published__lte=stamp).filter(
+            Q(published__lt=stamp) | Q(published=stamp, pk__lt=pk)
+        )
     page = list(
         items.select_related("feed")
         .prefetch_related(

@@ -62,6 +62,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "surges": [surge for surge, _ids in current_surges(request.org)],
             "has_feeds": bool(feed_choices),
+            "here": request.get_full_path(),
         },
     )
 
