@@ -416,3 +416,42 @@ def test_demo_adds_an_open_and_a_closed_incident(
         == len(closed.chosen_measures)
         > 0
     )
+
+
+@pytest.mark.django_db
+def test_pages_read_in_english_when_the_user_chooses_english(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    incident = _incident(org, members)
+    client = client_as(members["viewer"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    playbook = client.get(reverse("incidents:playbook", args=[org.slug, "ransomware"]))
+    assert "First, disconnect from the network" in playbook.content.decode()
+    detail = client.get(reverse("incidents:detail", args=[org.slug, incident.pk])).content.decode()
+    assert "Checklist" in detail and "First, disconnect from the network" in detail
+    assert "まずネットワークから切り離す" not in detail
+
+
+@pytest.mark.django_db
+def test_tile_queries_do_not_grow_with_incidents(org: Any, members: dict[str, Any]) -> None:
+    from mamori.incidents.tiles import tiles
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            tiles(org, None)
+        return len(ctx.captured_queries)
+
+    aware = datetime(2026, 4, 10, 9, 0, tzinfo=TOKYO)
+    services.save_breach(None, _incident(org, members), {"malicious": "yes"}, aware)
+    small = count()
+    for _ in range(8):
+        services.save_breach(None, _incident(org, members), {"sensitive": "yes"}, aware)
+    assert count() == small
+    shown = tiles(org, None)
+    assert shown[0].value == 9
+    assert shown[1].value == expected_preliminary(aware)
+
+
+def expected_preliminary(aware: datetime) -> str:
+    due = breach_clock.deadlines(aware, False).preliminary_due
+    return due.strftime("%Y-%m-%d %H:%M")
