@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils import translation
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from mamori.accounts.services import user_for_token
+from mamori.accounts.services import profile_of, user_for_token
 from mamori.audit.models import AuditEvent
 from mamori.orgs.access import membership_for, organizations_of
 from mamori.orgs.models import Membership, Role
@@ -22,6 +23,8 @@ class TokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            # Messages (validation errors) in the token owner's language.
+            translation.activate(profile_of(user).language)
         return user
 
 
@@ -112,3 +115,15 @@ def audit(request: HttpRequest, slug: str, limit: int = 100) -> list[dict[str, A
         }
         for e in events[:limit]
     ]
+
+
+def _add_routers() -> None:
+    # After `member` exists: the routers import it lazily.
+    from mamori.findings.api import router as findings_router
+    from mamori.inventory.api import router as inventory_router
+
+    api.add_router("", inventory_router)
+    api.add_router("", findings_router)
+
+
+_add_routers()

@@ -57,3 +57,54 @@ def test_openapi_document_published(db: Any) -> None:
     assert doc.status_code == 200
     paths = doc.json()["paths"]
     assert "/api/orgs/{slug}/members" in paths
+
+
+@pytest.mark.django_db
+def test_inventory_api_create_and_list_with_roles(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    editor = token_client(client_as, members["editor"])
+    created = editor.post(
+        f"/api/orgs/{org.slug}/inventory/people",
+        data={"name": "API 太郎", "email": "api@example.jp", "employment_type": "regular"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    bad = editor.post(
+        f"/api/orgs/{org.slug}/inventory/people",
+        data={"name": "", "email": "nope"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert "有効なメールアドレス" in " ".join(bad.json()["errors"]["email"])
+    viewer = token_client(client_as, members["viewer"])
+    listing = viewer.get(f"/api/orgs/{org.slug}/inventory/people").json()
+    assert [p["name"] for p in listing] == ["API 太郎"]
+    assert (
+        viewer.post(
+            f"/api/orgs/{org.slug}/inventory/people",
+            data={"name": "x"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    outsider = token_client(client_as, members["outsider"])
+    assert outsider.get(f"/api/orgs/{org.slug}/inventory/people").status_code == 404
+    assert viewer.get(f"/api/orgs/{org.slug}/inventory/nope").status_code == 404
+
+
+@pytest.mark.django_db
+def test_findings_api_lists_open_findings(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from mamori.findings.services import run_rules
+    from mamori.inventory.models import Account, Person
+
+    person = Person.objects.create(organization=org, name="辞めた人", left_on="2020-01-01")
+    Account.objects.create(organization=org, person=person, username="gone")
+    run_rules(org)
+    viewer = token_client(client_as, members["viewer"])
+    rows = viewer.get(f"/api/orgs/{org.slug}/findings").json()
+    leaver = next(r for r in rows if r["kind"] == "inventory.leaver_access")
+    assert leaver["title"] == "退職者のアカウントが残っています"
+    assert leaver["severity"] == "critical"
