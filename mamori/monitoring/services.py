@@ -2,8 +2,10 @@
 
 Findings policy: every monitoring finding describes the *current state* of a page (an open
 change awaiting review, confirmed unreachability, an expiring certificate, missing headers), so
-each kind is synced with ``complete=True`` over all the organisation's pages — but only when a
-check changed that page's contribution to the kind, so a steady page costs no finding work.
+a finding is opened or updated for the page alone (``complete=False``) when a check changes
+that page's contribution to a kind, and a kind is re-synced with ``complete=True`` over all the
+organisation's pages when a state ends (so its finding resolves). A steady page costs no
+finding work at all.
 A change stays open until someone approves it as the new baseline (a defacement that was later
 reverted still means someone had access), which resolves its finding.
 """
@@ -279,7 +281,11 @@ def sync_findings(org: Organization, kinds: Iterable[str]) -> None:
     wanted = list(kinds)
     if not wanted:
         return
-    pages = WatchedPage.objects.filter(organization=org).select_related("pending_change")
+    pages = (
+        WatchedPage.objects.filter(organization=org)
+        .select_related("pending_change")
+        .defer("baseline", "pending_change__baseline")
+    )
     collected: dict[str, list[FindingSpec]] = {kind: [] for kind in wanted}
     for page in pages:
         for kind, spec in page_specs(page, page.pending_change).items():
@@ -505,8 +511,21 @@ def run_check(
         if baseline is None:
             fields += ["baseline", "baseline_at"]  # the (large) baseline is written only when set
         page.save(update_fields=fields)
-        after = _signature(page_specs(page, change))
+        after_specs = page_specs(page, change)
+        after = _signature(after_specs)
         changed_kinds = [kind for kind in ALL_KINDS if before.get(kind) != after.get(kind)]
-        if changed_kinds:
-            sync_findings(page.organization, changed_kinds)
+        # A finding that appears or changes is this page's alone (complete=False); one that
+        # disappears is resolved by syncing the kind over all pages (rare: a state ending).
+        gone = [kind for kind in changed_kinds if kind not in after_specs]
+        for kind in changed_kinds:
+            if kind in after_specs:
+                sync(
+                    page.organization,
+                    kind,
+                    [after_specs[kind]],
+                    default_severity=SEVERITY[kind],
+                    complete=False,
+                )
+        if gone:
+            sync_findings(page.organization, gone)
     return page
