@@ -16,11 +16,12 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from reportlab.lib.styles import ParagraphStyle
 
 from mamori.findings.models import Action, ActionStatus, Finding, Status
 from mamori.orgs.access import scoped
 from mamori.orgs.models import Organization
-from mamori.reports.pdf import build_pdf, bullets, paragraph, spacer
+from mamori.reports.pdf import build_pdf, bullets, paragraph, spacer, styles
 
 from .models import AssessmentStatus
 from .queries import posture
@@ -28,7 +29,10 @@ from .questionnaire import read_yaml
 
 CONTENT = Path(__file__).resolve().parents[1] / "content" / "reports" / "management.yaml"
 TOP_RISKS = 5
-DECISION_ITEMS = 5
+# Items per list, and characters per subject: the summary must stay on one printed page.
+DECISION_ITEMS = 3
+RESOLVED_ITEMS = 3
+SUBJECT_CHARS = 60
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -65,6 +69,10 @@ class ManagementReport:
     decisions: list[str]
     footer: str
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _short(subject: str) -> str:
+    return subject if len(subject) <= SUBJECT_CHARS else subject[: SUBJECT_CHARS - 1] + "…"
 
 
 def _severity(code: str, severity: str) -> str:
@@ -132,13 +140,13 @@ def build_report(
         {
             "severity": finding.severity,
             "severity_label": _severity(code, finding.severity),
-            "subject": finding.subject,
+            "subject": _short(finding.subject),
             "due": finding.action.due_date.isoformat(),
             "text": _t(
                 "risk_row",
                 code,
                 severity=_severity(code, finding.severity),
-                subject=finding.subject,
+                subject=_short(finding.subject),
                 due=finding.action.due_date.isoformat(),
             ),
         }
@@ -153,6 +161,13 @@ def build_report(
         _t("done_actions", code, count=action_counts["completed"]),
         _t("done_assessments", code, count=assessments_done),
     ]
+    resolved_subjects = (
+        scoped(Finding, org)
+        .filter(status=Status.RESOLVED, resolved_at__gte=start_at)
+        .order_by("-severity_rank", "-resolved_at", "pk")
+        .values_list("subject", flat=True)[:RESOLVED_ITEMS]
+    )
+    done.extend(_t("done_item", code, subject=_short(s)) for s in resolved_subjects)
     if not (counts["resolved"] or action_counts["completed"] or assessments_done):
         done.append(_t("done_none", code))
 
@@ -168,7 +183,7 @@ def build_report(
         .values_list("subject", "accepted_until")[:DECISION_ITEMS]
     )
     decisions.extend(
-        _t("decision_expiring", code, subject=subject, until=until.isoformat())
+        _t("decision_expiring", code, subject=_short(subject), until=until.isoformat())
         for subject, until in expiring
     )
     overdue = (
@@ -177,7 +192,7 @@ def build_report(
         .values_list("finding__subject", "due_date")[:DECISION_ITEMS]
     )
     decisions.extend(
-        _t("decision_overdue", code, subject=subject, due=due.isoformat())
+        _t("decision_overdue", code, subject=_short(subject), due=due.isoformat())
         for subject, due in overdue
     )
     if state.next_due is not None and state.next_due <= today:
@@ -213,31 +228,48 @@ def build_report(
     )
 
 
+@functools.cache
+def _compact() -> dict[str, ParagraphStyle]:
+    """Tighter styles than the shared ones: the whole report fits one A4 page."""
+    shared = styles()
+    return {
+        "title": ParagraphStyle("report-title", parent=shared["title"], fontSize=15, leading=20),
+        "h2": ParagraphStyle(
+            "report-h2", parent=shared["h2"], fontSize=11, leading=15, spaceBefore=5, spaceAfter=1
+        ),
+        "body": ParagraphStyle("report-body", parent=shared["body"], fontSize=9, leading=12.5),
+        "small": shared["small"],
+    }
+
+
 def render_report_pdf(report: ManagementReport) -> bytes:
-    """The report on one A4 page (margins and type sized for it)."""
+    """The report on one A4 page (margins, type and list lengths sized for it)."""
+    style = _compact()
+    body = style["body"]
     story: list[Any] = [
-        paragraph(f"{report.title} — {report.org_name}", "title"),
-        paragraph(report.period, "small"),
-        spacer(2),
-        paragraph(report.framing),
-        paragraph(report.framing_source, "small"),
-        paragraph(report.headings["summary"], "h2"),
-        bullets(report.summary),
-        paragraph(report.headings["trend"], "h2"),
+        paragraph(f"{report.title} — {report.org_name}", style["title"]),
+        paragraph(report.period, style["small"]),
+        spacer(1.5),
+        paragraph(report.framing, body),
+        paragraph(report.framing_source, style["small"]),
+        paragraph(report.headings["summary"], style["h2"]),
+        bullets(report.summary, body),
+        paragraph(report.headings["trend"], style["h2"]),
     ]
     if report.trend_note:
-        story.append(paragraph(report.trend_note))
+        story.append(paragraph(report.trend_note, body))
     else:
-        story.append(paragraph(" → ".join(f"{day}: {score:g}" for day, score in report.trend)))
-    story.append(paragraph(report.headings["risks"], "h2"))
+        trend = " → ".join(f"{day}: {score:g}" for day, score in report.trend)
+        story.append(paragraph(trend, body))
+    story.append(paragraph(report.headings["risks"], style["h2"]))
     if report.risks:
-        story.append(bullets([risk["text"] for risk in report.risks]))
+        story.append(bullets([risk["text"] for risk in report.risks], body))
     else:
-        story.append(paragraph(report.risks_none))
-    story.append(paragraph(report.headings["done"], "h2"))
-    story.append(bullets(report.done))
-    story.append(paragraph(report.headings["decisions"], "h2"))
-    story.append(bullets(report.decisions))
-    story.append(spacer(3))
-    story.append(paragraph(report.footer, "small"))
+        story.append(paragraph(report.risks_none, body))
+    story.append(paragraph(report.headings["done"], style["h2"]))
+    story.append(bullets(report.done, body))
+    story.append(paragraph(report.headings["decisions"], style["h2"]))
+    story.append(bullets(report.decisions, body))
+    story.append(spacer(2))
+    story.append(paragraph(report.footer, style["small"]))
     return build_pdf(story, title=f"{report.title} — {report.org_name}", margins_mm=14)

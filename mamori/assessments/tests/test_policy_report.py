@@ -101,12 +101,12 @@ def test_empty_policy_is_refused_beside_the_field(
 
 
 def _finding(org: Any, key: str, severity: str, due: dt.date, **extra: Any) -> Finding:
+    extra.setdefault("subject", f"問題 {key}")
     finding = Finding.objects.create(
         organization=org,
         kind="test.kind",
         key=key,
         severity=severity,
-        subject=f"問題 {key}",
         guidance_key="assessment.weak_answer",
         **extra,
     )
@@ -152,7 +152,7 @@ def test_report_pdf_is_one_page_with_the_expected_japanese(
         assert expected in flat, expected
     for subject in top:
         assert subject in flat
-    assert "解決した問題：1件" in flat
+    assert "解決した問題：1件" in flat and "解決：問題 fixed" in flat
     assert f"{overdue.subject}" in flat and "期限切れの対応" in flat
     assert "問題 accepted" in flat  # an accepted risk about to expire needs a decision
     assert f"守りの点数：{report.score:g}点" in flat
@@ -170,3 +170,41 @@ def test_report_without_data_says_so(org: Any) -> None:
     flat = text.replace("\n", "")
     assert pages == 1
     assert "まだありません" in flat and "未対応の問題はありません" in flat
+
+
+@pytest.mark.django_db
+def test_report_stays_on_one_page_for_a_crowded_organisation(org: Any) -> None:
+    today = timezone.localdate()
+    long = "とても長い件名の問題" * 30
+    for index in range(40):
+        finding = _finding(
+            org, f"c{index}", "critical", today - dt.timedelta(days=index + 1), subject=long
+        )
+        if index % 4 == 0:
+            Finding.objects.filter(pk=finding.pk).update(
+                status=Status.ACCEPTED, accepted_until=today
+            )
+        if index % 4 == 1:
+            Finding.objects.filter(pk=finding.pk).update(
+                status=Status.RESOLVED, resolved_at=timezone.now()
+            )
+    from mamori.assessments.models import Assessment
+
+    Assessment.objects.bulk_create(
+        [
+            Assessment(
+                organization=org,
+                questionnaire_id="ipa_basic",
+                status="completed",
+                completed_at=timezone.now() - dt.timedelta(days=400 - i),
+                percent=float(10 + i),
+            )
+            for i in range(20)
+        ]
+    )
+    for code in ("ja", "en"):
+        report = build_report(org, code, today=today)
+        assert len(report.trend) == 12 and len(report.decisions) == 7 and len(report.risks) == 5
+        text, pages = _pdf_text(render_report_pdf(report))
+        assert pages == 1, code
+        assert "…" in text
