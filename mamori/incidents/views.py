@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from mamori.orgs.access import org_view
 from mamori.orgs.models import Role
@@ -359,6 +359,7 @@ def upload_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view()
+@require_safe
 def download_evidence(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     evidence = queries.evidence_file(request.org, pk, file_id)
     try:
@@ -498,6 +499,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view()
+@require_safe
 def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     incident = queries.incident(request.org, pk)
     if fmt not in report.FORMATS:
