@@ -156,3 +156,23 @@ def test_completed_assessment_cannot_be_answered_or_deleted(
     assert assessment.answers["b01_updates"] == "done"
     assert complete(owner, org, assessment).status_code == 302
     assert Finding.objects.filter(organization=org).count() == 0
+
+
+@pytest.mark.django_db
+def test_empty_assessment_is_not_completed_and_a_draft_can_be_deleted(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from mamori.assessments.models import Assessment
+
+    owner = client_as(members["owner"])
+    assessment = start(owner, org)
+    response = complete(owner, org, assessment)
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == AssessmentStatus.DRAFT
+    messages = owner.get(response["Location"]).content.decode()
+    assert "まだ誰も回答していません" in messages
+    delete = reverse("assessments:delete", kwargs={"org_slug": org.slug, "pk": assessment.pk})
+    assert client_as(members["editor"]).post(delete).status_code == 302
+    assert not Assessment.objects.filter(pk=assessment.pk).exists()
+    assert AuditEvent.objects.filter(action="assessment.deleted").count() == 1
