@@ -483,3 +483,12 @@ def test_upload_still_needs_the_csrf_token(org: Any, members: dict[str, Any]) ->
     response = _upload(client, org, raw)
     assert response.status_code == 403
     assert not CheckedMail.objects.exists()
+
+
+def test_system_schedule_makes_one_purge_job() -> None:
+    from mamori.core.models import Job
+    from mamori.mailcheck.tasks import ensure_schedules
+
+    ensure_schedules()
+    ensure_schedules()
+    assert Job.objects.filter(unique_key=services.PURGE_JOB, kind=services.PURGE_JOB).count() == 1
