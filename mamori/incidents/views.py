@@ -259,6 +259,11 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence_form": EvidenceForm(),
             "task_form": TaskForm(organization=request.org),
             "statuses": [(s, status_label(s)) for s in STATUS_ORDER],
+            "measures": [
+                pick(m.text)
+                for m in services.prevention_choices(incident)
+                if m.id in incident.chosen_measures
+            ],
         },
     )
 

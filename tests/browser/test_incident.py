@@ -4,6 +4,7 @@ ransomware playbook, report it, tick every step, close it and download the dated
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,9 @@ def test_ransomware_journey_in_the_browser(server: str, page: object, tmp_path: 
     first.locator("a").first.click()
     page.wait_for_url("**/playbooks/ransomware/")
     assert page.locator("#first-steps ol.steps li strong").first.inner_text() == FIRST_STEP
+    shots = Path(os.environ.get("MAMORI_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "incident-playbook.png"), full_page=True)
 
     page.click("text=このインシデントを報告する")
     page.click("form button.primary")
@@ -71,6 +75,7 @@ def test_ransomware_journey_in_the_browser(server: str, page: object, tmp_path: 
         with page.expect_navigation():
             page.click("#status-form button")
     assert "完了" in page.locator("p.status").inner_text()
+    page.screenshot(path=str(shots / "incident-closed.png"), full_page=True)
 
     with page.expect_download() as info:
         page.click("text=報告書（PDF）")

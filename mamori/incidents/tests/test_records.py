@@ -455,3 +455,19 @@ def test_tile_queries_do_not_grow_with_incidents(org: Any, members: dict[str, An
 def expected_preliminary(aware: datetime) -> str:
     due = breach_clock.deadlines(aware, False).preliminary_due
     return due.strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.django_db
+def test_detail_page_lists_the_chosen_prevention_measures(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    incident = _incident(org, members)
+    chosen = services.prevention_choices(incident)[1]
+    services.save_review(None, incident, {}, [chosen.id], actor=members["owner"])
+    html = (
+        client_as(members["viewer"])
+        .get(reverse("incidents:detail", args=[org.slug, incident.pk]))
+        .content.decode()
+    )
+    assert chosen.text.ja in html
+    assert services.prevention_choices(incident)[0].text.ja not in html
