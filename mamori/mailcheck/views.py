@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from mamori.accounts.decorators import sudo_required
 from mamori.audit.services import record
@@ -23,6 +23,7 @@ SEVERITY_CLASS = {"high": "high", "medium": "medium", "low": "low", "info": "inf
 
 
 @org_view()
+@require_safe
 def history(request: HttpRequest) -> HttpResponse:
     form = HistoryFilterForm(request.GET)
     verdict = form.cleaned_data.get("verdict", "") if form.is_valid() else ""
@@ -110,6 +111,7 @@ def _visible(request: HttpRequest, pk: int) -> CheckedMail:
 
 
 @org_view()
+@require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     mail = _visible(request, pk)
     signals = [
@@ -161,6 +163,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view(read=Role.EDITOR)
+@require_safe
 def raw(request: HttpRequest, pk: int) -> HttpResponse:
     mail = get_object_or_404(scoped(CheckedMail, request.org), pk=pk)
     stored = get_object_or_404(scoped(RawMail, request.org), mail=mail)
