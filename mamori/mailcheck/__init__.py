@@ -1,4 +1,6 @@
-"""Suspicious-mail check (handbook §7.1–7.4): pure Python, no Django anywhere in this package.
+"""Suspicious-mail check (handbook §7.1–7.4). The engine and the pieces below are pure Python
+(no Django): `mamori check-mail` runs without a database. The web, SMTP and IMAP glue
+(models, views, inbound, mailbox, tasks) is the Django app in the same package.
 
 Pieces other parts of mamori call:
 
