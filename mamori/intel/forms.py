@@ -11,11 +11,17 @@ MAX_INTERVAL_MINUTES = 7 * 24 * 60
 
 
 class FeedForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The address of an RSS, RDF or Atom feed (https://…)."),
+    )
+
     class Meta:
         model = Feed
         fields = ["name", "url", "enabled", "interval_minutes"]
         help_texts = {
-            "url": _("The address of an RSS, RDF or Atom feed (https://…)."),
             "interval_minutes": _("How often mamori checks the feed; at least 15 minutes."),
         }
 
