@@ -353,3 +353,32 @@ def test_timeline_shows_a_surge_in_japanese(
     Feed.objects.filter(name="Src2").update(enabled=False)
     body = client_as(members["viewer"]).get(f"/o/{org.slug}/intel/").content.decode()
     assert "複数の情報源が同時に報じています" not in body
+
+
+@pytest.mark.django_db
+def test_relevant_and_advisory_pages_run_a_constant_number_of_queries(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(members["editor"])
+    counts: dict[str, list[int]] = {"relevant": [], "advisories": []}
+    for size in (1, 12):
+        for n in range(size):
+            Software.objects.create(
+                organization=org, vendor="Apache", product="Struts", version=f"2.5.{n + 1}"
+            )
+        records = [nvd_record(f"CVE-2024-{size:02d}{n:03d}") for n in range(size)]
+        import_advisories(parse_any(nvd_page(records), "n.json").advisories)
+        rematch(org)
+        for name, url in (
+            ("relevant", f"/o/{org.slug}/intel/relevant/"),
+            ("advisories", f"/o/{org.slug}/intel/advisories/"),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts[name].append(len(queries))
+    assert Finding.objects.filter(organization=org, kind=KIND).count() > 12
+    assert counts["relevant"][0] == counts["relevant"][1]
+    assert counts["advisories"][0] == counts["advisories"][1]
