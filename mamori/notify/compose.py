@@ -17,6 +17,7 @@ from django.urls import reverse
 
 MESSAGES_PATH = Path(__file__).resolve().parent.parent / "content" / "notify" / "messages.yaml"
 MAX_BODY_CHARS = 20_000
+MAX_SUMMARY_LINES = 30
 
 
 @dataclass(frozen=True)
@@ -133,3 +134,30 @@ def test_message(org: Any, channel_name: str) -> Message:
         ]
     )
     return Message(subject=subject, body=body)
+
+
+def findings_summary_message(org: Any, findings: list[Any]) -> Message:
+    """One message for many critical findings at once (a rule run that opened a batch)."""
+    from mamori.findings.guidance import get_guidance
+
+    count = len(findings)
+    link = absolute(reverse("findings:list", kwargs={"org_slug": org.slug}))
+    blocks = []
+    for language in ("ja", "en"):
+        lines = [text("alert_intro", language, org=org.name), ""]
+        for finding in findings[:MAX_SUMMARY_LINES]:
+            guidance = get_guidance(finding.guidance_key)
+            title = guidance.title.get(language) if guidance is not None else finding.kind
+            lines.append(
+                f"- [{severity_name(finding.severity, language)}] {_one_line(title)}: "
+                f"{_one_line(finding.subject)}"
+            )
+        if count > MAX_SUMMARY_LINES:
+            lines.append(f"(+{count - MAX_SUMMARY_LINES})")
+        lines += ["", text("open_link", language), link]
+        blocks.append("\n".join(lines))
+    blocks.append(text("footer", "ja") + "\n" + text("footer", "en"))
+    subject = (
+        f"{text('many_subject', 'ja', count=count)} / {text('many_subject', 'en', count=count)}"
+    )
+    return Message(subject=subject[:300], body="\n\n----\n\n".join(blocks)[:MAX_BODY_CHARS])

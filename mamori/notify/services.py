@@ -26,7 +26,13 @@ from mamori.core.models import Job
 from mamori.findings.models import SEVERITY_RANK, Finding
 from mamori.orgs.models import Membership, Organization
 
-from .compose import Message, event_message, finding_message, test_message
+from .compose import (
+    Message,
+    event_message,
+    finding_message,
+    findings_summary_message,
+    test_message,
+)
 from .delivery import DeliveryError, masked_url, send_chat, send_email
 from .models import (
     CalendarFeed,
@@ -55,6 +61,7 @@ IMMEDIATE_KINDS = frozenset(
 )
 IMMEDIATE_PREFIXES = ("incident.", "incidents.")
 CHANNEL_SECRET_FIELDS = ("smtp_password", "apprise_url")
+MAX_SEPARATE_ALERTS = 5
 
 
 def is_immediate(finding: Finding) -> bool:
@@ -220,6 +227,17 @@ def findings_opened(org_id: int, finding_ids: Iterable[int]) -> list[Notificatio
     if not findings:
         return []
     created: list[Notification] = []
+    if len(findings) > MAX_SEPARATE_ALERTS:
+        # One rule run opening many at once: one message listing them, not a flood.
+        ordered = sorted(findings, key=lambda finding: -_rank(finding.severity))
+        with transaction.atomic():
+            for channel in channels_for(org_id, ordered[0].severity):
+                shown = [f for f in ordered if _rank(f.severity) >= _rank(channel.min_severity)]
+                message = findings_summary_message(ordered[0].organization, shown)
+                created.append(
+                    _queue(channel, NotificationKind.ALERT, message, severity=shown[0].severity)
+                )
+        return created
     with transaction.atomic():
         for finding in findings:
             message = finding_message(finding)

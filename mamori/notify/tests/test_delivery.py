@@ -362,3 +362,19 @@ def test_webhook_redirects_are_not_followed() -> None:
         with serve(Redirect) as port, pytest.raises(DeliveryError):
             send_chat(f"json://127.0.0.1:{port}/hook", "t", "b")
         assert received.bodies == []
+
+
+@pytest.mark.django_db
+def test_many_critical_findings_at_once_make_one_message(
+    org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    channel = Channel.objects.create(organization=org, name="m", kind=ChannelKind.EMAIL)
+    specs = [FindingSpec(key=f"leaver:{n}", subject=f"退職者 {n}", params={}) for n in range(12)]
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(org, "inventory.leaver_access", specs, default_severity="high")
+    [notification] = Notification.objects.filter(channel=channel)
+    assert "12" in notification.subject
+    assert all(f"退職者 {n}" in notification.body for n in range(12))
+    with django_capture_on_commit_callbacks(execute=True):
+        sync(org, "inventory.leaver_access", specs[:3], default_severity="high", complete=False)
+    assert Notification.objects.filter(channel=channel).count() == 1  # nothing newly opened
