@@ -23,6 +23,11 @@ EVIDENCE_LABELS = {
     "advisory": "Advisory",
     "page": "Page",
     "mail": "Mail",
+    "answer": "Answer",
+    "advice": "Advice",
+    "source": "Source",
+    "incident": "Incident",
+    "feed_item": "News item",
 }
 
 
@@ -31,6 +36,17 @@ def _catalogue() -> dict[str, Any]:
     from .guidance import load_guidance
 
     return load_guidance()
+
+
+def _localised(params: dict[str, Any], language: str) -> dict[str, Any]:
+    """A check may pass `name_en` beside `name`: the English page then uses it."""
+    if language != "en":
+        return params
+    return {
+        key: params.get(f"{key}_en") or value
+        for key, value in params.items()
+        if not key.endswith("_en")
+    }
 
 
 def evidence_label(kind: str) -> str:
@@ -56,7 +72,7 @@ def present(finding: Finding) -> dict[str, Any]:
         }
     return {
         "title": guidance.title.get(language),
-        "summary": guidance.render_summary(finding.params or {}, language),
+        "summary": guidance.render_summary(_localised(finding.params or {}, language), language),
         "why": guidance.why.get(language),
         "steps": [step.get(language) for step in guidance.steps],
         "sources": [source.label(language) for source in guidance.sources],
