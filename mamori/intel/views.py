@@ -136,8 +136,20 @@ def advisory_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": title,
             "summary": summary,
             "findings": queries.findings_for_advisory(request.org, row.pk),
+            # Only web links become links: a source could send "javascript:" or worse.
+            "link": _web_url(data.get("link", "")),
+            "references": [
+                {"url": url, "name": ref.get("name") or url}
+                for ref in data.get("references", [])[:50]
+                if isinstance(ref, dict) and (url := _web_url(ref.get("url", "")))
+            ],
         },
     )
+
+
+def _web_url(value: object) -> str:
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""
 
 
 @org_view()

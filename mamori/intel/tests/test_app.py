@@ -382,3 +382,30 @@ def test_relevant_and_advisory_pages_run_a_constant_number_of_queries(
     assert Finding.objects.filter(organization=org, kind=KIND).count() > 12
     assert counts["relevant"][0] == counts["relevant"][1]
     assert counts["advisories"][0] == counts["advisories"][1]
+
+
+@pytest.mark.django_db
+def test_advisory_detail_links_only_web_addresses(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from mamori.intel.model import Advisory as AdvisoryData
+    from mamori.intel.model import Reference
+
+    hostile = AdvisoryData(
+        source="nvd",
+        cve_ids=["CVE-2099-0666"],
+        title_en="Hostile references",
+        link="javascript:alert(1)",
+        references=[
+            Reference(url="javascript:alert(2)", name="click"),
+            Reference(url="https://example.org/advisory", name="ok"),
+        ],
+    )
+    result = import_advisories([hostile])
+    body = (
+        client_as(members["viewer"])
+        .get(f"/o/{org.slug}/intel/advisories/{result.touched[0]}/")
+        .content.decode()
+    )
+    assert "javascript:" not in body
+    assert 'href="https://example.org/advisory"' in body
