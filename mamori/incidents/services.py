@@ -42,6 +42,11 @@ class IncidentError(ValueError):
     """A change that does not fit the incident (unknown step, closed incident …)."""
 
 
+def clean(value: object, limit: int) -> str:
+    """Text as stored: NUL characters dropped (PostgreSQL refuses them), cut to the limit."""
+    return str(value or "").replace("\x00", "")[:limit]
+
+
 def _actor(request: HttpRequest | None) -> Any:
     if request is None or not request.user.is_authenticated:
         return None
@@ -74,7 +79,7 @@ def add_entry(
         author=actor,
         author_label=_label(actor),
         kind=kind,
-        text=text[:5000],
+        text=clean(text, 5000),
         data=dict(data or {}),
         corrects=corrects,
     )
@@ -103,8 +108,8 @@ def report_incident(
     with transaction.atomic():
         incident = Incident.objects.create(
             organization=org,
-            title=title[:200],
-            description=description[:5000],
+            title=clean(title, 200),
+            description=clean(description, 5000),
             playbook_ids=chosen,
             severity=severity,
             reported_by=actor,
@@ -299,14 +304,14 @@ def add_evidence(
         digest.update(chunk)
         size += len(chunk)
     upload.seek(0)
-    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
+    name = clean(upload.name or "file", 1000).replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
     evidence = EvidenceFile(
         organization_id=incident.organization_id,
         incident=incident,
         original_name=name,
         size=size,
         sha256=digest.hexdigest(),
-        description=description[:300],
+        description=clean(description, 300),
         uploaded_by=actor,
     )
     evidence.file.save(name, File(upload), save=False)
@@ -354,7 +359,7 @@ def add_task(
         task = IncidentTask.objects.create(
             organization_id=incident.organization_id,
             incident=incident,
-            title=title[:300],
+            title=clean(title, 300),
             owner=owner,
             due_date=due_date,
         )
@@ -510,12 +515,14 @@ def save_breach_draft(
     request: HttpRequest | None, incident: Incident, values: Mapping[str, str]
 ) -> None:
     known = {item.id for item in breach_clock.report_items()}
-    clean = {k: v.strip()[:5000] for k, v in values.items() if k in known and isinstance(v, str)}
+    cleaned = {
+        k: clean(v.strip(), 5000) for k, v in values.items() if k in known and isinstance(v, str)
+    }
     with transaction.atomic():
         changed = sorted(
-            k for k in known if clean.get(k, "") != incident.breach_report_values.get(k, "")
+            k for k in known if cleaned.get(k, "") != incident.breach_report_values.get(k, "")
         )
-        incident.breach_report_values = {k: v for k, v in clean.items() if v}
+        incident.breach_report_values = {k: v for k, v in cleaned.items() if v}
         _touch(incident, "breach_report_values")
         if changed:
             add_entry(
@@ -548,11 +555,11 @@ def add_notice(
         notice = BreachNotice.objects.create(
             organization_id=incident.organization_id,
             incident=incident,
-            recipients=recipients[:300],
+            recipients=clean(recipients, 300),
             count=count,
             method=method,
             sent_on=sent_on,
-            note=note[:500],
+            note=clean(note, 500),
             created_by=actor,
         )
         add_entry(
@@ -591,7 +598,7 @@ def save_review(
     allowed = {m.id for m in prevention_choices(incident)}
     chosen = [m for m in dict.fromkeys(measures) if m in allowed]
     with transaction.atomic():
-        incident.review = {k: v.strip()[:5000] for k, v in answers.items() if v and v.strip()}
+        incident.review = {k: clean(v.strip(), 5000) for k, v in answers.items() if v and v.strip()}
         incident.chosen_measures = chosen
         _touch(incident, "review", "chosen_measures")
         add_entry(
