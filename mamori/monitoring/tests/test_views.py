@@ -184,11 +184,18 @@ def test_dashboard_tiles(org: Any, members: dict[str, Any], client_as: Any) -> N
 
 
 @pytest.mark.django_db
-def test_demo_shows_a_watched_page_with_a_change_and_two_channels() -> None:
+def test_demo_shows_a_watched_page_with_a_change_and_two_channels(client_as: Any) -> None:
     from mamori.core.demo import run
     from mamori.notify.models import Channel
 
     ctx = run()
+    owner = client_as(ctx.users["owner"])
+    detail = owner.get(base(ctx.org) + f"{WatchedPage.objects.get(organization=ctx.org).pk}/")
+    html = detail.content.decode()
+    assert "確認を待っている変更があります" in html and "evil-stats.example" in html
+    assert "残り12日" in owner.get(base(ctx.org)).content.decode()
+    channels = owner.get(f"/o/{ctx.org.slug}/notifications/").content.decode()
+    assert "json://chat.demo.example.jp/…" in channels and "/hooks/mamori" not in channels
     page = WatchedPage.objects.get(organization=ctx.org)
     assert page.state == PageState.DANGER and page.pending_change is not None
     assert Finding.objects.filter(
