@@ -190,24 +190,31 @@ def affected_organisations(product_keys: set[str]) -> list[int]:
 
 
 def rematch_after(result: ImportResult, *, now: bool = False) -> int:
-    """Re-match the organisations an import concerns: at once (command line) or as jobs."""
-    from mamori.core.jobs import enqueue
+    """Match newly imported advisories for the organisations they concern: at once (command
+    line) or as jobs. Each such organisation also keeps a daily full re-match."""
+    from mamori.core.jobs import enqueue, schedule
     from mamori.orgs.models import Organization
 
-    from .vulnmatch import rematch
+    from .vulnmatch import match_new
 
     organisations = affected_organisations(result.keys)
     for org_id in organisations:
         if now:
             org = Organization.objects.filter(pk=org_id).first()
             if org is not None:
-                rematch(org)
-            continue
-        enqueue(
+                match_new(org, result.touched)
+        else:
+            enqueue(
+                "intel.match_new",
+                {"organization_id": org_id, "advisory_ids": result.touched},
+                organization_id=org_id,
+            )
+        schedule(
             "intel.rematch",
-            {"organization_id": org_id},
-            organization_id=org_id,
             unique_key=f"intel.rematch:{org_id}",
+            every_seconds=24 * 3600,
+            payload={"organization_id": org_id},
+            organization_id=org_id,
         )
     return len(organisations)
 

@@ -25,6 +25,17 @@ def rematch_job(job: Job) -> None:
         rematch(org)
 
 
+@handler("intel.match_new")
+def match_new_job(job: Job) -> None:
+    from mamori.orgs.models import Organization
+
+    from .vulnmatch import match_new
+
+    org = Organization.objects.filter(pk=job.payload["organization_id"]).first()
+    if org is not None:
+        match_new(org, [int(pk) for pk in job.payload.get("advisory_ids", [])])
+
+
 @handler("intel.sync_nvd")
 def sync_nvd_job(job: Job) -> None:
     from .sync import sync_nvd

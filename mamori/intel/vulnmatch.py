@@ -14,7 +14,16 @@ from typing import Any
 from django.db.models import Q
 
 from mamori.findings.rules import FindingSpec
-from mamori.intel.matching import Cpe, CpeError, InventoryItem, Match, MatchIndex, suggest_cpe
+from mamori.intel.matching import (
+    Cpe,
+    CpeError,
+    Inventory,
+    InventoryItem,
+    Match,
+    MatchIndex,
+    match_advisory,
+    suggest_cpe,
+)
 from mamori.intel.matching.cpe import ANY, NA
 from mamori.intel.model import Advisory as AdvisoryData
 from mamori.intel.model import advisory_from_dict
@@ -171,3 +180,36 @@ def rematch(org: Any) -> Any:
     from mamori.findings.services import sync
 
     return sync(org, KIND, findings_for(org), default_severity="high")
+
+
+def new_advisory_findings(org: Any, advisory_pks: list[int]) -> list[FindingSpec]:
+    """Findings from a few newly imported advisories only (the incremental path): the
+    organisation's software is filed once (`Inventory`), each advisory matched against it."""
+    software = organisation_software(org)
+    if not software or not advisory_pks:
+        return []
+    rows = {str(row.pk): row for row, _ in software}
+    inventory = Inventory(InventoryItem(item_id=key, cpe23=row.cpe23) for key, row in rows.items())
+    decided = set(
+        Decision.objects.filter(organization=org, advisory_id__in=advisory_pks).values_list(
+            "software_id", "advisory_id", "version"
+        )
+    )
+    specs: list[FindingSpec] = []
+    for pk, data in Advisory.objects.filter(pk__in=advisory_pks).values_list("pk", "data"):
+        advisory = advisory_from_dict(data)
+        for match in match_advisory(advisory, inventory):
+            row = rows[match.item_id]
+            if (row.pk, pk, row.version) not in decided:
+                specs.append(spec_for(row, pk, advisory, match))
+    return specs
+
+
+def match_new(org: Any, advisory_pks: list[int]) -> Any:
+    """Open or update findings for newly imported advisories without touching the others
+    (complete=False). A narrowed advisory's stale finding is resolved by the next full re-match
+    (software changes, the daily schedule, or "mark resolved" on the finding)."""
+    from mamori.findings.services import sync
+
+    specs = new_advisory_findings(org, advisory_pks)
+    return sync(org, KIND, specs, default_severity="high", complete=False)

@@ -409,3 +409,21 @@ def test_advisory_detail_links_only_web_addresses(
     )
     assert "javascript:" not in body
     assert 'href="https://example.org/advisory"' in body
+
+
+@pytest.mark.django_db
+def test_incremental_matching_agrees_with_the_full_rematch(org: Any) -> None:
+    from mamori.intel.vulnmatch import findings_for, match_new, new_advisory_findings
+
+    for version in ("2.5.30", "2.5.33", "6.1.0", ""):
+        Software.objects.create(
+            organization=org, vendor="Apache", product="Struts", version=version
+        )
+    Software.objects.create(organization=org, vendor="Other", product="Thing", version="1.0")
+    records = [nvd_record("CVE-2024-0001"), nvd_record("CVE-2024-0002", matches=[])]
+    result = import_advisories(parse_any(nvd_page(records), "n.json").advisories)
+    incremental = {s.key for s in new_advisory_findings(org, result.touched)}
+    full = {s.key for s in findings_for(org)}
+    assert incremental == full and len(full) == 3  # 2.5.30, 6.1.0 and the unknown version
+    match_new(org, result.touched)
+    assert Finding.objects.filter(organization=org, kind=KIND, status=Status.OPEN).count() == 3
