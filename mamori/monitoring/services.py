@@ -130,6 +130,23 @@ def save_page(request: HttpRequest | None, org: Organization, page: WatchedPage)
     return page
 
 
+def watch_websites(request: HttpRequest | None, org: Organization) -> list[WatchedPage]:
+    """Watch the home page of every website in the register that no watched page points to."""
+    from mamori.inventory.models import Website
+
+    watched = set(
+        WatchedPage.objects.filter(organization=org, website__isnull=False).values_list(
+            "website_id", flat=True
+        )
+    )
+    created = []
+    for website in Website.objects.filter(organization=org, archived_at__isnull=True):
+        if website.pk in watched or not website.url.lower().startswith(("http://", "https://")):
+            continue
+        created.append(save_page(request, org, WatchedPage(url=website.url, website=website)))
+    return created
+
+
 def delete_page(request: HttpRequest, page: WatchedPage) -> None:
     org = page.organization
     with transaction.atomic():

@@ -63,6 +63,17 @@ def page_create(request: HttpRequest) -> HttpResponse:
 
 
 @org_view()
+@require_POST
+def watch_websites(request: HttpRequest) -> HttpResponse:
+    created = services.watch_websites(request, request.org)  # type: ignore[attr-defined]
+    messages.success(
+        request,
+        _("%(count)d website(s) from the inventory are now watched.") % {"count": len(created)},
+    )
+    return redirect("monitoring:list", org_slug=request.org.slug)  # type: ignore[attr-defined]
+
+
+@org_view()
 def page_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
     watched = _page(request, pk)

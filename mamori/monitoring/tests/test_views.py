@@ -204,3 +204,25 @@ def test_demo_shows_a_watched_page_with_a_change_and_two_channels(client_as: Any
     assert not Job.objects.filter(unique_key=page.job_key).exists()  # never fetched by the demo
     kinds = {(c.kind, c.enabled) for c in Channel.objects.filter(organization=ctx.org)}
     assert kinds == {("email", True), ("chat", False)}
+
+
+@pytest.mark.django_db
+def test_watch_every_website_of_the_register_once(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    Website.objects.create(organization=org, url="https://www.example.jp/")
+    Website.objects.create(organization=org, url="https://shop.example.jp/")
+    from django.utils import timezone
+
+    Website.objects.create(
+        organization=org, url="https://old.example.jp/", archived_at=timezone.now()
+    )
+    editor = client_as(members["editor"])
+    response = editor.post(base(org) + "from-websites/", follow=True)
+    assert "2 件のウェブサイトを監視し始めました。" in response.content.decode()
+    assert set(WatchedPage.objects.values_list("url", flat=True)) == {
+        "https://www.example.jp/",
+        "https://shop.example.jp/",
+    }
+    editor.post(base(org) + "from-websites/")
+    assert WatchedPage.objects.count() == 2
