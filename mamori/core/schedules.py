@@ -13,6 +13,7 @@ import logging
 SYSTEM_SCHEDULES: list[str] = [
     "mamori.findings.tasks:ensure_schedules",
     "mamori.mailcheck.tasks:ensure_schedules",
+    "mamori.notify.tasks:ensure_schedules",
 ]
 
 logger = logging.getLogger("mamori.jobs")
