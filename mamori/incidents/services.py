@@ -640,7 +640,11 @@ def prevention_specs(incident: Incident) -> list[FindingSpec]:
             FindingSpec(
                 key=f"{PREVENTION_KIND}:{incident.pk}:{measure_id}",
                 subject=f"{incident.title}: {measure.text.ja}",
-                params={"incident": incident.title, "measure": measure.text.ja},
+                params={
+                    "incident": incident.title,
+                    "measure": measure.text.ja,
+                    "measure_en": measure.text.en,
+                },
                 evidence=[
                     {"kind": "incident", "text": incident.title, "id": incident.pk},
                     {"kind": "measure", "text": measure.text.en, "id": measure_id},

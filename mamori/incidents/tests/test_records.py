@@ -280,6 +280,14 @@ def test_closing_turns_chosen_prevention_measures_into_findings(
     )
     assert all(f.status == Status.OPEN and f.action.due_date for f in findings)
     assert all("PC locked" in f.subject for f in findings)
+    first = services.prevention_choices(incident)[0]
+    finding = findings.get(key=f"{services.PREVENTION_KIND}:{incident.pk}:{first.id}")
+    page = client.get(reverse("findings:detail", args=[org.slug, finding.pk])).content.decode()
+    assert first.text.ja in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("findings:detail", args=[org.slug, finding.pk])).content.decode()
+    assert first.text.en in page
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
     # Closing again (after a reopen) does not duplicate them.
     with django_capture_on_commit_callbacks(execute=True):
         services.change_status(None, incident, IncidentStatus.REVIEW)
