@@ -121,8 +121,9 @@ def test_claim_takes_due_jobs_oldest_first_and_leaves_future_ones() -> None:
 
 
 @pytest.mark.django_db
-def test_expired_lease_is_reclaimed_and_the_old_owner_loses_it() -> None:
-    job = jobs.enqueue("test.record", {"path": "unused"})
+def test_expired_lease_is_reclaimed_and_the_old_owner_loses_it(tmp_path: Path) -> None:
+    # A path in the test's own folder: should any worker ever run it, nothing lands in the repo.
+    job = jobs.enqueue("test.record", {"path": str(tmp_path / "unused")})
     mine = jobs.claim("dead-worker", lease_seconds=30)
     assert mine is not None
     later = timezone.now() + timedelta(seconds=31)
