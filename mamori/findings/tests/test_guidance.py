@@ -58,6 +58,8 @@ EXPECTED_SEVERITY = {
 LATER_KEYS = (
     "mailcheck.dangerous_mail",
     "intel.vulnerable_software",
+    "intel.watch_hit",
+    "intel.surge",
     "monitoring.defacement",
     "monitoring.page_changed",
     "monitoring.unreachable",
