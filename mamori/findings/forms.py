@@ -14,7 +14,7 @@ from .models import ActionStatus, Severity, Status
 
 class ActionForm(forms.Form):
     owner = forms.ModelChoiceField(
-        label=_("Owner"), queryset=get_user_model().objects.none(), required=False
+        label=_("Assigned to"), queryset=get_user_model().objects.none(), required=False
     )
     due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)

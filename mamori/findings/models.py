@@ -87,7 +87,7 @@ class Finding(models.Model):
 
 
 class ActionStatus(models.TextChoices):
-    TODO = "todo", _("To do")
+    TODO = "todo", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
 
@@ -103,7 +103,7 @@ class Action(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="actions",
-        verbose_name=_("owner"),
+        verbose_name=_("assigned to"),
     )
     due_date = models.DateField(_("due date"))
     status = models.CharField(

@@ -7,27 +7,27 @@ from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import Finding
 
 EVIDENCE_LABELS = {
-    "account": "Account",
-    "device": "Device",
-    "share": "Share",
-    "share_grant": "Share permission",
-    "service": "Service",
-    "supplier": "Supplier",
-    "person": "Person",
-    "software": "Software",
-    "advisory": "Advisory",
-    "page": "Page",
-    "mail": "Mail",
-    "answer": "Answer",
-    "advice": "Advice",
-    "source": "Source",
-    "incident": "Incident",
-    "feed_item": "News item",
+    "account": _lazy("Account"),
+    "device": _lazy("Device"),
+    "share": _lazy("Share"),
+    "share_grant": _lazy("Share permission"),
+    "service": _lazy("Service"),
+    "supplier": _lazy("Supplier"),
+    "person": _lazy("Person"),
+    "software": _lazy("Software"),
+    "advisory": _lazy("Advisory"),
+    "page": _lazy("Page"),
+    "mail": _lazy("Mail"),
+    "answer": _lazy("Answer"),
+    "advice": _lazy("Advice"),
+    "source": _lazy("Source"),
+    "incident": _lazy("Incident"),
+    "feed_item": _lazy("News item"),
 }
 
 
@@ -50,7 +50,7 @@ def _localised(params: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 def evidence_label(kind: str) -> str:
-    return _(EVIDENCE_LABELS.get(kind, "Item"))
+    return str(EVIDENCE_LABELS.get(kind, _lazy("Item")))
 
 
 def present(finding: Finding) -> dict[str, Any]:
