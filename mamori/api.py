@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from mamori.accounts.services import profile_of, user_for_token
@@ -35,6 +36,21 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url=None,
 )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Malformed input: say so in the caller's language, with the details for the developer."""
+    return api.create_response(
+        request,
+        {
+            "message": gettext(
+                "The request has missing or malformed values. See “detail” for which ones."
+            ),
+            "detail": exc.errors,
+        },
+        status=422,
+    )
 
 
 def member(request: HttpRequest, slug: str, role: str = Role.VIEWER) -> Membership:

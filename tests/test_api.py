@@ -108,3 +108,15 @@ def test_findings_api_lists_open_findings(
     leaver = next(r for r in rows if r["kind"] == "inventory.leaver_access")
     assert leaver["title"] == "退職者のアカウントが残っています"
     assert leaver["severity"] == "critical"
+
+
+@pytest.mark.django_db
+def test_malformed_input_is_explained_in_the_callers_language(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    owner = token_client(client_as, members["owner"])
+    response = owner.get(f"/api/orgs/{org.slug}/audit?limit=lots")
+    assert response.status_code == 422
+    body = response.json()
+    assert "値が足りないか" in body["message"]
+    assert body["detail"]
