@@ -45,6 +45,7 @@ TASK_MODULES: list[str] = [
     "mamori.monitoring.tasks",
     "mamori.notify.tasks",
     "mamori.mailcheck.tasks",
+    "mamori.assessments.tasks",
 ]
 
 # Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).

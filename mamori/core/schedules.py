@@ -14,6 +14,7 @@ SYSTEM_SCHEDULES: list[str] = [
     "mamori.findings.tasks:ensure_schedules",
     "mamori.mailcheck.tasks:ensure_schedules",
     "mamori.notify.tasks:ensure_schedules",
+    "mamori.assessments.tasks:ensure_schedules",
 ]
 
 logger = logging.getLogger("mamori.jobs")
