@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_first_run import PASSWORD, code_for, page, server  # noqa: F401 - fixtures
+from .support import first_run
 
 pytestmark = pytest.mark.browser
 
@@ -24,26 +24,15 @@ GAPS = {
 }
 
 
-def sign_up(page: object, base: str) -> None:  # noqa: F811 - a plain argument here
-    page.goto(base + "/")
-    page.fill("#id_organization", "みどり工務店")
-    page.fill("#id_full_name", "緑川 一郎")
-    page.fill("#id_email", "ichiro@example.jp")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/mfa/setup/**")
-    secret = page.locator("[data-testid=totp-secret]").inner_text()
-    page.fill("#id_code", code_for(secret))
-    page.click("form button.primary")
-    page.wait_for_url("**/accounts/mfa/recovery-codes/")
+def sign_up(page: object, base: str) -> None:
+    first_run(page, base, "みどり工務店", "緑川 一郎", "ichiro@example.jp")
     page.click("text=続ける")
     page.wait_for_selector("h1")
 
 
 def test_owner_completes_the_basic_check_and_sees_score_actions_and_report(
-    server: str,  # noqa: F811 - the fixture
-    page: object,  # noqa: F811 - the fixture
+    server: str,
+    page: object,
     tmp_path: Path,
 ) -> None:
     sign_up(page, server)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_first_run import PASSWORD, code_for, page, server  # noqa: F401
+from .support import first_run
 
 pytestmark = pytest.mark.browser
 
@@ -20,21 +20,10 @@ SYMPTOM = "朝来たらパソコンに身代金を要求する画面が出てい
 FIRST_STEP = "まずネットワークから切り離す"
 
 
-def test_ransomware_journey_in_the_browser(server: str, page: object, tmp_path: Path) -> None:  # noqa: F811
+def test_ransomware_journey_in_the_browser(server: str, page: object, tmp_path: Path) -> None:
     import pypdf
 
-    page.goto(server + "/")
-    page.fill("#id_organization", "さくら商店")
-    page.fill("#id_full_name", "桜井 花子")
-    page.fill("#id_email", "hanako@example.jp")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/mfa/setup/**")
-    secret = page.locator("[data-testid=totp-secret]").inner_text()
-    page.fill("#id_code", code_for(secret))
-    page.click("form button.primary")
-    page.wait_for_url("**/accounts/mfa/recovery-codes/")
+    first_run(page, server, "さくら商店", "桜井 花子", "hanako@example.jp")
     page.click("text=続ける")
 
     page.click("nav.mainnav >> text=インシデント")

@@ -3,11 +3,7 @@ mail, the viewer joins and can see but change nothing, and every step is in the 
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -17,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.browser.test_first_run import PASSWORD, code_for, free_port, page  # noqa: F401
+from .support import first_run, free_port, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -44,34 +40,13 @@ def mailbox() -> Iterator[tuple[Sink, int]]:
 @pytest.fixture
 def server_with_mail(tmp_path: Path, mailbox: tuple[Sink, int]) -> Iterator[str]:
     _sink, smtp_port = mailbox
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        MAMORI_DATA_DIR=str(tmp_path / "data"),
-        MAMORI_BASE_URL=base,
+    with running_server(
+        tmp_path / "data",
         MAMORI_SMTP_HOST="127.0.0.1",
         MAMORI_SMTP_PORT=str(smtp_port),
         MAMORI_SMTP_STARTTLS="false",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mamori.cli", "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stdout.read().decode()) from None
-            time.sleep(0.3)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
+    ) as base:
+        yield base
 
 
 def wait_for_mail(sink: Sink, count: int) -> bytes:
@@ -84,23 +59,12 @@ def wait_for_mail(sink: Sink, count: int) -> bytes:
 
 def test_owner_invites_viewer_who_can_see_but_not_change(
     server_with_mail: str,
-    page: object,  # noqa: F811 - the fixture imported above
+    page: object,
     mailbox: tuple[Sink, int],
 ) -> None:
     base = server_with_mail
     sink, _port = mailbox
-    page.goto(base + "/")
-    page.fill("#id_organization", "みどり保育園")
-    page.fill("#id_full_name", "園長 緑")
-    page.fill("#id_email", "encho@example.jp")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/accounts/mfa/setup/**")
-    secret = page.locator("[data-testid=totp-secret]").inner_text()
-    page.fill("#id_code", code_for(secret))
-    page.click("form button.primary")
-    page.wait_for_url("**/accounts/mfa/recovery-codes/")
+    first_run(page, base, "みどり保育園", "園長 緑", "encho@example.jp")
     page.click("text=続ける")
 
     page.click("nav.mainnav >> text=メンバー")
