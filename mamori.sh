@@ -26,11 +26,13 @@ setup() {
     "$(find_python)" -m venv .venv
   fi
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null 2>&1 || true
-    if [ "$extras" = "test" ]; then
-      .venv/bin/python -m pip install --quiet -e '.[test]'
-    else
-      .venv/bin/python -m pip install --quiet -e .
+    echo "mamori: installing dependencies into .venv (the first time takes a few minutes)…"
+    local target="."
+    [ "$extras" = "test" ] && target=".[test]"
+    if ! .venv/bin/python -m pip install --quiet -e "$target" >.venv/pip.log 2>&1; then
+      tail -n 30 .venv/pip.log >&2
+      echo "mamori: installing dependencies failed; the full log is in .venv/pip.log" >&2
+      exit 1
     fi
     touch "$stamp"
   fi
