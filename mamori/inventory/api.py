@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Body, Router
+from ninja import Body, Router, Status
 from ninja.errors import HttpError
 
 from mamori.orgs.access import scoped
@@ -49,7 +49,7 @@ def create_record(
     slug: str,
     register_key: str,
     payload: dict[str, Any] = Body(...),  # noqa: B008 - ninja's way to declare a JSON body
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     from mamori.api import member
 
     membership = member(request, slug, Role.EDITOR)
@@ -59,10 +59,10 @@ def create_record(
         organization=membership.organization,
     )
     if not form.is_valid():
-        return 400, {"errors": {field: list(errors) for field, errors in form.errors.items()}}
+        return Status(400, {"errors": {f: list(errors) for f, errors in form.errors.items()}})
     request.user = request.auth
     instance = services.save_record(request, membership.organization, spec, form)
-    return 201, {"id": instance.pk}
+    return Status(201, {"id": instance.pk})
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
