@@ -1,8 +1,8 @@
 """Notification channels, per-user choices, the delivery log and calendar feeds (§5.2).
 
 Channel secrets (an SMTP password, a chat webhook URL with its token) are needed to send, so
-they are stored; they are never shown back in full, never written to the audit trail and never
-put in a message.
+they are stored, encrypted (mamori.core.crypto); they are never shown back in full, never
+written to the audit trail and never put in a message.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mamori.core.crypto import EncryptedTextField
 from mamori.findings.models import Finding, Severity
 from mamori.orgs.models import Organization
 
@@ -51,13 +52,18 @@ class Channel(models.Model):
     smtp_host = models.CharField(_("SMTP server"), max_length=200, blank=True)
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
     smtp_username = models.CharField(_("SMTP user name"), max_length=200, blank=True)
-    smtp_password = models.CharField(_("SMTP password"), max_length=200, blank=True)
+    smtp_password = EncryptedTextField(
+        _("SMTP password"), max_length=200, blank=True, purpose="mamori.notify.smtp-password.v1"
+    )
     smtp_starttls = models.BooleanField(_("use STARTTLS"), default=True)
     from_email = models.EmailField(_("sender address"), blank=True)
     extra_recipients = models.TextField(_("other recipients"), blank=True, max_length=2000)
     send_to_members = models.BooleanField(_("send to the organisation's members"), default=True)
     # chat / webhook
-    apprise_url = models.CharField(_("service URL"), max_length=1000, blank=True)
+    # The URL often carries the webhook's secret token: stored encrypted, never shown in full.
+    apprise_url = EncryptedTextField(
+        _("service URL"), max_length=1000, blank=True, purpose="mamori.notify.chat-url.v1"
+    )
     # health
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_failure_at = models.DateTimeField(null=True, blank=True)
