@@ -104,19 +104,28 @@ class Change:
         }
 
 
+def _new_external(
+    old_urls: Any, new_urls: Any, site_domain: str, code: str, *, seen_before_counts: bool = True
+) -> tuple[list[str], set[str], list[Reason]]:
+    """URLs added since the old fingerprint, the outside domains among them (not already used
+    by the old page, unless seen_before_counts is False) and the reason naming them, if any."""
+    added = _new_urls(old_urls, new_urls)
+    domains = _external(_hosts(added), site_domain)
+    if seen_before_counts:
+        domains -= _hosts(old_urls)
+    found = (
+        [reason(code, _urls_on(added, domains), domains=_domain_list(domains))] if domains else []
+    )
+    return added, domains, found
+
+
 def _structural_reasons(old: Fingerprint, new: Fingerprint, site_domain: str) -> list[Reason]:
     reasons: list[Reason] = []
 
-    new_scripts = _new_urls(old.scripts, new.scripts)
-    script_domains = _external(_hosts(new_scripts), site_domain) - _hosts(old.scripts)
-    if script_domains:
-        reasons.append(
-            reason(
-                "new_script_domain",
-                _urls_on(new_scripts, script_domains),
-                domains=_domain_list(script_domains),
-            )
-        )
+    new_scripts, script_domains, found = _new_external(
+        old.scripts, new.scripts, site_domain, "new_script_domain"
+    )
+    reasons += found
     other_new_scripts = [url for url in new_scripts if url_host(url) not in script_domains]
     if other_new_scripts:
         reasons.append(reason("new_script_url", other_new_scripts, count=len(other_new_scripts)))
@@ -126,52 +135,28 @@ def _structural_reasons(old: Fingerprint, new: Fingerprint, site_domain: str) ->
         previews = [new.inline_previews.get(digest, digest) for digest in new_inline]
         reasons.append(reason("new_inline_script", previews, count=len(new_inline)))
 
-    new_frames = _new_urls(old.frames, new.frames)
-    frame_domains = _external(_hosts(new_frames), site_domain) - _hosts(old.frames)
-    if frame_domains:
-        reasons.append(
-            reason(
-                "new_frame_domain",
-                _urls_on(new_frames, frame_domains),
-                domains=_domain_list(frame_domains),
-            )
-        )
+    new_frames, frame_domains, found = _new_external(
+        old.frames, new.frames, site_domain, "new_frame_domain"
+    )
+    reasons += found
     other_frames = [url for url in new_frames if url_host(url) not in frame_domains]
     if other_frames:
         reasons.append(reason("new_frame_url", other_frames, count=len(other_frames)))
 
-    new_forms = _new_urls(old.form_actions, new.form_actions)
-    form_domains = _external(_hosts(new_forms), site_domain) - _hosts(old.form_actions)
-    if form_domains:
-        reasons.append(
-            reason(
-                "new_form_target",
-                _urls_on(new_forms, form_domains),
-                domains=_domain_list(form_domains),
-            )
-        )
+    reasons += _new_external(old.form_actions, new.form_actions, site_domain, "new_form_target")[2]
+    reasons += _new_external(
+        old.meta_refresh,
+        new.meta_refresh,
+        site_domain,
+        "new_meta_refresh",
+        seen_before_counts=False,
+    )[2]
 
-    new_refresh = _new_urls(old.meta_refresh, new.meta_refresh)
-    refresh_domains = _external(_hosts(new_refresh), site_domain)
-    if refresh_domains:
-        reasons.append(
-            reason(
-                "new_meta_refresh",
-                _urls_on(new_refresh, refresh_domains),
-                domains=_domain_list(refresh_domains),
-            )
-        )
-
-    new_hidden = _new_urls(old.hidden_links, new.hidden_links)
-    hidden_domains = _external(_hosts(new_hidden), site_domain) - _hosts(old.hidden_links)
-    if hidden_domains:
-        reasons.append(
-            reason(
-                "new_hidden_external_links",
-                _urls_on(new_hidden, hidden_domains),
-                domains=_domain_list(hidden_domains),
-            )
-        )
+    new_hidden, hidden_domains, found = _new_external(
+        old.hidden_links, new.hidden_links, site_domain, "new_hidden_external_links"
+    )
+    if found:
+        reasons += found
     elif new_hidden:
         reasons.append(reason("new_hidden_links", new_hidden, count=len(new_hidden)))
 
