@@ -93,7 +93,7 @@ def fetch_feed(
     if result.status == 304:
         _succeed(feed, now, result, warnings=[])
         return FetchOutcome(ok=True, new_items=[], not_modified=True)
-    parsed = parse_feed(result.content)
+    parsed = parse_feed(result.content, url=result.final_url or feed.url, now=now)
     if parsed.error:
         return _fail(feed, parsed.error, now)
     new_ids = store_items(feed, parsed.items, now)

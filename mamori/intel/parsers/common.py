@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import html
 import re
 
 from lxml import etree
+
+from mamori.intel.parsers.dates import parse_date as _parse_date
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ITEMS = 5_000
@@ -18,7 +19,16 @@ JVNDB_RE = re.compile(r"\bJVNDB-(\d{4})-(\d{6})\b", re.IGNORECASE)
 # JVN's own ids ("JVN#12345678", "JVNVU#12345678", in URLs without the "#"), which JPCERT/CC
 # and vendors cite: they let a surge be seen across JVN and the others.
 JVN_RE = re.compile(r"\bJVN(VU|TA)?#?(\d{8})\b", re.IGNORECASE)
-_TAG_RE = re.compile(r"<[^>]{0,2000}>")
+_TAG_RE = re.compile(r"<[/!?]?[A-Za-z][^>]{0,2000}>|<!--.{0,20000}?-->", re.S)
+# What is left of a comment after the closed ones are gone: an unclosed one hides the rest,
+# a malformed one (`<!-- -- x >`) ends at its `>`, as browsers read them.
+_BROKEN_COMMENT_RE = re.compile(r"<!--(?:[^>]{0,2000}>|.*\Z)", re.S)
+# C1 control characters are almost always Windows-1252 punctuation mislabelled as Latin-1.
+_C1_RE = re.compile("[\x80-\x9f]")
+# Bodies that are code, not words: never part of a summary.
+_SCRIPT_RE = re.compile(
+    r"<(script|style|noscript|template)\b[^>]{0,2000}>.{0,200000}?</\1\s*>", re.I | re.S
+)
 _SPACE_RE = re.compile(r"\s+")
 _ENTITY_DECL_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _HTML_START_RE = re.compile(
@@ -52,60 +62,38 @@ def clean_text(value: str | None, *, limit: int = MAX_TEXT_CHARS) -> str:
         return ""
     text = value
     if "<" in text:
+        text = _SCRIPT_RE.sub(" ", text)
         text = _TAG_RE.sub(" ", text)
+        if "<!--" in text:
+            text = _BROKEN_COMMENT_RE.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+    text = demoronize(text)
     text = _SPACE_RE.sub(" ", text).strip()
     return text[:limit]
 
 
-_ISO_RE = re.compile(
-    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?\s*$",
-    re.IGNORECASE,
-)
+def demoronize(text: str) -> str:
+    """C1 control characters read as the Windows-1252 punctuation they almost always are."""
+    if not _C1_RE.search(text):
+        return text
+    return _C1_RE.sub(lambda m: _cp1252(m.group(0)), text)
+
+
+def _cp1252(char: str) -> str:
+    try:
+        return bytes([ord(char)]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
 
 
 def parse_date(value: str | None) -> dt.datetime | None:
-    """An aware UTC datetime from ISO 8601 (with or without seconds / zone) or RFC 822; or None.
+    """An aware UTC datetime from the date forms feeds and advisories use; or None.
 
-    A time without a zone is taken as UTC (NVD publishes naive UTC timestamps).
+    A time without a zone is taken as UTC (NVD publishes naive UTC timestamps). The forms
+    and zones read are listed in mamori.intel.parsers.dates.
     """
-    if not value:
-        return None
-    text = value.strip()
-    if not text or len(text) > 100:
-        return None
-    match = _ISO_RE.match(text)
-    try:
-        if match:
-            year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
-            hour = int(match.group(4) or 0)
-            minute = int(match.group(5) or 0)
-            second = int(match.group(6) or 0)
-            fraction = match.group(7) or ""
-            micro = int((fraction + "000000")[:6]) if fraction else 0
-            zone = match.group(8)
-            tz: dt.tzinfo = dt.UTC
-            if zone and zone.upper() != "Z":
-                sign = -1 if zone[0] == "-" else 1
-                digits = zone[1:].replace(":", "")
-                offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
-                tz = dt.timezone(sign * offset)
-            stamp = dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-            return stamp.astimezone(dt.UTC)
-        parsed = email.utils.parsedate_to_datetime(text)
-    except (ValueError, TypeError, OverflowError, IndexError):
-        return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    try:
-        return parsed.astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        return None
+    return _parse_date(value)
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -192,6 +180,26 @@ def parse_xml_lenient(
     if root is None:
         raise InputError(message)
     return root, f"recovered from {message}"
+
+
+def recover_xml(data: bytes) -> etree._Element | None:
+    """lxml's recovering parse of a document the strict parser refused, or None.
+
+    Call only after parse_xml refused the document as malformed (never for entity
+    declarations, which stay refused).
+    """
+    if _ENTITY_DECL_RE.search(data):
+        return None
+    for attempt in (data, None):
+        if attempt is None:
+            attempt = guess_text(_DECL_RE.sub(b"", data, count=1)).encode("utf-8")
+        try:
+            root = etree.fromstring(attempt, parser=_parser(recover=True))
+        except (etree.XMLSyntaxError, ValueError, etree.LxmlError):
+            root = None
+        if root is not None:
+            return root
+    return None
 
 
 _HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")

@@ -58,7 +58,6 @@ def test_atom_prefers_alternate_link_and_published_date():
         (samples.EXTERNAL_ENTITY, "entity"),
         (samples.HTML_PAGE, "HTML"),
         (b"", "empty"),
-        (b"<rss><channel><title>x</title>", "malformed"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "not a feed"),
         (b"\x00\x01\x02garbage", "malformed"),
     ],
@@ -67,6 +66,13 @@ def test_bad_input_becomes_an_error_value(data, words):
     result = parse_feed(data)
     assert result.error is not None and words.lower() in result.error.lower()
     assert result.items == []
+
+
+def test_truncated_feed_keeps_what_was_read_and_says_it_was_broken():
+    result = parse_feed(b"<rss><channel><title>x</title><item><title>one</title></item>")
+    assert result.error is None and result.title == "x"
+    assert [item.title for item in result.items] == ["one"]
+    assert result.warnings and "malformed XML" in result.warnings[0]
 
 
 def test_size_cap():
