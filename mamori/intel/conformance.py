@@ -293,12 +293,29 @@ def run_illformed(root: Path) -> Report:
 def main(argv: list[str]) -> int:
     from mamori.core.corpus import corpus_dir
 
+    which = [a for a in argv if not a.startswith("-")] or [
+        "feeds",
+        "dates",
+        "illformed",
+        "versions",
+    ]
+    verbose = "--verbose" in argv
+    if "versions" in which:
+        which.remove("versions")
+        reports = run_versions(
+            corpus_dir("conformance", "univers"), corpus_dir("conformance", "packaging")
+        )
+        for label, report in sorted(reports.items()):
+            if verbose:
+                for outcome in report.failures():
+                    print(f"FAIL {label}: {outcome.expect}  {outcome.detail}")
+            print(f"versions {label}: {report.passed}/{report.total} ({report.ratio:.1%})")
+    if not which:
+        return 0
     root = corpus_dir("conformance", "feedparser")
     if root is None:
         print("corpus not present: ../shared/corpus/conformance/feedparser")
         return 2
-    which = [a for a in argv if not a.startswith("-")] or ["feeds", "dates", "illformed"]
-    verbose = "--verbose" in argv
     runners = {"feeds": run_feeds, "dates": run_dates, "illformed": run_illformed}
     for name in which:
         report = runners[name](root)
@@ -310,6 +327,103 @@ def main(argv: list[str]) -> int:
             f"not counted {report.skipped}"
         )
     return 0
+
+
+# -- version ordering (univers and packaging vectors) -----------------------------------------
+
+_UNIVERS_SCHEMES = {
+    "deb": "debian",
+    "maven": "maven",
+    "nuget": "nuget",
+    "openssl": "",
+    "apk": "",
+    "alpm": "",
+    "gentoo": "",
+    "conan": "",
+}
+# Schemes the issue names; the others are reported with the generic key, for information.
+VERSION_SCHEMES_GATED = ("debian", "rpm", "pep440", "maven", "nuget", "generic:openssl")
+VERSION_GOAL = 0.99
+
+
+def _compare(scheme: str, a: str, b: str) -> int:
+    from mamori.intel.matching.schemes import compare
+    from mamori.intel.matching.versions import compare_versions
+
+    if scheme:
+        result = compare(scheme, a, b)
+        if result is not None:
+            return result
+    return compare_versions(a, b)
+
+
+def version_vectors(
+    univers: Path | None, packaging: Path | None
+) -> list[tuple[str, str, str, int]]:
+    """(label, a, b, expected sign of a-vs-b) from the suites present."""
+    import json
+
+    out: list[tuple[str, str, str, int]] = []
+    if univers is not None:
+        data = univers / "tests" / "data"
+        for path in sorted((data / "schema").glob("*.json")):
+            if "range" in path.parts:
+                continue
+            for case in json.loads(path.read_text(encoding="utf-8")):
+                scheme_name = case["input"]["input_scheme"]
+                if scheme_name not in _UNIVERS_SCHEMES:
+                    continue
+                scheme = _UNIVERS_SCHEMES[scheme_name]
+                label = scheme or f"generic:{scheme_name}"
+                a, b = case["input"]["versions"][:2]
+                if case["test_type"] == "equality":
+                    out.append((label, a, b, 0 if case["expected_output"] else 2))
+                else:
+                    first, second = case["expected_output"][:2]
+                    out.append((label, first, second, 0 if first == second else -1))
+        rpm = data / "rpmvercmp.at"
+        if rpm.exists():
+            for a, b, sign in re.findall(
+                r"^RPMVERCMP\(([^,]*), ([^,]*), (-?\d)\)", rpm.read_text(), re.M
+            ):
+                out.append(("rpm", a, b, int(sign)))
+        alpine = data / "alpine_test.txt"
+        if alpine.exists():
+            for line in alpine.read_text().splitlines():
+                parts = line.split()
+                if len(parts) == 3 and parts[1] in "<=>":
+                    out.append(("generic:apk", parts[0], parts[2], "<=>".index(parts[1]) - 1))
+        openssl = data / "openssl" / "openssl_versort_expected.json"
+        if openssl.exists():
+            ordered = [row["string"] for row in json.loads(openssl.read_text())]
+            for a, b in zip(ordered, ordered[1:], strict=False):
+                out.append(("generic:openssl", a, b, -1))
+    if packaging is not None:
+        source = (packaging / "tests" / "test_version.py").read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "VERSIONS"
+            ):
+                ordered = ast.literal_eval(node.value)
+                for a, b in zip(ordered, ordered[1:], strict=False):
+                    out.append(("pep440", a, b, -1))
+    return out
+
+
+def run_versions(univers: Path | None, packaging: Path | None) -> dict[str, Report]:
+    reports: dict[str, Report] = {}
+    for label, a, b, sign in version_vectors(univers, packaging):
+        scheme = "" if label.startswith("generic") else label
+        got = _compare(scheme, a, b)
+        passed = (got != 0) if sign == 2 else got == sign
+        report = reports.setdefault(label, Report())
+        report.outcomes.append(
+            Outcome(Path(label), f"{a} vs {b}", passed, f"want {sign} got {got}")
+        )
+    return reports
 
 
 if __name__ == "__main__":

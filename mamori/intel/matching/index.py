@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from mamori.intel.matching.cpe import ANY, NA, Cpe, CpeError, normalise_name, suggest_cpe
 from mamori.intel.matching.reasons import describe_range, reason, reason_pair, with_platforms
+from mamori.intel.matching.schemes import scheme_for, scheme_key
 from mamori.intel.matching.versions import VersionKey, version_key, wildcard_prefix
 from mamori.intel.model import Advisory, MatchCriterion, ProductName
 
@@ -77,6 +78,9 @@ class _Compiled:
     end_incl: VersionKey | None = None
     end_excl: VersionKey | None = None
     range_words: dict[str, str] = field(default_factory=dict)
+    scheme: str = ""  # the product's ecosystem ordering, when known ("" = generic)
+    # bounds under a scheme, by scheme name (None: a bound is not valid there)
+    scheme_bounds: dict[str, tuple | None] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=500_000)
@@ -115,6 +119,12 @@ def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Comp
         compiled.start_incl, compiled.start_excl, compiled.end_incl, compiled.end_excl = (
             version_key(b) if b else None for b in bounds
         )
+        compiled.scheme = scheme_for(
+            target_sw=cpe.target_sw if cpe.target_sw not in (ANY, NA) else "",
+            vendor=cpe.vendor,
+            product=cpe.product,
+            version=next((b for b in bounds if b), ""),
+        )
     elif cpe.version not in (ANY, NA):
         prefix = wildcard_prefix(cpe.version)
         if prefix is not None:
@@ -135,6 +145,32 @@ def _others_agree(compiled: _Compiled, item: Cpe) -> bool:
     return True
 
 
+def _scheme_bounds(compiled: _Compiled, scheme: str) -> tuple | None:
+    if scheme not in compiled.scheme_bounds:
+        criterion = compiled.criterion
+        bounds = (
+            criterion.version_start_including,
+            criterion.version_start_excluding,
+            criterion.version_end_including,
+            criterion.version_end_excluding,
+        )
+        keys = tuple(scheme_key(scheme, b) if b else None for b in bounds)
+        valid = all(k is not None for k, b in zip(keys, bounds, strict=True) if b)
+        compiled.scheme_bounds[scheme] = keys if valid else None
+    return compiled.scheme_bounds[scheme]
+
+
+def _in_range(key: object, bounds: tuple) -> bool:
+    start_incl, start_excl, end_incl, end_excl = bounds
+    if start_incl is not None and key < start_incl:
+        return False
+    if start_excl is not None and key <= start_excl:
+        return False
+    if end_incl is not None and key > end_incl:
+        return False
+    return not (end_excl is not None and key >= end_excl)
+
+
 def _version_verdict(
     compiled: _Compiled, version: str, key: VersionKey | None
 ) -> tuple[str, str] | None:
@@ -148,15 +184,14 @@ def _version_verdict(
         return (HIGH, "version_exact") if key == compiled.exact_key else None
     if kind == _PREFIX:
         return (HIGH, "version_prefix") if version.startswith(compiled.prefix) else None
-    if compiled.start_incl is not None and key < compiled.start_incl:
-        return None
-    if compiled.start_excl is not None and key <= compiled.start_excl:
-        return None
-    if compiled.end_incl is not None and key > compiled.end_incl:
-        return None
-    if compiled.end_excl is not None and key >= compiled.end_excl:
-        return None
-    return HIGH, "version_in_range"
+    scheme = compiled.scheme or scheme_for(version=version)
+    if scheme:  # the ecosystem's own ordering, when both sides are versions of it
+        item_key = scheme_key(scheme, version)
+        bounds = _scheme_bounds(compiled, scheme) if item_key is not None else None
+        if bounds is not None:
+            return (HIGH, "version_in_range") if _in_range(item_key, bounds) else None
+    generic = (compiled.start_incl, compiled.start_excl, compiled.end_incl, compiled.end_excl)
+    return (HIGH, "version_in_range") if _in_range(key, generic) else None
 
 
 def _make_match(

@@ -10,7 +10,13 @@ bound in an NVD-sized index):
   follows it: "3.12.0a1" is an alpha, OpenSSL's "1.0.2k" is a later patch);
 * any other word is a post-release marker ("8u301" > "8", "12.5(1)su8" > "12.5(1)",
   "1.0p1" > "1.0");
-* separators (. - _ + ~ ( ) space) only split, and a leading "v" is ignored.
+* separators (. - _ + ( ) space) only split, and a leading "v" is ignored;
+* a Debian-style epoch counts first ("1:0.5" > "5.0"), "~" sorts before everything
+  ("1.0~1" < "1.0"), SemVer build metadata is ignored ("1.0.0+build.5" == "1.0.0"), and Maven's
+  release words are the release itself ("1.0-ga" == "1.0.final" == "1.0").
+
+Ecosystem-specific rules (Debian, RPM, PEP 440, SemVer, NuGet, Maven) are in `schemes`; this
+generic key is what every version falls back to.
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_TOKEN_RE = re.compile(r"\d+|[a-z]+")
+_TOKEN_RE = re.compile(r"\d+|[a-z]+|~")
+_EPOCH_RE = re.compile(r"^(\d{1,4}):(?=\d)")
+_SEMVER_BUILD_RE = re.compile(r"^(\d+\.\d+\.\d+(?:-[0-9a-z.-]+)?)\+[0-9a-z.-]+$")
+_RELEASE_WORDS = frozenset({"ga", "final", "release"})
 _PRE_RELEASE = {
     "dev": 0,
     "snapshot": 0,
@@ -48,6 +57,21 @@ def version_key(version: str) -> VersionKey:
     text = (version or "").strip().lower()[:MAX_VERSION_CHARS]
     if text.startswith("v") and text[1:2].isdigit():
         text = text[1:]
+    epoch = 0
+    if ":" in text:
+        match = _EPOCH_RE.match(text)
+        if match:
+            epoch, text = int(match.group(1)), text[match.end() :]
+    if "+" in text:
+        build = _SEMVER_BUILD_RE.match(text)
+        if build:
+            text = build.group(1)
+    if epoch:
+        return ((4, epoch), *_key(text))
+    return _key(text)
+
+
+def _key(text: str) -> VersionKey:
     pieces = text.split(".")
     if len(pieces) <= MAX_TOKENS and all(p.isdigit() and p.isascii() for p in pieces):
         # Fast path for plain dotted numbers, the large majority of NVD bounds.
@@ -63,6 +87,12 @@ def version_key(version: str) -> VersionKey:
             out.append((3, int(token[:30])))
             continue
         _drop_trailing_zeros(out, run_start)
+        if token == "~":  # noqa: S105 - a version token, not a secret
+            out.append((0, -1))
+            run_start = len(out)
+            continue
+        if token in _RELEASE_WORDS and all(t in _RELEASE_WORDS for t in tokens[index:]):
+            break
         rank = _PRE_RELEASE.get(token)
         if rank is not None and len(token) == 1:
             # "3.12.0a1" is an alpha, but OpenSSL's "1.0.2k" (a bare trailing letter) is a
