@@ -17,14 +17,18 @@ import ipaddress
 import os
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import certifi
@@ -176,7 +180,7 @@ def check_address(address: IPAddress, allow_networks: Sequence[IPNetwork]) -> st
 
 def resolve_host(host: str, port: int) -> list[str]:
     """All addresses of a host for TCP (IP literals come back as themselves)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = _underlying_getaddrinfo(host, port, type=socket.SOCK_STREAM)
     seen: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         text = str(sockaddr[0]).split("%", 1)[0]  # drop an IPv6 zone id
@@ -234,6 +238,130 @@ def connect_checked(
             last_error = exc
     assert last_error is not None
     raise last_error
+
+
+# --- pinned name resolution for libraries that open their own sockets --------------------------
+# smtplib, imaplib (imapclient) and requests (apprise) take a host name and resolve it themselves,
+# possibly to another answer than the one checked (DNS rebinding). Inside ``pinned_outbound()``
+# every name the current thread (or a copied context) resolves is resolved once here, checked,
+# and answered with exactly the checked addresses, so the library connects to what was checked
+# while still using the name for TLS (SNI and certificate verification). Outside the context the
+# process resolves names as usual: the state lives in a ContextVar, nothing is swapped per call.
+
+_underlying_getaddrinfo = socket.getaddrinfo
+_GUARD_LOCK = threading.Lock()
+
+
+class PinnedRefused(socket.gaierror):
+    """A library asked to resolve a name whose addresses are not allowed (an OSError, so every
+    library treats it as a connection failure; the pin records the reason)."""
+
+
+@dataclass
+class OutboundPin:
+    """The addresses checked inside one ``pinned_outbound()`` block, and what was refused."""
+
+    allow_networks: tuple[IPNetwork, ...]
+    timeout: float | None
+    pinned: dict[str, list[str]] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+
+    def resolve(self, host: str, port: int | str | None) -> list[str]:
+        """The checked addresses of host (resolved once per block); OutboundRefused /
+        OutboundDnsError when it may not or cannot be contacted."""
+        key = str(host).strip().strip("[]").rstrip(".").lower()
+        if not key:
+            raise OutboundDnsError("no host name")
+        addresses = self.pinned.get(key)
+        if addresses is None:
+            try:
+                addresses = checked_addresses(key, port or 0, self.allow_networks, self.timeout)  # type: ignore[arg-type]
+            except OutboundRefused as exc:
+                self.refused.append(str(exc))
+                raise
+            self.pinned[key] = addresses
+        return addresses
+
+
+_ACTIVE_PIN: ContextVar[OutboundPin | None] = ContextVar("mamori_outbound_pin", default=None)
+
+
+def _guarded_getaddrinfo(
+    host: bytes | str | None,
+    port: bytes | str | int | None,
+    family: int = 0,
+    type: int = 0,  # noqa: A002 - socket.getaddrinfo's own parameter name
+    proto: int = 0,
+    flags: int = 0,
+) -> list[Any]:
+    pin = _ACTIVE_PIN.get()
+    if pin is None or host is None:
+        return _underlying_getaddrinfo(host, port, family, type, proto, flags)
+    name = host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)
+    try:
+        addresses = pin.resolve(name, port if not isinstance(port, bytes) else port.decode())
+    except OutboundRefused as exc:
+        raise PinnedRefused(socket.EAI_FAIL, f"refused by the outbound guard: {exc}") from None
+    except OutboundDnsError as exc:
+        raise socket.gaierror(socket.EAI_NONAME, str(exc)) from None
+    results: list[Any] = []
+    for address in addresses:
+        try:
+            results.extend(
+                _underlying_getaddrinfo(
+                    address, port, family, type, proto, flags | socket.AI_NUMERICHOST
+                )
+            )
+        except socket.gaierror:
+            continue  # e.g. an IPv4 address asked for with family AF_INET6
+    if not results:
+        raise socket.gaierror(socket.EAI_NONAME, f"no usable address for {name}")
+    return results
+
+
+def _install_socket_guard() -> None:
+    """Put the dispatching getaddrinfo in place (again, if something replaced it)."""
+    global _underlying_getaddrinfo
+    with _GUARD_LOCK:
+        current = socket.getaddrinfo
+        if current is not _guarded_getaddrinfo:
+            _underlying_getaddrinfo = current
+            socket.getaddrinfo = _guarded_getaddrinfo
+
+
+@contextmanager
+def pinned_outbound(
+    allow_networks: Iterable[str] | None = None, timeout: float | None = 10.0
+) -> Iterator[OutboundPin]:
+    """Run a library's network calls so that every name resolves once, through the guard.
+
+    ``socket.create_connection`` (smtplib, imaplib) and urllib3 (requests) resolve through
+    ``socket.getaddrinfo``; inside this block that answers with the checked addresses only and
+    refuses private, loopback and link-local ones (PinnedRefused, an OSError) unless allowed.
+    """
+    networks = (
+        parse_networks(allow_networks)
+        if allow_networks is not None
+        else configured_allow_networks()
+    )
+    _install_socket_guard()
+    pin = OutboundPin(tuple(networks), timeout)
+    token = _ACTIVE_PIN.set(pin)
+    try:
+        yield pin
+    finally:
+        _ACTIVE_PIN.reset(token)
+
+
+@contextmanager
+def outside_pin() -> Iterator[None]:
+    """Suspend the pin for work done in the middle of a pinned session that is not part of it
+    (e.g. handling a fetched mail, which may send replies through the server's own relay)."""
+    token = _ACTIVE_PIN.set(None)
+    try:
+        yield
+    finally:
+        _ACTIVE_PIN.reset(token)
 
 
 class DeadlineStream(httpcore.NetworkStream):

@@ -1,7 +1,8 @@
 """Polling an organisation's report mailbox (IMAP) with its stored settings.
 
 The server's addresses pass the same outbound guard as HTTP (no private or loopback addresses
-unless OUTBOUND_ALLOW_NETWORKS allows them). The password is decrypted only here, only for the
+unless OUTBOUND_ALLOW_NETWORKS allows them), and imapclient connects inside ``pinned_outbound()``
+to exactly the address that was checked (no second DNS answer, TLS still checks the name). The password is decrypted only here, only for the
 login, and never appears in a log line, an error text or a page.
 """
 
@@ -9,12 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from mamori.core.http import (
-    OutboundDnsError,
-    OutboundRefused,
-    checked_addresses,
-    configured_allow_networks,
-)
+from mamori.core.http import OutboundDnsError, OutboundRefused, outside_pin, pinned_outbound
 from mamori.orgs.models import Organization
 
 from . import credentials, services
@@ -42,11 +38,18 @@ def poll_organisation(org_id: int, *, timeout: float = 30.0) -> PollResult | Non
         services.note_poll(org, UNREADABLE_NOTE)
         return None
     port = own.imap_port or (993 if own.imap_use_ssl else 143)
-    try:
-        checked_addresses(own.imap_host, port, configured_allow_networks(), timeout)
-    except (OutboundRefused, OutboundDnsError) as error:
-        services.note_poll(org, f"refused: {error}")
-        return None
+    with pinned_outbound(timeout=timeout) as pin:
+        try:
+            pin.resolve(own.imap_host, port)
+        except (OutboundRefused, OutboundDnsError) as error:
+            services.note_poll(org, f"refused: {error}")
+            return None
+        return _poll(org, own, password, port, timeout)
+
+
+def _poll(
+    org: Organization, own: MailCheckSettings, password: str, port: int, timeout: float
+) -> PollResult:
     address = own.imap_username if "@" in own.imap_username else check_address_of(org, own)
     box = MailboxSettings(
         host=own.imap_host,
@@ -59,7 +62,8 @@ def poll_organisation(org_id: int, *, timeout: float = 30.0) -> PollResult | Non
     )
 
     def handle(raw: bytes) -> None:
-        process_forward(org, raw, check_address=address.lower(), source=Source.IMAP)
+        with outside_pin():  # replies go through the server's own relay, not the mailbox host
+            process_forward(org, raw, check_address=address.lower(), source=Source.IMAP)
 
     try:
         result = poll_mailbox(box, handle, max_bytes=services.MAX_MAIL_BYTES)

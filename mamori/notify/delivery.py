@@ -1,7 +1,10 @@
 """Sending one message through one channel: SMTP (Django mail) or a chat service (apprise).
 
-apprise only ever gets the single URL the owner configured, of an allowed service type, and a
-self-hosted target's host goes through the same address guard as every other outbound request.
+apprise only ever gets the single URL the owner configured, of an allowed service type. Every
+connection either library opens (apprise's requests, Django's smtplib) runs inside
+``pinned_outbound()``: each host name, whatever its form (``2130706433``, ``0x7f000001``,
+``LOCALHOST``), is resolved once by the outbound guard, checked, and connected to at exactly the
+checked address, so neither a numeric alias nor a second DNS answer reaches an internal address.
 Errors become a DeliveryError whose text never contains the channel's secrets.
 """
 
@@ -13,12 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
-from mamori.core.http import (
-    OutboundDnsError,
-    OutboundRefused,
-    checked_addresses,
-    configured_allow_networks,
-)
+from mamori.core.http import OutboundDnsError, OutboundPin, OutboundRefused, pinned_outbound
 
 SMTP_TIMEOUT = 20
 CHAT_TIMEOUT = 20
@@ -47,9 +45,11 @@ class DeliveryError(Exception):
         super().__init__(f"{entry['ja'].format_map(values)} / {entry['en'].format_map(values)}")
 
 
-def _guard_host(host: str, port: int) -> None:
+def _guard_host(pin: OutboundPin, host: str, port: int) -> None:
+    """Resolve and check the destination up front, for a clear message (the pin also guards
+    every connection the library opens afterwards)."""
     try:
-        checked_addresses(host, port, configured_allow_networks(), timeout=10)
+        pin.resolve(host, port)
     except (OutboundRefused, OutboundDnsError) as exc:
         raise DeliveryError("refused", detail=exc) from None
 
@@ -100,13 +100,7 @@ def _plugin_host(plugin: Any) -> str | None:
 
 
 def send_chat(url: str, title: str, body: str) -> None:
-    import apprise
-
     plugin = chat_plugin(url)
-    host = _plugin_host(plugin) if ALLOWED_PLUGINS[type(plugin).__name__] else None
-    if host is not None:
-        port = getattr(plugin, "port", None) or (443 if getattr(plugin, "secure", False) else 80)
-        _guard_host(host, int(port))
     for attribute, value in (
         ("socket_connect_timeout", 10),
         ("socket_read_timeout", CHAT_TIMEOUT),
@@ -115,12 +109,22 @@ def send_chat(url: str, title: str, body: str) -> None:
     ):
         if hasattr(plugin, attribute):
             setattr(plugin, attribute, value)
-    sender = apprise.Apprise()
-    sender.add(plugin)
-    try:
-        delivered = sender.notify(title=title, body=body)
-    except Exception as exc:  # noqa: BLE001 - a plugin bug must not take the worker down
-        raise DeliveryError("chat_failed", detail=type(exc).__name__) from None
+    with pinned_outbound(timeout=10) as pin:
+        host = getattr(plugin, "host", None)
+        if isinstance(host, str) and host.strip():
+            port = getattr(plugin, "port", None) or (
+                443 if getattr(plugin, "secure", False) else 80
+            )
+            _guard_host(pin, host, int(port))
+        try:
+            # The plugin itself, not Apprise.notify(): that may hand the send to a thread pool.
+            delivered = plugin.notify(body=body, title=title)
+        except Exception as exc:  # noqa: BLE001 - a plugin bug must not take the worker down
+            if pin.refused:
+                raise DeliveryError("refused", detail=pin.refused[0]) from None
+            raise DeliveryError("chat_failed", detail=type(exc).__name__) from None
+    if pin.refused:
+        raise DeliveryError("refused", detail=pin.refused[0])
     if not delivered:
         raise DeliveryError("chat_rejected")
 
@@ -133,7 +137,6 @@ def send_email(channel: Any, subject: str, body: str, recipients: list[str]) -> 
     else:
         if not channel.smtp_host:
             raise DeliveryError("no_smtp")
-        _guard_host(channel.smtp_host, channel.smtp_port)
         connection = get_connection(
             "django.core.mail.backends.smtp.EmailBackend",
             fail_silently=False,
@@ -151,6 +154,22 @@ def send_email(channel: Any, subject: str, body: str, recipients: list[str]) -> 
         to=recipients[:200],
         connection=connection,
     )
+    if channel.use_server_mail:
+        # The server's own relay (MAMORI_SMTP_HOST) is the operator's setting, not a destination
+        # a member typed: it may be a local relay and is not pinned.
+        _send_message(channel, message)
+        return
+    with pinned_outbound(timeout=SMTP_TIMEOUT) as pin:
+        _guard_host(pin, channel.smtp_host, channel.smtp_port)
+        try:
+            _send_message(channel, message)
+        except DeliveryError:
+            if pin.refused:
+                raise DeliveryError("refused", detail=pin.refused[0]) from None
+            raise
+
+
+def _send_message(channel: Any, message: EmailMessage) -> None:
     try:
         message.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - SMTP, socket and TLS errors alike
