@@ -6,13 +6,13 @@ cap produces the `attachment.limit` signal instead of work without end.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+from . import office
 from .model import Limits
 from .signals import Collector
 
@@ -48,6 +48,8 @@ OFFICE_EXT = MACRO_EXT | frozenset(
         "xltx",
     }
 )
+# Text formats Office opens that can carry DDE, Excel 4 macros or embedded objects.
+OFFICE_TEXT_EXT = frozenset({"rtf", "slk", "csv", "xml", "mht", "mhtml"})
 DECOY_EXT = OFFICE_EXT | frozenset(
     {"pdf", "txt", "rtf", "csv", "jpg", "jpeg", "png", "gif", "bmp", "mp3", "mp4", "wav", "zip"}
 )
@@ -135,19 +137,30 @@ def _analyse_blob(
     limits: Limits,
     out: Collector,
     facts: AttachmentFacts,
+    shown: str | None = None,
 ) -> None:
     if out.out_of_time():
         return
     ext = extension(name)
-    label = path + visible_name(name)
-    if data.startswith(OLE_MAGIC):
-        _analyse_ole(label, data, ext, limits, out, facts)
-    elif data.startswith(ZIP_MAGIC) or ext in ZIP_EXT | OFFICE_EXT:
-        if not data.startswith(ZIP_MAGIC):
+    label = shown or path + visible_name(name)
+
+    def inner(inner_label: str, inner_data: bytes, inner_depth: int, _ext: str) -> None:
+        # A decrypted document: analysed like an attachment of its own, one level deeper.
+        if inner_depth > limits.max_archive_depth:
+            out.add("attachment.limit", f"{inner_label}: nested deeper than cap")
             return
+        _analyse_blob(name, inner_data, inner_depth, "", limits, out, facts, shown=inner_label)
+
+    if data.startswith(OLE_MAGIC):
+        office.analyse_ole(label, data, ext, depth, limits, out, facts, inner)
+        _enable_lure_ole(label, data, out)
+    elif data.startswith(ZIP_MAGIC):
         _analyse_zip(label, data, ext, depth, limits, out, facts)
-    elif ext in MACRO_EXT:
-        out.add("attachment.macro", label)
+    elif not office.analyse_other(label, data, ext, limits, out, facts) and ext in MACRO_EXT:
+        out.add(
+            "attachment.macro_enabled_no_macro",
+            f"{label}: マクロ有効形式（.{ext}）ですが、Office 文書として読み取れません",
+        )
     if ext not in DANGEROUS_EXT:
         # A program or shortcut under an innocent name ("invoice.pdf" that is really an .exe).
         if _is_pe(data):
@@ -192,6 +205,14 @@ def _analyse_zip(
         if "[Content_Types].xml" in names:
             _analyse_ooxml(label, data, archive, names, ext, limits, out, facts)
             return
+        if "mimetype" in names and "META-INF/manifest.xml" in names:
+            # OpenDocument: OLE objects are stored as "Object N" members (oleobj reads them).
+            for name in sorted(names):
+                if name.startswith("Object ") and "/" not in name:
+                    member = read_member(archive, archive.getinfo(name), limits, out, f"{label} → ")
+                    if member and member.startswith(OLE_MAGIC):
+                        office.embedded_objects(f"{label} → {name}", member, out, ppt=False)
+            return
         if len(infos) > limits.max_archive_entries:
             out.add(
                 "attachment.limit", f"{label}: {len(infos)} entries > {limits.max_archive_entries}"
@@ -215,17 +236,17 @@ def _analyse_zip(
                 out.add("attachment.nested_archive", where + visible_name(inner))
             if info.flag_bits & 0x1 or info.compress_type == 99 or info.is_dir():
                 continue
-            if inner_ext not in ZIP_EXT | OFFICE_EXT:
+            if inner_ext not in ZIP_EXT | OFFICE_EXT | OFFICE_TEXT_EXT:
                 continue
             if depth + 1 > limits.max_archive_depth:
                 out.add("attachment.limit", f"{where}{visible_name(inner)}: nested deeper than cap")
                 continue
-            member = _read_member(archive, info, limits, out, where)
+            member = read_member(archive, info, limits, out, where)
             if member is not None:
                 _analyse_blob(inner, member, depth + 1, where, limits, out, facts)
 
 
-def _read_member(
+def read_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, out: Collector, where: str
 ) -> bytes | None:
     cap = limits.max_archive_member_read_bytes
@@ -253,98 +274,19 @@ def _analyse_ooxml(
     out: Collector,
     facts: AttachmentFacts,
 ) -> None:
-    has_vba = any(n.lower().endswith("vbaproject.bin") for n in names)
-    has_xlm = any(n.lower().startswith("xl/macrosheets/") for n in names)
-    if has_vba or ext in MACRO_EXT:
-        out.add("attachment.macro", label)
-        facts.macro_documents.append(label)
-    if has_xlm:
-        out.add("attachment.xlm_macro", label)
-    if has_vba and len(data) <= limits.max_office_scan_bytes:
-        _scan_vba(label, data, out, facts)
+    office.analyse_ooxml(label, data, archive, names, ext, limits, out, facts)
     for name in names:
         if OOXML_TEXT_PARTS.match(name):
             try:
                 info = archive.getinfo(name)
             except KeyError:
                 continue
-            member = _read_member(archive, info, limits, out, f"{label} → ")
+            member = read_member(archive, info, limits, out, f"{label} → ")
             if member and ENABLE_RE.search(member.decode("utf-8", errors="ignore")):
                 out.add("attachment.enable_content_lure", label)
                 return
 
 
-def _analyse_ole(
-    label: str, data: bytes, ext: str, limits: Limits, out: Collector, facts: AttachmentFacts
-) -> None:
-    if len(data) > limits.max_office_scan_bytes:
-        out.add("attachment.limit", f"{label}: Office file larger than the scan cap")
-        return
-    import olefile
-
-    try:
-        ole = olefile.OleFileIO(data)
-    except Exception:
-        return
-    try:
-        streams = ["/".join(entry) for entry in ole.listdir(streams=True, storages=True)]
-    except Exception:
-        streams = []
-    finally:
-        ole.close()
-    lowered = [s.lower() for s in streams]
-    if "encryptedpackage" in lowered or "encryptioninfo" in lowered or _legacy_encrypted(data):
-        out.add("attachment.encrypted_office", label)
-        facts.encrypted_office.append(label)
-        return
-    has_vba = any(
-        s.endswith("/vba") or s == "vba" or "_vba_project" in s or s.startswith("macros/")
-        for s in lowered
-    )
-    if has_vba or ext in MACRO_EXT:
-        out.add("attachment.macro", label)
-        facts.macro_documents.append(label)
-    # PowerPoint 97 keeps its VBA inside the compressed "PowerPoint Document" stream; Excel 97
-    # may carry XLM macro sheets without any VBA storage: both need olevba to look inside.
-    if has_vba or ext in {"xls", "xlt", "xla"} or "powerpoint document" in lowered:
-        _scan_vba(label, data, out, facts)
+def _enable_lure_ole(label: str, data: bytes, out: Collector) -> None:
     if any(phrase in data for phrase in ENABLE_BYTES):
         out.add("attachment.enable_content_lure", label)
-
-
-def _legacy_encrypted(data: bytes) -> bool:
-    """Encrypted .doc/.xls/.ppt (RC4, XOR) as msoffcrypto-tool reads them."""
-    try:
-        import msoffcrypto
-
-        return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
-    except Exception:  # not an Office format it knows, or damaged
-        return False
-
-
-def _scan_vba(label: str, data: bytes, out: Collector, facts: AttachmentFacts) -> None:
-    """oletools: VBA source through MacroRaptor (auto-run + write/execute), and XLM sheets."""
-    try:
-        from oletools.mraptor import MacroRaptor
-        from oletools.olevba import VBA_Parser
-
-        parser = VBA_Parser(label or "attachment", data=data)
-    except Exception:  # olevba raises on files it cannot read
-        return
-    try:
-        if parser.detect_vba_macros():
-            out.add("attachment.macro", label)
-            if label not in facts.macro_documents:
-                facts.macro_documents.append(label)
-            code = parser.get_vba_code_all_modules()
-            raptor = MacroRaptor(code)
-            raptor.scan()
-            if raptor.suspicious:
-                out.add("attachment.macro_autoexec", f"{label} ({raptor.get_flags()})")
-        if parser.detect_xlm_macros():
-            out.add("attachment.xlm_macro", label)
-    except Exception:
-        return
-    finally:
-        with contextlib.suppress(Exception):
-            parser.close()

@@ -559,8 +559,9 @@ CASES: list[Case] = [
         "Excel 4.0 macro sheet",
         xlm_macro_sheet,
         "danger",
-        {"attachment.macro", "attachment.xlm_macro"},
+        {"attachment.xlm_macro"},
         context=PARTNER,
+        absent={"attachment.macro_enabled_no_macro"},
     ),
     Case(
         "double extension .pdf.exe",
