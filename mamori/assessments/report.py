@@ -19,6 +19,7 @@ from django.utils import timezone
 from reportlab.lib.styles import ParagraphStyle
 
 from mamori.findings.models import Action, ActionStatus, Finding, Status
+from mamori.findings.presentation import headline
 from mamori.orgs.access import scoped
 from mamori.orgs.models import Organization
 from mamori.reports.pdf import build_pdf, bullets, paragraph, spacer, styles
@@ -32,7 +33,8 @@ TOP_RISKS = 5
 # Items per list, and characters per subject: the summary must stay on one printed page.
 DECISION_ITEMS = 3
 RESOLVED_ITEMS = 3
-SUBJECT_CHARS = 60
+# A risk row fits one line of the one-page PDF (display columns: a Japanese character is two).
+SUBJECT_CHARS = 96
 EXPIRY_WARNING_DAYS = 30
 
 
@@ -69,10 +71,6 @@ class ManagementReport:
     decisions: list[str]
     footer: str
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _short(subject: str) -> str:
-    return subject if len(subject) <= SUBJECT_CHARS else subject[: SUBJECT_CHARS - 1] + "…"
 
 
 def _severity(code: str, severity: str) -> str:
@@ -140,13 +138,13 @@ def build_report(
         {
             "severity": finding.severity,
             "severity_label": _severity(code, finding.severity),
-            "subject": _short(finding.subject),
+            "subject": headline(finding, code, limit=SUBJECT_CHARS),
             "due": finding.action.due_date.isoformat(),
             "text": _t(
                 "risk_row",
                 code,
                 severity=_severity(code, finding.severity),
-                subject=_short(finding.subject),
+                subject=headline(finding, code, limit=SUBJECT_CHARS),
                 due=finding.action.due_date.isoformat(),
             ),
         }
@@ -161,13 +159,15 @@ def build_report(
         _t("done_actions", code, count=action_counts["completed"]),
         _t("done_assessments", code, count=assessments_done),
     ]
-    resolved_subjects = (
+    resolved = (
         scoped(Finding, org)
         .filter(status=Status.RESOLVED, resolved_at__gte=start_at)
         .order_by("-severity_rank", "-resolved_at", "pk")
-        .values_list("subject", flat=True)[:RESOLVED_ITEMS]
+        .only("subject", "guidance_key")[:RESOLVED_ITEMS]
     )
-    done.extend(_t("done_item", code, subject=_short(s)) for s in resolved_subjects)
+    done.extend(
+        _t("done_item", code, subject=headline(f, code, limit=SUBJECT_CHARS)) for f in resolved
+    )
     if not (counts["resolved"] or action_counts["completed"] or assessments_done):
         done.append(_t("done_none", code))
 
@@ -180,20 +180,32 @@ def build_report(
             accepted_until__lte=today + dt.timedelta(days=EXPIRY_WARNING_DAYS),
         )
         .order_by("accepted_until", "pk")
-        .values_list("subject", "accepted_until")[:DECISION_ITEMS]
+        .only("subject", "guidance_key", "accepted_until")[:DECISION_ITEMS]
     )
     decisions.extend(
-        _t("decision_expiring", code, subject=_short(subject), until=until.isoformat())
-        for subject, until in expiring
+        _t(
+            "decision_expiring",
+            code,
+            subject=headline(f, code, limit=SUBJECT_CHARS),
+            until=f.accepted_until.isoformat(),
+        )
+        for f in expiring
+        if f.accepted_until is not None
     )
     overdue = (
         open_actions.filter(due_date__lt=today)
+        .select_related("finding")
         .order_by("due_date", "pk")
-        .values_list("finding__subject", "due_date")[:DECISION_ITEMS]
+        .only("due_date", "finding__subject", "finding__guidance_key")[:DECISION_ITEMS]
     )
     decisions.extend(
-        _t("decision_overdue", code, subject=_short(subject), due=due.isoformat())
-        for subject, due in overdue
+        _t(
+            "decision_overdue",
+            code,
+            subject=headline(a.finding, code, limit=SUBJECT_CHARS),
+            due=a.due_date.isoformat(),
+        )
+        for a in overdue
     )
     if state.next_due is not None and state.next_due <= today:
         decisions.append(_t("decision_assessment", code, due=state.next_due.isoformat()))

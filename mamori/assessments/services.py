@@ -185,16 +185,22 @@ def finding_spec(questionnaire: Questionnaire, weak: WeakAnswer) -> FindingSpec:
         {
             "kind": "answer",
             "id": weak.question_id,
-            "text": f"{weak.question.ja} → {weak.answer_label.ja if weak.answer_label else '—'}"
-            f" / {weak.question.en} → {weak.answer_label.en if weak.answer_label else '—'}",
+            "text": f"{weak.question.ja} → {weak.answer_label.ja if weak.answer_label else '—'}",
+            "text_en": f"{weak.question.en} → {weak.answer_label.en if weak.answer_label else '—'}",
         },
-        {"kind": "advice", "id": weak.cite, "text": f"{weak.guidance.ja}\n{weak.guidance.en}"},
+        {
+            "kind": "advice",
+            "id": weak.cite,
+            "text": weak.guidance.ja,
+            "text_en": weak.guidance.en,
+        },
         {"kind": "source", "id": weak.cite, "text": weak.cite},
     ]
     return FindingSpec(
         key=weak.finding_key,
-        subject=f"{weak.title.ja} / {weak.title.en}",
+        subject=weak.title.ja,
         params={
+            "subject_en": weak.title.en,
             "questionnaire": questionnaire.title.ja,
             "question": weak.title.ja,
             "questionnaire_en": questionnaire.title.en,

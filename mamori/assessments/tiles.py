@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mamori.core.dashboard import Tile
 from mamori.findings.models import Action, ActionStatus, Status
+from mamori.findings.presentation import headline
 from mamori.orgs.access import scoped
 
 from .queries import posture, trend_text
@@ -105,9 +106,19 @@ def tiles(org: Any, membership: Any) -> list[Tile]:
     nearest = list(
         upcoming.select_related("finding")
         .order_by("due_date", "-finding__severity_rank", "pk")
-        .values_list("due_date", "finding__subject")[:DEADLINE_ITEMS]
+        .only("due_date", "finding__subject", "finding__guidance_key", "finding__id")[
+            :DEADLINE_ITEMS
+        ]
     )
-    items = [{"text": f"{due.isoformat()} {subject}"} for due, subject in nearest]
+    items = [
+        {
+            "text": f"{action.due_date.isoformat()} {headline(action.finding, limit=80)}",
+            "url": reverse(
+                "findings:detail", kwargs={"org_slug": org.slug, "pk": action.finding_id}
+            ),
+        }
+        for action in nearest
+    ]
     if state.next_due is not None and state.next_due <= horizon:
         count += 1
         items.insert(0, {"text": f"{state.next_due.isoformat()} {_('Next self-assessment due')}"})

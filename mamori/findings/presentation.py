@@ -3,32 +3,75 @@ from the guidance content (mamori/content/guidance), filled with the finding's p
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _lazy
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, gettext_lazy, override
 
 from .models import Finding
 
 EVIDENCE_LABELS = {
-    "account": _lazy("Account"),
-    "device": _lazy("Device"),
-    "share": _lazy("Share"),
-    "share_grant": _lazy("Share permission"),
-    "service": _lazy("Service"),
-    "supplier": _lazy("Supplier"),
-    "person": _lazy("Person"),
-    "software": _lazy("Software"),
-    "advisory": _lazy("Advisory"),
-    "page": _lazy("Page"),
-    "mail": _lazy("Mail"),
-    "answer": _lazy("Answer"),
-    "advice": _lazy("Advice"),
-    "source": _lazy("Source"),
-    "incident": _lazy("Incident"),
-    "feed_item": _lazy("News item"),
+    "account": gettext_lazy("Account"),
+    "device": gettext_lazy("Device"),
+    "share": gettext_lazy("Share"),
+    "share_grant": gettext_lazy("Share permission"),
+    "service": gettext_lazy("Service"),
+    "supplier": gettext_lazy("Supplier"),
+    "person": gettext_lazy("Person"),
+    "software": gettext_lazy("Software"),
+    "advisory": gettext_lazy("Advisory"),
+    "page": gettext_lazy("Page"),
+    "mail": gettext_lazy("Mail"),
+    "answer": gettext_lazy("Answer"),
+    "advice": gettext_lazy("Advice"),
+    "source": gettext_lazy("Source"),
+    "incident": gettext_lazy("Incident"),
+    "feed_item": gettext_lazy("News item"),
+    "news": gettext_lazy("News item"),
+    "reference": gettext_lazy("Reference"),
+    "website": gettext_lazy("Website"),
+    "match": gettext_lazy("Why it matches"),
+    "confidence": gettext_lazy("Confidence"),
+    "remediation": gettext_lazy("What to do"),
+    "measure": gettext_lazy("Prevention measure"),
 }
+
+
+# Evidence that names a record links to its page: kind -> (URL name, inventory register or "").
+EVIDENCE_PAGES = {
+    "account": ("inventory:detail", "accounts"),
+    "device": ("inventory:detail", "devices"),
+    "service": ("inventory:detail", "services"),
+    "share": ("inventory:detail", "shares"),
+    "supplier": ("inventory:detail", "suppliers"),
+    "person": ("inventory:detail", "people"),
+    "software": ("inventory:detail", "software"),
+    "website": ("inventory:detail", "websites"),
+    "page": ("monitoring:detail", ""),
+    "incident": ("incidents:detail", ""),
+    "mail": ("mailcheck:detail", ""),
+}
+# Evidence whose id is an outside address (news items, advisory references).
+EVIDENCE_EXTERNAL = {"news", "reference", "feed_item"}
+
+
+def evidence_url(item: dict[str, Any], org_slug: str) -> str:
+    """The page of the record an evidence fact names, or the outside address it cites."""
+    kind, ident = str(item.get("kind", "")), str(item.get("id", "") or "")
+    if kind in EVIDENCE_EXTERNAL:
+        return ident if ident.startswith(("https://", "http://")) else ""
+    if kind not in EVIDENCE_PAGES or not ident.isdigit():
+        return ""
+    name, register = EVIDENCE_PAGES[kind]
+    kwargs: dict[str, Any] = {"org_slug": org_slug, "pk": int(ident)}
+    if register:
+        kwargs["register"] = register
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
 
 
 @lru_cache(maxsize=1)
@@ -50,21 +93,92 @@ def _localised(params: dict[str, Any], language: str) -> dict[str, Any]:
 
 
 def evidence_label(kind: str) -> str:
-    return str(EVIDENCE_LABELS.get(kind, _lazy("Item")))
+    return str(EVIDENCE_LABELS.get(kind, gettext_lazy("Item")))
 
 
-def present(finding: Finding) -> dict[str, Any]:
+def problem_title(finding: Finding, language: str | None = None) -> str:
+    """What is wrong, in the reader's language (never the internal kind code)."""
+    language = (language or get_language() or "ja")[:2]
+    guidance = _catalogue().get(finding.guidance_key)
+    if guidance is None:
+        with override(language):
+            return str(gettext_lazy("A problem was found"))
+    return guidance.title.get(language)
+
+
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _clip(text: str, width: int) -> str:
+    """`text` cut to `width` display columns (a Japanese character takes two), with "…"."""
+    if sum(_width(char) for char in text) <= width:
+        return text
+    out, used = [], 1
+    for char in text:
+        used += _width(char)
+        if used > width:
+            break
+        out.append(char)
+    return "".join(out) + "…"
+
+
+def subject_text(finding: Finding, language: str | None = None) -> str:
+    """The finding's object in the reader's language: a check may store `subject_en` in the
+    params beside a Japanese subject."""
+    language = (language or get_language() or "ja")[:2]
+    subject = finding.subject or ""
+    if language == "en":
+        subject = str((finding.params or {}).get("subject_en") or subject)
+    return " ".join(subject.split())
+
+
+def _evidence(finding: Finding, language: str, org_slug: str = "") -> list[dict[str, Any]]:
+    """Evidence facts with their label (and, given the organisation, a link to the record);
+    an item may carry `text_en` for English readers."""
+    items = []
+    for item in finding.evidence or []:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text_en") if language == "en" and item.get("text_en") else item.get("text")
+        items.append(
+            {
+                **item,
+                "text": text,
+                "label": evidence_label(str(item.get("kind", ""))),
+                "url": evidence_url(item, org_slug) if org_slug else "",
+            }
+        )
+    return items
+
+
+def headline(finding: Finding, language: str | None = None, limit: int = 0) -> str:
+    """A finding named by its problem, then its object: 「退職者のアカウントが残っています — 伊藤 健」.
+    Lists, tiles, digests, calendars and PDFs all use this, so an owner never sees a bare
+    name or product as a "risk" without the reason. `limit` caps the whole line in display
+    columns (a Japanese character counts two); the object is shortened first."""
+    subject = subject_text(finding, language)
+    title = problem_title(finding, language)
+    if not subject:
+        return _clip(title, limit) if limit else title
+    if limit:
+        title = _clip(title, max(limit * 2 // 3, limit - 3 - sum(_width(c) for c in subject)))
+        room = limit - sum(_width(c) for c in title) - 3
+        subject = _clip(subject, max(room, 8))
+    return f"{title} — {subject}"
+
+
+def present(finding: Finding, org_slug: str = "") -> dict[str, Any]:
+    """Everything a page shows of one finding; pass `org_slug` to link its evidence."""
     guidance = _catalogue().get(finding.guidance_key)
     language = (get_language() or "ja")[:2]
-    evidence = [
-        {**item, "label": evidence_label(str(item.get("kind", "")))}
-        for item in (finding.evidence or [])
-        if isinstance(item, dict)
-    ]
+    evidence = _evidence(finding, language, org_slug)
+    subject = subject_text(finding, language)
     if guidance is None:
         return {
-            "title": finding.kind,
-            "summary": finding.subject,
+            "title": problem_title(finding, language),
+            "subject": subject,
+            "summary": subject,
             "why": "",
             "steps": [],
             "sources": [],
@@ -72,6 +186,7 @@ def present(finding: Finding) -> dict[str, Any]:
         }
     return {
         "title": guidance.title.get(language),
+        "subject": subject,
         "summary": guidance.render_summary(_localised(finding.params or {}, language), language),
         "why": guidance.why.get(language),
         "steps": [step.get(language) for step in guidance.steps],

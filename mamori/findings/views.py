@@ -72,7 +72,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "findings/detail.html",
         {
             "finding": finding,
-            "view": present(finding),
+            "view": present(finding, request.org.slug),
             "action": action,
             "comments": action.comments.select_related("author"),
             "action_form": ActionForm(

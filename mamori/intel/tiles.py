@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mamori.core.dashboard import Tile
 from mamori.findings.models import Action, Status
+from mamori.findings.presentation import headline
 
 from .models import FeedItem
 from .vulnmatch import KIND
@@ -50,7 +51,15 @@ def tiles(org: Any, membership: Any) -> list[Tile]:
             % {"total": counts["total"], "overdue": counts["overdue"]},
             level="danger" if counts["overdue"] else ("warn" if counts["due_soon"] else ""),
             order=15,
-            items=[{"text": f"{a.due_date:%Y-%m-%d} {a.finding.subject}"[:120]} for a in upcoming],
+            items=[
+                {
+                    "text": f"{a.due_date:%Y-%m-%d} {headline(a.finding, limit=80)}",
+                    "url": reverse(
+                        "findings:detail", kwargs={"org_slug": org.slug, "pk": a.finding_id}
+                    ),
+                }
+                for a in upcoming
+            ],
         ),
         Tile(
             label=_("Latest security news"),

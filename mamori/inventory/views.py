@@ -9,9 +9,8 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from mamori.accounts.decorators import sudo_required
@@ -155,8 +154,8 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("CSV or Excel file (.csv, .xlsx)"),
-        help_text=_lazy("Up to 20 MB. Download the template to see the columns."),
+        label=gettext_lazy("CSV or Excel file (.csv, .xlsx)"),
+        help_text=gettext_lazy("Up to 20 MB. Download the template to see the columns."),
     )
 
     def clean_file(self) -> Any:
@@ -262,7 +261,7 @@ def record_template(request: HttpRequest, register: str) -> HttpResponse:
 
 class SharingReportForm(ImportForm):
     service = forms.ModelChoiceField(
-        label=_lazy("Service the report comes from"), queryset=None, required=False
+        label=gettext_lazy("Service the report comes from"), queryset=None, required=False
     )
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:

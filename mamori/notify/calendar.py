@@ -9,8 +9,11 @@ from typing import Any
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from mamori.findings.models import Action, ActionStatus, Status
+from mamori.findings.presentation import headline, present
 
 MAX_EVENTS = 2000
 
@@ -77,11 +80,15 @@ def render(name: str, deadlines: Iterable[Deadline], stamp: datetime | None = No
     return "\r\n".join(fold(line) for line in lines) + "\r\n"
 
 
-def deadlines(org: Any, base_url: str) -> list[Deadline]:
-    """Action due dates, supplier audits and incident task deadlines (breach clocks)."""
-    from django.urls import reverse
+def deadlines(org: Any, base_url: str, language: str = "ja") -> list[Deadline]:
+    """Action due dates, supplier audits and incident task deadlines (breach clocks), in the
+    calendar owner's language."""
+    with override(language):
+        return _deadlines(org, base_url, language)
 
-    from mamori.findings.guidance import get_guidance
+
+def _deadlines(org: Any, base_url: str, language: str) -> list[Deadline]:
+    from django.urls import reverse
 
     found: list[Deadline] = []
     actions = (
@@ -91,14 +98,12 @@ def deadlines(org: Any, base_url: str) -> list[Deadline]:
         .order_by("due_date")[:MAX_EVENTS]
     )
     for action in actions:
-        guidance = get_guidance(action.finding.guidance_key)
-        title = f"{guidance.title.ja} / {guidance.title.en}" if guidance else action.finding.kind
         found.append(
             Deadline(
                 uid=f"action-{action.pk}@mamori",
                 day=action.due_date,
-                summary=f"[mamori] {title}",
-                description=action.finding.subject,
+                summary=f"[mamori] {headline(action.finding, language, limit=120)}",
+                description=present(action.finding)["summary"],
                 url=base_url
                 + reverse(
                     "findings:detail", kwargs={"org_slug": org.slug, "pk": action.finding_id}
@@ -115,7 +120,7 @@ def deadlines(org: Any, base_url: str) -> list[Deadline]:
             Deadline(
                 uid=f"supplier-audit-{supplier.pk}@mamori",
                 day=supplier.next_audit_on,
-                summary=f"[mamori] 委託先の点検 / Supplier audit: {supplier.name}",
+                summary="[mamori] " + _("Supplier audit due: %(name)s") % {"name": supplier.name},
             )
         )
     found.extend(_incident_deadlines(org))

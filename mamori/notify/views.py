@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from mamori.accounts.services import profile_of
 from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
 
@@ -123,7 +124,9 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     body = calendar.render(
         f"mamori {feed.organization.name}",
-        calendar.deadlines(feed.organization, settings.BASE_URL),
+        calendar.deadlines(
+            feed.organization, settings.BASE_URL, language=profile_of(feed.user).language
+        ),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"

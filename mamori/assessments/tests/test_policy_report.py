@@ -141,8 +141,11 @@ def test_report_pdf_is_one_page_with_the_expected_japanese(
 
     report = build_report(org, "ja", today=today)
     top = [risk["subject"] for risk in report.risks]
-    assert len(top) == 5 and top[0] == "問題 k1"  # critical first
-    assert "問題 k0" not in top  # a low one is not in the top five
+    # Named by the problem, then its object (never a bare name as "the top risk"); critical first.
+    assert len(top) == 5 and top[0] == "自己診断で改善が必要な回答があります — 問題 k1"
+    assert not any(
+        subject.endswith("問題 k0") for subject in top
+    )  # a low one is not in the top five
     response = owner.get(_url("report_pdf", org))
     assert response["Content-Type"] == "application/pdf"
     text, pages = _pdf_text(response.content)
@@ -152,7 +155,7 @@ def test_report_pdf_is_one_page_with_the_expected_japanese(
         assert expected in flat, expected
     for subject in top:
         assert subject in flat
-    assert "解決した問題：1件" in flat and "解決：問題 fixed" in flat
+    assert "解決した問題：1件" in flat and "— 問題 fixed" in flat and "解決：" in flat
     assert f"{overdue.subject}" in flat and "期限切れの対応" in flat
     assert "問題 accepted" in flat  # an accepted risk about to expire needs a decision
     assert f"守りの点数：{report.score:g}点" in flat

@@ -25,3 +25,11 @@ def lang(texts: Any) -> str:
         return "" if texts is None else str(texts)
     code = (get_language() or "ja")[:2]
     return str(texts.get(code) or texts.get("ja") or texts.get("en") or "")
+
+
+@register.filter
+def headline(finding: Any) -> str:
+    """A finding as its problem, then its object, in the page's language."""
+    from mamori.findings.presentation import headline as finding_headline
+
+    return finding_headline(finding)

@@ -144,7 +144,12 @@ def test_calendar_feed_is_secret_revocable_and_lists_deadlines(
     body = response.content.decode()
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
     assert f"DTSTART;VALUE=DATE:{due:%Y%m%d}" in body
-    assert "山田さんのアカウント\\, 退職" in body
+    unfolded = body.replace("\r\n ", "")
+    # Named by its problem, then its object, in the member's language.
+    assert (
+        "SUMMARY:[mamori] 退職者のアカウントが残っています — 山田さんのアカウント\\, 退職"
+        in unfolded
+    )
     assert "クラウド会計" in body
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
 
