@@ -13,6 +13,12 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from mamori.accounts.requirements import (
+    MFA_ENROLMENT,
+    PASSWORD_CHANGE,
+    unmet_requirements,
+    usable_organization_ids,
+)
 from mamori.accounts.services import profile_of, user_for_token
 from mamori.audit.models import AuditEvent
 from mamori.orgs.access import membership_for, organizations_of
@@ -26,6 +32,15 @@ class TokenAuth(HttpBearer):
             request.user = user
             # Messages (validation errors) in the token owner's language.
             translation.activate(profile_of(user).language)
+            if PASSWORD_CHANGE in unmet_requirements(user):
+                # A temporary password: nothing works until the owner of the token chose theirs.
+                raise HttpError(
+                    403,
+                    gettext(
+                        "Your password must be changed before the API can be used. "
+                        "Sign in to the web interface and change it."
+                    ),
+                )
         return user
 
 
@@ -58,6 +73,15 @@ def member(request: HttpRequest, slug: str, role: str = Role.VIEWER) -> Membersh
         membership = membership_for(request.auth, slug)
     except Http404:
         raise HttpError(404, "Not found") from None
+    if MFA_ENROLMENT in unmet_requirements(request.auth, membership.organization):
+        # The organisation requires two-step verification and the token's owner has none now.
+        raise HttpError(
+            403,
+            gettext(
+                "This organisation requires two-step verification. Set it up in the web "
+                "interface; until then your API tokens do not work for this organisation."
+            ),
+        )
     if not membership.allows(role):
         raise HttpError(403, "Your role does not allow this")
     return membership
@@ -99,7 +123,9 @@ def me(request: HttpRequest) -> dict[str, Any]:
 @api.get("/orgs", response=list[OrgOut])
 def orgs(request: HttpRequest) -> list[dict[str, Any]]:
     memberships = Membership.objects.filter(
-        user=request.auth, organization__in=organizations_of(request.auth)
+        user=request.auth,
+        organization__in=organizations_of(request.auth),
+        organization_id__in=usable_organization_ids(request.auth),
     ).select_related("organization")
     return [
         {"slug": m.organization.slug, "name": m.organization.name, "role": m.role}

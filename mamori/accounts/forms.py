@@ -98,6 +98,17 @@ class FirstRunForm(SignupForm):
 
 
 class ChangePasswordForm(NewPasswordMixin):
+    """A new password; the current one is asked for too, so an open session alone (a borrowed
+    or stolen browser) cannot take the account over."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=4096,
+    )
+
+    field_order = ["current_password", "password1", "password2"]
+
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)

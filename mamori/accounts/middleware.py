@@ -5,15 +5,43 @@ from collections.abc import Callable
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-from mamori.orgs.models import Membership
-
+from .requirements import MFA_ENROLMENT, PASSWORD_CHANGE, unmet_requirements
 from .services import has_mfa, profile_of
 
-# Paths a signed-in user may reach before finishing what the guard asks for.
-OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/setup/", "/api/", "/invite/")
+# Paths with no signed-in user of their own or with their own authentication: static files, the
+# language switch, the first-run page, invitation links, and the API (bearer tokens, which check
+# the same requirements per organisation: mamori.api).
+OPEN_PREFIXES = ("/static/", "/i18n/", "/setup/", "/api/", "/invite/")
+
+# The only pages a signed-in user who still owes the guard something may reach: those that let
+# them finish it (or leave). Everything else — token creation and the other account pages
+# included — waits until the requirements are met.
+REQUIREMENT_PAGES = frozenset(
+    {
+        "accounts:login",
+        "accounts:login_verify",
+        "accounts:logout",
+        "accounts:sudo",
+        "accounts:password_change",
+        "accounts:mfa_setup",
+        "accounts:recovery_codes",
+        "accounts:password_reset",
+        "accounts:password_reset_done",
+        "accounts:password_reset_confirm",
+        "accounts:password_reset_complete",
+    }
+)
+
+
+def _is_requirement_page(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return match.view_name in REQUIREMENT_PAGES
 
 
 class SessionGuardMiddleware:
@@ -34,15 +62,23 @@ class SessionGuardMiddleware:
             if revoked is not None and login_at < revoked.timestamp():
                 logout(request)
                 return redirect(reverse("accounts:login"))
-            if not request.path.startswith(OPEN_PREFIXES):
-                if profile.must_change_password:
+            if not request.path.startswith(OPEN_PREFIXES) and not _is_requirement_page(
+                request.path_info
+            ):
+                unmet = unmet_requirements(user)
+                if PASSWORD_CHANGE in unmet:
                     return redirect(reverse("accounts:password_change"))
-                mfa_required = Membership.objects.filter(
-                    user=user, organization__require_mfa=True
-                ).exists()
-                if mfa_required and not user.is_verified():
+                if MFA_ENROLMENT in unmet:
+                    return redirect(reverse("accounts:mfa_setup") + "?required=1")
+                if self._mfa_required(user) and not user.is_verified():
+                    # Enrolled, but this session was not verified with the second factor.
                     if has_mfa(user):
                         logout(request)
                         return redirect(reverse("accounts:login"))
-                    return redirect(reverse("accounts:mfa_setup") + "?required=1")
         return self.get_response(request)
+
+    @staticmethod
+    def _mfa_required(user: object) -> bool:
+        from mamori.orgs.models import Membership
+
+        return Membership.objects.filter(user=user, organization__require_mfa=True).exists()

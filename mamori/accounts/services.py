@@ -179,16 +179,81 @@ def reset_mfa(request: HttpRequest, user: Any) -> None:
 # --- sessions and tokens ---------------------------------------------------------------------
 
 
-def end_sessions_and_tokens(user: Any) -> None:
-    """End every session of `user` at its next request, and revoke all their API tokens."""
+def end_sessions_and_tokens(user: Any) -> int:
+    """End every session of `user` at its next request, and revoke all their API tokens.
+
+    Returns how many tokens were revoked. A session that should survive (the one that changed
+    the password) is kept with `keep_session`.
+    """
     now = timezone.now()
     profile = profile_of(user)
     profile.sessions_revoked_at = now
     profile.save(update_fields=["sessions_revoked_at"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def keep_session(request: HttpRequest) -> None:
+    """Let the current session outlive end_sessions_and_tokens (it just proved the password)."""
+    revoked = profile_of(request.user).sessions_revoked_at
+    stamp = revoked.timestamp() if revoked is not None else 0.0
+    request.session["login_at"] = max(timezone.now().timestamp(), stamp)
+
+
+def change_password(request: HttpRequest, new_password: str) -> int:
+    """The signed-in user's new password: every other session ends, every API token is revoked.
+
+    Returns the number of revoked tokens (the page tells the user).
+    """
+    user = request.user
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        profile = profile_of(user)
+        forced = profile.must_change_password
+        if forced:
+            profile.must_change_password = False
+            profile.save(update_fields=["must_change_password"])
+        revoked = end_sessions_and_tokens(user)
+        record(
+            "password.changed",
+            request=request,
+            object_repr=user.username,
+            changes={"tokens_revoked": revoked, "temporary": forced},
+        )
+    keep_session(request)
+    return revoked
+
+
+def password_was_reset(request: HttpRequest, user: Any) -> int:
+    """After a reset by mail (the password is already saved): end every session, revoke every
+    token, and say so in the audit trail."""
+    with transaction.atomic():
+        profile = profile_of(user)
+        if profile.must_change_password:
+            profile.must_change_password = False
+            profile.save(update_fields=["must_change_password"])
+        revoked = end_sessions_and_tokens(user)
+        record(
+            "password.reset",
+            request=request,
+            actor=user,
+            object_repr=user.username,
+            changes={"tokens_revoked": revoked, "via": "mail link"},
+        )
+    return revoked
+
+
+class RequirementsUnmet(Exception):
+    """The user still owes a password change or two-step enrolment (see requirements.py)."""
 
 
 def create_api_token(request: HttpRequest, name: str) -> tuple[ApiToken, str]:
+    from .requirements import unmet_requirements
+
+    # The session guard already keeps such a user on the enrolment or password page; this is
+    # the rule itself, whatever view calls it.
+    if unmet_requirements(request.user):
+        raise RequirementsUnmet
     secret = ApiToken.new_secret()
     with transaction.atomic():
         token = ApiToken.objects.create(

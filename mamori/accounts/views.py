@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import (
@@ -9,6 +11,7 @@ from django.contrib.auth import (
     logout,
     update_session_auth_hash,
 )
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -148,6 +151,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@sudo_required
 def mfa_setup(request: HttpRequest) -> HttpResponse:
     if services.has_mfa(request.user) and request.GET.get("required"):
         return redirect("core:home")
@@ -248,19 +252,62 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.user, request.POST or None)
     profile = services.profile_of(request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            request.user.set_password(form.cleaned_data["password1"])
-            request.user.save(update_fields=["password"])
-            profile.must_change_password = False
-            profile.save(update_fields=["must_change_password"])
-            record("password.changed", request=request, object_repr=request.user.username)
-        update_session_auth_hash(request, request.user)
-        messages.success(request, _("Your password was changed."))
-        return redirect("core:home")
+        user = request.user
+        if services.login_blocked(user.username, client_ip(request)):
+            form.add_error(None, _too_many_attempts(request))
+        elif not user.check_password(form.cleaned_data["current_password"]):
+            services.note_login_failure(request, user.username, "password change")
+            form.add_error("current_password", _("The password is not correct."))
+        else:
+            revoked = services.change_password(request, form.cleaned_data["password1"])
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password was changed."))
+            messages.info(request, _signed_out_everywhere(revoked))
+            return redirect("core:home")
     return render(
         request,
         "accounts/password_change.html",
         {"form": form, "forced": profile.must_change_password},
+    )
+
+
+def _signed_out_everywhere(revoked: int) -> str:
+    return _(
+        "Every other session of your account was signed out, and %(count)d API tokens were "
+        "revoked: create new ones if your scripts need them."
+    ) % {"count": revoked}
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's reset request; the request is written to the audit trail (no account hint)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = services.normalise_email(form.cleaned_data["email"])
+        record(
+            "password.reset_requested",
+            object_repr=email,
+            actor=User.objects.filter(username=email, is_active=True).first(),
+            ip=client_ip(self.request),
+        )
+        return super().form_valid(form)
+
+
+class PasswordResetSetView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation; on success every session ends and every token is revoked."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        revoked = services.password_was_reset(self.request, form.user)
+        self.request.session["password_reset_tokens_revoked"] = revoked
+        return response
+
+
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    revoked = request.session.pop("password_reset_tokens_revoked", None)
+    return render(
+        request,
+        "accounts/password_reset_complete.html",
+        {"signed_out": _signed_out_everywhere(revoked) if revoked is not None else ""},
     )
 
 
@@ -311,7 +358,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
     new_secret = None
     if request.method == "POST":
         if form.is_valid():
-            _token, new_secret = services.create_api_token(request, form.cleaned_data["name"])
+            try:
+                _token, new_secret = services.create_api_token(request, form.cleaned_data["name"])
+            except services.RequirementsUnmet:
+                return redirect("core:home")  # the session guard shows what is missing
             form = TokenForm()
     return render(
         request,

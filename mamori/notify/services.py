@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from mamori.accounts.requirements import unmet_requirements
 from mamori.audit.services import record
 from mamori.core.jobs import enqueue, schedule
 from mamori.core.models import Job
@@ -485,5 +486,7 @@ def feed_for_token(token: str) -> CalendarFeed | None:
         return None
     if not Membership.objects.filter(organization=feed.organization, user=feed.user).exists():
         return None  # a member who left loses the feed with the membership
+    if unmet_requirements(feed.user, feed.organization):
+        return None  # like an API token: only while the organisation's requirements are met
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     return feed
