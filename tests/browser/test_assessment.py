@@ -36,6 +36,7 @@ def test_owner_completes_the_basic_check_and_sees_score_actions_and_report(
     tmp_path: Path,
 ) -> None:
     sign_up(page, server)
+    page.click('nav.mainnav >> text="対応"')
     page.click("nav.mainnav >> text=自己診断")
     page.select_option("#id_questionnaire", "ipa_basic")
     page.click("[data-testid=start]")
@@ -65,6 +66,6 @@ def test_owner_completes_the_basic_check_and_sees_score_actions_and_report(
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "report-print.png"), full_page=True)
     page.emulate_media(media="screen")
-    page.click("nav.mainnav >> text=ダッシュボード")
+    page.click('nav.mainnav >> text="状況"')
     assert "79" in page.locator(".tiles").inner_text()
     assert page.csp_errors == []

@@ -36,6 +36,21 @@ def test_first_owner_with_mfa_then_language_switch(
     page.wait_for_selector("h1")
     assert page.locator("h1").inner_text() == "さくら商店"
     assert "ダッシュボード" in page.locator("nav.mainnav").inner_text()
+    # Every navigation entry is reachable without horizontal scrolling at 1,280 px and on a
+    # phone: five groups, the current group's entries below them.
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        overflow = page.evaluate(
+            "() => [...document.querySelectorAll('nav.mainnav a')]"
+            ".filter(a => a.getBoundingClientRect().right > window.innerWidth + 1).length"
+        )
+        assert overflow == 0, width
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for group in ("状況", "台帳", "検知", "対応", "組織"):
+        page.click(f'nav.mainnav .navgroups >> text="{group}"')
+        assert page.locator("nav.mainnav .subnav a").count() >= 1
+    page.click('nav.mainnav .navgroups >> text="状況"')
 
     page.select_option("#lang", "en")
     page.wait_for_function("document.documentElement.lang === 'en'")

@@ -26,6 +26,7 @@ def test_ransomware_journey_in_the_browser(server: str, page: object, tmp_path: 
     first_run(page, server, "さくら商店", "桜井 花子", "hanako@example.jp")
     page.click("text=続ける")
 
+    page.click('nav.mainnav >> text="対応"')
     page.click("nav.mainnav >> text=インシデント")
     page.click("text=何が起きた？")
     page.fill("#id_text", SYMPTOM)

@@ -67,6 +67,7 @@ def test_owner_invites_viewer_who_can_see_but_not_change(
     first_run(page, base, "みどり保育園", "園長 緑", "encho@example.jp")
     page.click("text=続ける")
 
+    page.click('nav.mainnav >> text="組織"')
     page.click("nav.mainnav >> text=メンバー")
     page.click("text=メールで招待")
     page.fill("#id_email", "hoikushi@example.jp")
