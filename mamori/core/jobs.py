@@ -2,9 +2,17 @@
 
 A job is a row (mamori.core.models.Job). A worker claims a due row atomically, holds it under
 a lease (leased_by, leased_until), runs the handler registered for its kind, and records the
-outcome. A worker that dies stops renewing its lease; once the lease has expired another worker
-reclaims the job and runs it again. Delivery is therefore at least once: handlers should be
-idempotent (ids in, a service called).
+outcome. While a handler runs, a background thread of the worker renews the lease (first after
+a third of it, so a short job costs no extra statement); a job whose lease was lost anyway (the
+worker stalled, the database was away too long) is stopped: its next database statement raises
+LeaseLost, so it never writes beside the worker that reclaimed it. A worker that dies stops
+renewing its lease; once the lease has expired another worker reclaims the job and runs it
+again. Delivery is therefore at least once: handlers should be idempotent (ids in, a service
+called), and side effects that must not repeat are recorded under a key (see
+mamori.core.outage.retry_on_outage for recording them through a database blip).
+
+The outcome of a finished job is recorded with retries while the database is unreachable, for as
+long as the lease lasts, so a short outage neither loses the outcome nor runs the job twice.
 
 Claiming is atomic on both databases:
 - PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers pick different rows;
@@ -19,16 +27,25 @@ import importlib
 import logging
 import random
 import threading
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from mamori.core import outage
 from mamori.core.models import ACTIVE_STATUSES, LAST_ERROR_MAX_CHARS, Job, JobStatus
 from mamori.core.registry import Registry
 
@@ -252,6 +269,141 @@ def claim(
     return None
 
 
+class LeaseLost(Exception):  # noqa: N818  (a state, not a programming error)
+    """The running job's lease was taken over or ran out: the handler must stop."""
+
+
+class Lease:
+    """A running job's claim as its worker sees it: renewed in the background until dropped."""
+
+    def __init__(self, job: Job, seconds: float) -> None:
+        self.job = job
+        self.seconds = seconds
+        self.lost = threading.Event()
+        now = time.monotonic()
+        # The local clock's view of when the claim ends; a margin covers the claim's round trip.
+        self.valid_until = now + seconds * 0.9
+        self.next_renewal = now + seconds / 3
+
+
+class LeaseKeeper:
+    """One daemon thread per process renewing the leases of every job its workers run.
+
+    It sleeps until the earliest renewal is due, so jobs shorter than a third of their lease
+    never cause a renewal statement. A renewal that finds the row taken over marks the lease
+    lost; one that cannot reach the database retries soon and marks the lease lost only when
+    the lease has run out by the local clock.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._leases: dict[int, Lease] = {}
+        self._thread: threading.Thread | None = None
+
+    def hold(self, job: Job, seconds: float) -> Lease:
+        lease = Lease(job, seconds)
+        with self._condition:
+            self._leases[id(lease)] = lease
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="mamori-lease-keeper", daemon=True
+                )
+                self._thread.start()
+            self._condition.notify()
+        return lease
+
+    def drop(self, lease: Lease) -> None:
+        with self._condition:
+            self._leases.pop(id(lease), None)
+            self._condition.notify()
+
+    def abandon(self, holders: list[str]) -> None:
+        """Mark the leases of these worker names lost (their claims were handed back)."""
+        with self._condition:
+            leases = [lease for lease in self._leases.values() if lease.job.leased_by in holders]
+        for lease in leases:
+            self._lose(lease, "its claim was handed back at shutdown")
+
+    def _due(self) -> list[Lease]:
+        """Wait until at least one held lease needs renewing; return those that do."""
+        with self._condition:
+            while True:
+                if not self._leases:
+                    outage.drop_connection()  # hold no idle connection between jobs
+                    self._condition.wait()
+                    continue
+                now = time.monotonic()
+                soonest = min(lease.next_renewal for lease in self._leases.values())
+                if soonest > now:
+                    self._condition.wait(soonest - now)
+                    continue
+                return [lease for lease in self._leases.values() if lease.next_renewal <= now]
+
+    def _run(self) -> None:
+        while True:
+            for lease in self._due():
+                self._renew(lease)
+
+    def _renew(self, lease: Lease) -> None:
+        job = lease.job
+        started = time.monotonic()
+        try:
+            held = heartbeat(job, lease_seconds=lease.seconds)
+        except DatabaseError as error:
+            if outage.is_outage(error):
+                outage.report_unavailable(error, "lease renewal")
+            else:
+                logger.warning("job %s: lease renewal failed: %s", job.pk, error)
+            outage.drop_connection()
+            now = time.monotonic()
+            if now >= lease.valid_until:
+                self._lose(lease, "its lease ran out while the database was unreachable")
+            else:
+                lease.next_renewal = now + min(1.0, lease.seconds / 10)
+            return
+        outage.report_available()
+        if not held:
+            self._lose(lease, "another worker took it over")
+            return
+        lease.valid_until = started + lease.seconds * 0.9
+        lease.next_renewal = time.monotonic() + lease.seconds / 3
+
+    def _lose(self, lease: Lease, why: str) -> None:
+        if not lease.lost.is_set():
+            logger.warning("job %s: lease lost (%s); stopping the job", lease.job.pk, why)
+        lease.lost.set()
+        self.drop(lease)
+
+
+KEEPER = LeaseKeeper()
+
+
+def lease_lost(job: Job) -> bool:
+    """True when the running job's lease is lost (check before a side effect outside the
+    database, such as sending a mail)."""
+    lease: Lease | None = getattr(job, "_lease", None)
+    return lease is not None and (lease.lost.is_set() or time.monotonic() >= lease.valid_until)
+
+
+def ensure_lease(job: Job) -> None:
+    """Raise LeaseLost if the job no longer holds its lease."""
+    if lease_lost(job):
+        raise LeaseLost(f"job {job.pk} lost its lease")
+
+
+@contextmanager
+def _guarded(lease: Lease) -> Iterator[None]:
+    """While the handler runs, every statement on its connection first checks the lease."""
+
+    def guard(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if lease.lost.is_set():
+            raise LeaseLost(f"job {lease.job.pk} lost its lease; statement not run")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(guard):
+        yield
+
+
 def _lease_expired_message(job: Job) -> str:
     return (
         f"LeaseExpired: 担当ワーカー {job.leased_by} の応答が途絶えました / "
@@ -397,17 +549,57 @@ def _continue_schedule(failed: Job, now: datetime) -> None:
 
 
 def execute(job: Job) -> None:
-    """Run the handler of a claimed job and record the outcome (never raises for the handler)."""
+    """Run the handler of a claimed job and record the outcome (never raises for the handler).
+
+    The lease is renewed in the background meanwhile. Recording the outcome is retried while
+    the database is unreachable, until the lease would run out (then the job is retried by
+    whoever reclaims it, as if this worker had died).
+    """
+    lease = KEEPER.hold(job, _lease_seconds(getattr(job, "lease_seconds", None)))
+    job._lease = lease  # type: ignore[attr-defined]  # for lease_lost()
     try:
-        function = HANDLERS.get(job.kind)
-        function(job)
-    except (Exception, SystemExit) as error:  # the worker must survive any handler failure
-        logger.warning("job %s (%s) attempt %s failed: %s", job.pk, job.kind, job.attempts, error)
-        recorded = _record_failure(job, format_error(error), timezone.now())
-    else:
-        recorded = _complete(job, timezone.now())
-    if not recorded:
-        logger.warning("job %s: lease lost before the outcome was recorded", job.pk)
+        try:
+            with _guarded(lease):
+                function = HANDLERS.get(job.kind)
+                function(job)
+        except LeaseLost:
+            logger.warning("job %s (%s): stopped, its lease was lost", job.pk, job.kind)
+            return
+        except (Exception, SystemExit) as error:  # the worker must survive any handler failure
+            if lease.lost.is_set():
+                logger.warning("job %s (%s): stopped, its lease was lost", job.pk, job.kind)
+                return
+            if isinstance(error, DatabaseError) and outage.is_outage(error):
+                outage.report_unavailable(error, f"job {job.pk}")
+                outage.drop_connection()
+            logger.warning(
+                "job %s (%s) attempt %s failed: %s", job.pk, job.kind, job.attempts, error
+            )
+            error_text = format_error(error)
+
+            def record() -> bool:
+                return _record_failure(job, error_text, timezone.now())
+
+        else:
+
+            def record() -> bool:
+                return _complete(job, timezone.now())
+
+        try:
+            recorded = outage.retry_on_outage(
+                record, deadline=lease.valid_until, what=f"outcome of job {job.pk}"
+            )
+        except DatabaseError as error:
+            logger.warning(
+                "job %s: outcome not recorded before its lease ran out (%s); it will run again",
+                job.pk,
+                type(error).__name__,
+            )
+            return
+        if not recorded:
+            logger.warning("job %s: lease lost before the outcome was recorded", job.pk)
+    finally:
+        KEEPER.drop(lease)
 
 
 def run_one(worker_name: str, *, lease_seconds: float | None = None) -> bool:
@@ -435,11 +627,20 @@ def run_worker(
             close_old_connections()
             try:
                 worked = run_one(name, lease_seconds=lease_seconds)
-            except Exception:
-                # Database gone or similar: log, drop the connection, wait, try again.
-                logger.exception("worker %s: error while claiming or recording a job", name)
-                connection.close()
+            except DatabaseError as error:
+                # Database gone: one line per outage (not per poll), drop the connection, retry.
+                if outage.is_outage(error):
+                    outage.report_unavailable(error, f"worker {name}")
+                else:
+                    logger.exception("worker %s: error while claiming a job", name)
+                outage.drop_connection()
                 worked = False
+            except Exception:
+                logger.exception("worker %s: error while claiming a job", name)
+                outage.drop_connection()
+                worked = False
+            else:
+                outage.report_available()
             if not worked:
                 if once:
                     break
@@ -491,7 +692,11 @@ def worker_names(name: str, threads: int) -> list[str]:
 
 
 def release_jobs(holders: list[str]) -> int:
-    """Hand back the jobs these workers hold (clean shutdown): queued again, attempt not counted."""
+    """Hand back the jobs these workers hold (clean shutdown): queued again, attempt not counted.
+
+    Handlers of this process still running those jobs are stopped (see LeaseLost).
+    """
+    KEEPER.abandon(holders)
     return Job.objects.filter(status=JobStatus.RUNNING, leased_by__in=holders).update(
         status=JobStatus.QUEUED,
         run_at=timezone.now(),

@@ -86,3 +86,17 @@ def fail_until(job: Job) -> None:
 @handler("test.exit")
 def exit_process(job: Job) -> None:
     raise SystemExit(3)
+
+
+@handler("test.ticker")
+def ticker(job: Job) -> None:
+    """Read the database and log a tick, payload["ticks"] times with a short pause, then "done".
+
+    A job whose lease is lost must stop at its next database statement, before "done"."""
+    path = job.payload["path"]
+    append_line(path, "start", job.pk, job.attempts, job.leased_by)
+    for _ in range(int(job.payload.get("ticks", 600))):
+        Job.objects.filter(pk=job.pk).exists()
+        append_line(path, "tick", job.pk, job.attempts, job.leased_by)
+        time.sleep(0.05)
+    append_line(path, "done", job.pk, job.attempts, job.leased_by)

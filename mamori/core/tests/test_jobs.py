@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -719,3 +720,55 @@ def test_mamori_worker_runs_from_the_command_line() -> None:
     row = Job.objects.get(pk=job.pk)
     assert row.status == JobStatus.FAILED
     assert "test.unknown_to_the_cli" in row.error_summary
+
+
+# --- lease renewal ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_run_the_same_long_job_at_once(
+    tmp_path: Path, spawn_worker: Callable[..., WorkerProcess]
+) -> None:
+    """A job running for several times its lease keeps it (renewed in the background): the
+    other worker, polling all along, never claims it."""
+    log = tmp_path / "runs.log"
+    first = spawn_worker("alpha", "--lease-seconds", "1")
+    second = spawn_worker("beta", "--lease-seconds", "1")
+    for worker in (first, second):
+        worker.wait_for_log(f"worker {worker.name} started")
+    job = jobs.enqueue("test.record", {"path": str(log), "sleep": 5})
+    wait_until(lambda: Job.objects.get(pk=job.pk).status == JobStatus.DONE, "the job to finish")
+    for worker in (first, second):
+        worker.process.send_signal(signal.SIGTERM)
+    assert [first.wait(), second.wait()] == [0, 0]
+    lines = log_lines(log)
+    assert [line[0] for line in lines] == ["start", "done"]
+    assert Job.objects.get(pk=job.pk).attempts == 1
+    assert "lease" not in first.stderr() + second.stderr()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_that_lost_its_lease_stops_writing(
+    tmp_path: Path, spawn_worker: Callable[..., WorkerProcess]
+) -> None:
+    log = tmp_path / "runs.log"
+    job = jobs.enqueue("test.ticker", {"path": str(log), "ticks": 600})
+    worker = spawn_worker("loser", "--lease-seconds", "1")
+    wait_until(lambda: len(log_lines(log)) >= 3, "the job to tick")
+    # Another worker takes the job over (as after an expired lease).
+    taken = Job.objects.filter(pk=job.pk, leased_by="loser").update(
+        leased_by="thief", attempts=F("attempts") + 1
+    )
+    assert taken == 1
+
+    def stopped_or_done() -> bool:
+        lost = "stopped, its lease was lost" in worker.stderr()
+        return lost or "done" in [line[0] for line in log_lines(log)]
+
+    wait_until(stopped_or_done, "the job to stop (or, wrongly, to finish)")
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.wait() == 0
+    assert "done" not in [line[0] for line in log_lines(log)]
+    row = Job.objects.get(pk=job.pk)
+    assert (row.status, row.leased_by, row.attempts) == (JobStatus.RUNNING, "thief", 2)
+    assert "another worker took it over" in worker.stderr()
