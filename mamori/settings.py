@@ -52,6 +52,14 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The install's id and key (mamori.core.install): keys the audit chain and signs backups.
+INSTALL_KEY_FILE = Path(
+    os.environ.get("MAMORI_INSTALL_KEY_FILE", "") or DATA_DIR / "install_key"
+).resolve()
+# Append-only record of the audit trail's head (mamori.audit.head), outside the database.
+AUDIT_HEAD_FILE = Path(
+    os.environ.get("MAMORI_AUDIT_HEAD_FILE", "") or DATA_DIR / "audit-head.log"
+).resolve()
 DEBUG = env_bool("MAMORI_DEBUG")
 BASE_URL = os.environ.get("MAMORI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("MAMORI_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
@@ -226,10 +234,22 @@ MAIL_DOMAIN = os.environ.get("MAMORI_MAIL_DOMAIN", "localhost").strip().lower()
 MAIL_SMTPD_HOST = os.environ.get("MAMORI_SMTPD_HOST", "127.0.0.1")
 MAIL_SMTPD_PORT = env_int("MAMORI_SMTPD_PORT", 2525)
 MAIL_IMAP_POLL_SECONDS = env_int("MAMORI_MAIL_IMAP_POLL_SECONDS", 300)
+# Who vouches that a forward comes from the member its From names (mamori.mailcheck.authresults):
+# Authentication-Results of these authserv-ids (the report mailbox's server, or the front server
+# listed in MAIL_FRONT_RELAYS for smtpd), and the organisations' own mail servers
+# ("[org-slug=]CIDR"). Anything else is stored as from an unverified sender.
+MAIL_TRUSTED_AUTHSERV_IDS = env_list("MAMORI_MAIL_TRUSTED_AUTHSERV_IDS")
+MAIL_FRONT_RELAYS = env_list("MAMORI_MAIL_FRONT_RELAYS")
+MAIL_ORG_RELAYS = env_list("MAMORI_MAIL_ORG_RELAYS")
+# Amplification caps of the check address: recipients per message, checks per sender per hour.
+MAIL_CHECK_MAX_RECIPIENTS = env_int("MAMORI_MAIL_CHECK_MAX_RECIPIENTS", 5)
+MAIL_CHECK_MAX_PER_SENDER_HOUR = env_int("MAMORI_MAIL_CHECK_MAX_PER_SENDER_HOUR", 20)
 
 # Background jobs.
 JOB_LEASE_SECONDS = env_int("MAMORI_JOB_LEASE_SECONDS", 300)
 JOB_POLL_SECONDS = env_int("MAMORI_JOB_POLL_SECONDS", 2)
+# On SIGTERM (serve, worker, smtpd): seconds given to requests, jobs and mail in progress.
+SHUTDOWN_GRACE_SECONDS = env_int("MAMORI_SHUTDOWN_GRACE_SECONDS", 20)
 
 LOGGING = {
     "version": 1,

@@ -2,26 +2,37 @@
 
 Only members of the organisation get an answer: a mail from anyone else is dropped without a
 reply (no backscatter to forged senders), and so are auto-replies, bounces and our own replies.
+
+A From header naming a member proves nothing. The check is attributed to the member only when
+the forward is authenticated (``authresults``: an aligned DKIM/DMARC pass recorded by a trusted
+receiving server, or arrival from the organisation's own mail server); otherwise it is stored as
+from an unverified sender (no reporter; only editors and owners see it). Either way the reply
+goes to the member's address on record, never to the address the mail claims, and at most
+MAIL_CHECK_MAX_PER_SENDER_HOUR checks per claimed sender and hour are stored and answered.
 """
 
 from __future__ import annotations
 
+import email
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage as DjangoEmailMessage
 from django.core.mail import get_connection
+from django.utils import timezone
 
 from mamori.accounts.services import profile_of
 from mamori.orgs.models import Membership, Organization
 
 from . import services
+from .authresults import aligned_pass, from_relay, trusted_results
 from .forwarding import extract_forwarded
-from .models import CheckedMail, MailCheckSettings
+from .models import CheckedMail, MailCheckSettings, Source
 from .pipeline import _reporter_and_loop_check
 from .ppap import Pair
 from .queries import ppap_pairs
@@ -80,12 +91,58 @@ def member_by_email(org: Organization, address: str) -> Any:
     return user
 
 
+NOT_MEMBER = "sender is not a member of the organisation"
+RATE_LIMITED = "too many checks from this sender in the last hour"
+
+
 @dataclass
 class InboundResult:
     reporter: str = ""
     refused: str = ""  # why nothing was checked or answered
     mails: list[CheckedMail] = field(default_factory=list)
     replies: int = 0
+    verified_by: str = ""  # "dmarc", "dkim", "relay", or "" (unverified sender)
+
+
+def verified_by(
+    org: Organization, raw: bytes, member_address: str, *, source: str, peer: str | None
+) -> str:
+    """How the forward is known to come from the member ("" when it is not)."""
+    if source == Source.SMTP and from_relay(peer, org.slug, settings.MAIL_ORG_RELAYS):
+        return "relay"
+    trusted_ids = list(settings.MAIL_TRUSTED_AUTHSERV_IDS)
+    if source == Source.SMTP and not from_relay(peer, "", settings.MAIL_FRONT_RELAYS):
+        # Straight from the sender's side: every Authentication-Results header is its own text.
+        return ""
+    try:
+        outer = email.message_from_bytes(raw[: 256 * 1024])
+    except Exception:  # noqa: BLE001 - unreadable headers authenticate nothing
+        return ""
+    domain = member_address.rpartition("@")[2]
+    return aligned_pass(trusted_results(outer, trusted_ids), domain)
+
+
+def checks_in_last_hour(org: Organization, address: str) -> int:
+    """Checks stored for forwards claiming `address` in the last hour (any verification)."""
+    since = timezone.now() - timedelta(hours=1)
+    return CheckedMail.objects.filter(
+        organization=org,
+        source__in=(Source.SMTP, Source.IMAP),
+        checked_at__gte=since,
+        facts__reporter__address=address.lower(),
+    ).count()
+
+
+def _unverified_lines() -> list[str]:
+    return [
+        "",
+        "注意: この転送は、あなたのメールサーバーによる送信者確認（DKIM/DMARC）が取れなかったため、"
+        "「未確認の送信者」からの報告として記録しました。あなたが転送していない場合は、"
+        "管理担当に知らせてください。",
+        "Note: this forward could not be confirmed as sent by you (no DKIM/DMARC pass from your "
+        "mail server), so it was recorded as a report from an unverified sender. If you did not "
+        "forward it, tell your administrator.",
+    ]
 
 
 def _ppap_lines(pairs: list[Pair]) -> list[str]:
@@ -119,34 +176,57 @@ def process_forward(
     check_address: str,
     source: str,
     send_replies: bool = True,
+    peer: str | None = None,
 ) -> InboundResult:
-    """Check every doubted mail a member forwarded, store each, and mail the verdicts back."""
-    reporter_address, skipped = _reporter_and_loop_check(raw, check_address)
-    result = InboundResult(reporter=reporter_address)
+    """Check every doubted mail a member forwarded, store each, and mail the verdicts back.
+
+    `peer` is the SMTP client's address (smtpd); it decides whether the organisation's own mail
+    server or a trusted front server delivered the forward.
+    """
+    claimed_address, skipped = _reporter_and_loop_check(raw, check_address)
+    result = InboundResult(reporter=claimed_address)
     if skipped:
         result.refused = skipped
         return result
-    reporter = member_by_email(org, reporter_address)
-    if reporter is None:
-        result.refused = "sender is not a member of the organisation"
+    member = member_by_email(org, claimed_address)
+    if member is None:
+        result.refused = NOT_MEMBER
         log.info("check address %s: mail from a non-member dropped", check_address)
         return result
+    address_on_record = str(member.email).strip()
+    key = address_on_record.lower()
+    limit = max(int(settings.MAIL_CHECK_MAX_PER_SENDER_HOUR), 0)
+    room = limit - checks_in_last_hour(org, key)
+    if room <= 0:
+        result.refused = RATE_LIMITED
+        log.info("check address %s: hourly limit reached for a sender", check_address)
+        return result
+    how = verified_by(org, raw, key, source=source, peer=peer)
+    result.verified_by = how
+    reporter = member if how else None
     # The member's own language first, the other one below it.
-    language = str(getattr(profile_of(reporter), "language", "ja") or "ja")[:2]
+    language = str(getattr(profile_of(member), "language", "ja") or "ja")[:2]
     replies: list[DjangoEmailMessage] = []
-    for original in extract_forwarded(raw):
+    for original in extract_forwarded(raw)[:room]:
         checked = services.check_mail(
             org, original, source=source, reporter=reporter, file_name="forwarded.eml"
         )
-        result.mails.append(checked.mail)
+        mail = checked.mail
+        mail.facts = {
+            **(mail.facts or {}),
+            "reporter": {"address": key, "verified": bool(how), "by": how},
+        }
+        mail.save(update_fields=["facts"])
+        result.mails.append(mail)
         reply = compose_reply(
-            checked.report, to=reporter_address, from_addr=check_address, lang=language
+            checked.report, to=address_on_record, from_addr=check_address, lang=language
         )
         body = str(reply.get_content()).rstrip("\n")
-        extra = _ppap_lines(ppap_pairs(org, checked.mail))
+        extra = [] if how else _unverified_lines()
+        extra += _ppap_lines(ppap_pairs(org, mail))
         extra += [
             "",
-            f"結果の詳細 / Details: {services.result_url(checked.mail)}",
+            f"結果の詳細 / Details: {services.result_url(mail)}",
         ]
         headers = {
             "Auto-Submitted": "auto-replied",
@@ -160,7 +240,8 @@ def process_forward(
                 subject=str(reply["Subject"]),
                 body=_with_extra(body, extra),
                 from_email=check_address,
-                to=[reporter_address],
+                # Never the claimed address: only the member's own address on record.
+                to=[address_on_record],
                 headers=headers,
             )
         )

@@ -39,6 +39,8 @@ class CheckAddressHandler:
     ) -> str:
         if self.accept is not None and not self.accept(address.lower()):
             return "550 5.1.1 Not a check address / 検査用アドレスではありません"
+        if address.lower() in (known.lower() for known in envelope.rcpt_tos):
+            return "250 OK (duplicate recipient, checked once)"  # no second check, no second reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -3,7 +3,11 @@
 Recipients are accepted only when they are an organisation's check address
 (check+<slug>@MAMORI_MAIL_DOMAIN, or the address the organisation set); mail from anyone who is
 not a member of that organisation is refused during the SMTP exchange, so mamori itself never
-sends anything to a forged sender. Database work runs in worker threads, never in the SMTP loop.
+sends anything to a forged sender. A recipient given twice (in any spelling that leads to the same
+organisation) is checked and answered once; more than MAIL_CHECK_MAX_RECIPIENTS recipients are
+refused with 452, and a sender over the hourly cap gets 450 (try later). The SMTP client's address
+goes with each forward, so mail relayed by the organisation's own server can be recognised.
+Database work runs in worker threads, never in the SMTP loop.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ from .smtp import DEFAULT_MAX_BYTES, CheckAddressHandler
 log = logging.getLogger("mamori.smtpd")
 
 NOT_MEMBER = "550 5.7.1 Sender is not a member of this organisation / 組織のメンバーではありません"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients / 宛先が多すぎます"
+RATE_LIMITED = (
+    "450 4.7.1 Too many checks from this sender in the last hour, try later / "
+    "1時間あたりの上限に達しました。後でもう一度送ってください"
+)
 
 
 def _in_thread(function: Any, *args: Any) -> Any:
@@ -49,21 +58,42 @@ class OrganisationCheckHandler(CheckAddressHandler):
 
         return org_for_address(address) is not None
 
-    def _deliver(self, rcpt: str, raw: bytes) -> str:
+    @staticmethod
+    def _org_key(address: str) -> int | None:
+        from .inbound import org_for_address
+
+        org = org_for_address(address)
+        return None if org is None else int(org.pk)
+
+    def _deliver(self, rcpt: str, raw: bytes, peer: str | None = None) -> str:
         from .inbound import org_for_address, process_forward
 
         org = org_for_address(rcpt)
         if org is None:
             return "no organisation"
-        result = process_forward(org, raw, check_address=rcpt, source=self.source)
+        result = process_forward(org, raw, check_address=rcpt, source=self.source, peer=peer)
         return result.refused
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        from django.conf import settings
+
+        address = address.strip()
+        if address.lower() in (known.lower() for known in envelope.rcpt_tos):
+            return "250 OK (duplicate recipient, checked once)"
         loop = asyncio.get_running_loop()
-        if not await loop.run_in_executor(None, _in_thread, self._accepts, address.lower()):
+        org_key = await loop.run_in_executor(None, _in_thread, self._org_key, address.lower())
+        if org_key is None:
             return "550 5.1.1 Not a check address / 検査用アドレスではありません"
+        # The envelope is new for every mail transaction (MAIL, RSET and DATA replace it).
+        orgs: dict[str, int] = envelope.__dict__.setdefault("mamori_rcpt_orgs", {})
+        if org_key in orgs.values():
+            # Another spelling of a check address already given: the same organisation.
+            return "250 OK (same check address, checked once)"
+        if len(envelope.rcpt_tos) >= max(int(settings.MAIL_CHECK_MAX_RECIPIENTS), 1):
+            return TOO_MANY_RECIPIENTS
+        orgs[address.lower()] = org_key
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -73,18 +103,26 @@ class OrganisationCheckHandler(CheckAddressHandler):
             raw = raw.encode("utf-8", "surrogateescape")
         if len(raw) > self.max_bytes:
             return "552 5.3.4 Message too big for checking / メールが大きすぎます"
+        from .inbound import NOT_MEMBER as NOT_MEMBER_REASON
+        from .inbound import RATE_LIMITED as RATE_LIMITED_REASON
+
+        peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else None
         loop = asyncio.get_running_loop()
         outcomes: list[str] = []
         for rcpt in envelope.rcpt_tos:
             try:
                 outcomes.append(
-                    await loop.run_in_executor(None, _in_thread, self._deliver, rcpt.lower(), raw)
+                    await loop.run_in_executor(
+                        None, _in_thread, self._deliver, rcpt.lower(), raw, peer
+                    )
                 )
             except Exception:
                 log.exception("check address %s: processing failed", rcpt)
                 return "451 4.3.0 Temporary failure, try again later / 一時的なエラー"
-        if outcomes and all(o == "sender is not a member of the organisation" for o in outcomes):
+        if outcomes and all(o == NOT_MEMBER_REASON for o in outcomes):
             return NOT_MEMBER
+        if outcomes and all(o == RATE_LIMITED_REASON for o in outcomes):
+            return RATE_LIMITED
         return "250 Message accepted for checking / 受け付けました"
 
 

@@ -50,12 +50,21 @@ def _configure(org: Any, port: int, password: str = PASSWORD) -> None:
     )
 
 
-@override_settings(OUTBOUND_ALLOW_NETWORKS=["127.0.0.0/8"])
+@override_settings(
+    OUTBOUND_ALLOW_NETWORKS=["127.0.0.0/8"], MAIL_TRUSTED_AUTHSERV_IDS=["mx.our-office.co.jp"]
+)
 def test_job_polls_the_mailbox_replies_to_members_and_stores_the_checks(
     org: Any, staff: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     box = Mailbox(REPORT_BOX, PASSWORD)
-    box.add(rfc822_attachment(("鈴木 一郎", staff.email), "Fwd: 至急", bec_payee_change_eucjp()))
+    # The mailbox's server checked the member's DKIM signature and recorded it.
+    verified = (
+        b"Authentication-Results: mx.our-office.co.jp; dkim=pass header.d=our-office.co.jp\r\n"
+    )
+    box.add(
+        verified
+        + rfc822_attachment(("鈴木 一郎", staff.email), "Fwd: 至急", bec_payee_change_eucjp())
+    )
     box.add(rfc822_attachment(("他人", "x@elsewhere.example"), "Fwd: x", macro_docm_emotet_style()))
     django_mail.outbox.clear()
     with ImapTestServer(box) as port:
