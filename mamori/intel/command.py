@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     match = commands.add_parser(
         "match",
-        help="print the advisories in FILE(s) that affect one product version",
+        help="print the advisories that affect one product version (in FILE(s), or, without "
+        "files, among the advisories already imported)",
         description="影響を受ける脆弱性情報を表示します / Print advisories affecting a product.",
     )
     match.add_argument(
@@ -39,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--product", help="product name (when no --cpe is given)")
     match.add_argument("--version", dest="product_version", default="", help="product version")
     match.add_argument("--json", action="store_true", help="print JSON")
-    match.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    match.add_argument("files", nargs="*", type=Path, metavar="FILE")
     load = commands.add_parser(
         "import",
         help="store the advisories in FILE(s) (JVN, MyJVN, NVD, KEV) in the database",
@@ -125,6 +126,8 @@ def _match(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.files:
+        return _match_stored(args, cpe)
     advisories: list[Advisory] = []
     failed = 0
     for path in args.files:
@@ -152,6 +155,37 @@ def _match(args: argparse.Namespace) -> int:
     else:
         _print_text(cpe, matches, by_id, len(merged))
     return 1 if failed == len(args.files) else 0
+
+
+def _match_stored(args: argparse.Namespace, cpe: Cpe) -> int:
+    """Match against the advisories already imported (only the candidates are loaded)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    import django
+
+    django.setup()
+    from mamori.intel.model import advisory_from_dict
+    from mamori.intel.models import Advisory as StoredAdvisory
+    from mamori.intel.models import AdvisoryKey
+    from mamori.intel.store import cpe_key, name_keys
+
+    keys = {cpe_key(cpe.vendor, cpe.product)} | name_keys(cpe.vendor, cpe.product)
+    candidate_ids = AdvisoryKey.objects.filter(key__in=keys).values_list("advisory_id", flat=True)
+    advisories = [
+        advisory_from_dict(data)
+        for data in StoredAdvisory.objects.filter(pk__in=candidate_ids).values_list(
+            "data", flat=True
+        )
+    ]
+    index = MatchIndex.build(advisories)
+    by_id = {advisory.advisory_id: advisory for advisory in advisories}
+    matches = index.match(cpe)
+    if args.json:
+        print(json.dumps(_as_json(cpe, matches, by_id), ensure_ascii=False, indent=2))
+    else:
+        _print_text(cpe, matches, by_id, StoredAdvisory.objects.count())
+    return 0
 
 
 def _advisory_json(advisory: Advisory) -> dict:

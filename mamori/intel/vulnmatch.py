@@ -8,6 +8,7 @@ or "patched" decision hides one (software, advisory, version) only.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,8 @@ from mamori.intel.matching import (
     match_advisory,
     suggest_cpe,
 )
-from mamori.intel.matching.cpe import ANY, NA
+from mamori.intel.matching.cpe import ANY, NA, normalise_name
+from mamori.intel.matching.versions import version_key
 from mamori.intel.model import Advisory as AdvisoryData
 from mamori.intel.model import advisory_from_dict
 from mamori.intel.policy import remediation, severity_of
@@ -43,21 +45,148 @@ class SoftwareRow:
     label: str
     version: str
     cpe23: str
+    platforms: tuple[str, ...] | None = None  # OS CPEs of its devices; None = not known
+
+
+# Operating systems as the device register names them → NVD's platform names.
+_OS_PLATFORMS = (
+    (re.compile(r"windows\s*server\s*(\d{4})", re.I), "microsoft:windows_server_{0}"),
+    (re.compile(r"windows\s*(\d+)", re.I), "microsoft:windows_{0}"),
+    (re.compile(r"windows", re.I), "microsoft:windows"),
+    (re.compile(r"mac\s*os|os\s*x", re.I), "apple:macos"),
+    (re.compile(r"ipad\s*os", re.I), "apple:ipados"),
+    (re.compile(r"\bios\b|iphone", re.I), "apple:iphone_os"),
+    (re.compile(r"android", re.I), "google:android"),
+    (re.compile(r"chrome\s*os", re.I), "google:chrome_os"),
+    (re.compile(r"ubuntu", re.I), "canonical:ubuntu_linux"),
+    (re.compile(r"debian", re.I), "debian:debian_linux"),
+    (re.compile(r"red\s*hat|rhel", re.I), "redhat:enterprise_linux"),
+    (re.compile(r"linux", re.I), "linux:linux_kernel"),
+)
+
+
+def os_platform(os_name: str) -> str | None:
+    """The CPE of an operating system named in the device register, or None if unknown."""
+    for pattern, template in _OS_PLATFORMS:
+        match = pattern.search(os_name or "")
+        if match:
+            name = template.format(*match.groups())
+            return f"cpe:2.3:o:{name}:*:*:*:*:*:*:*:*"
+    return None
+
+
+def _platforms_by_software(org: Any) -> dict[int, tuple[str, ...] | None]:
+    """Each software row's platforms: known only when every linked device's OS is known."""
+    from mamori.inventory.models import Software
+
+    found: dict[int, list[str | None]] = {}
+    rows = Software.devices.through.objects.filter(
+        software__organization=org, device__archived_at__isnull=True
+    ).values_list("software_id", "device__os_name")
+    for software_id, os_name in rows:
+        found.setdefault(software_id, []).append(os_platform(os_name))
+    out: dict[int, tuple[str, ...] | None] = {}
+    for software_id, platforms in found.items():
+        out[software_id] = (
+            None if any(p is None for p in platforms) else tuple(p for p in platforms if p)
+        )
+    return out
+
+
+def cpe_following_version(cpe23: str, version: str) -> str:
+    """The stored CPE with the register's version in it: the version field is the truth.
+
+    A CPE whose version (with its update, "2.0:beta9") already says the same is kept as it is;
+    otherwise the version is replaced and the update reset, since a typed version carries its
+    own update ("2.0-rc2", "9.0R3.3"). An unparsable CPE is returned unchanged.
+    """
+    typed = (version or "").strip()
+    try:
+        cpe = Cpe.parse(cpe23)
+    except CpeError:
+        return cpe23
+    if not typed:
+        return cpe.format()
+    current = cpe.version if cpe.update in (ANY, NA) else f"{cpe.version} {cpe.update}"
+    if cpe.version not in (ANY, NA) and version_key(current) == version_key(typed):
+        return cpe.format()
+    values = {name: getattr(cpe, name) for name in cpe.__slots__}
+    values["version"], values["update"] = typed.lower(), ANY
+    return Cpe(**values).format()
 
 
 def software_cpe(vendor: str, product: str, version: str, cpe23: str) -> str:
-    """The CPE to match: the stored one (its version filled from `version` when it has none),
-    else one suggested from the names."""
+    """The CPE to match: the stored one with the register's version in it (the version field
+    is the truth, so editing it changes what matches), else one suggested from the names."""
     if cpe23:
+        followed = cpe_following_version(cpe23, version)
         try:
-            cpe = Cpe.parse(cpe23)
+            Cpe.parse(followed)
         except CpeError:
-            cpe = None
-        if cpe is not None:
-            if cpe.version in (ANY, NA) and version:
-                cpe = cpe.with_version(version.strip())
-            return cpe.format()
+            followed = ""
+        if followed:
+            return followed
     return suggest_cpe(vendor, product, version)
+
+
+def known_names(vendor: str, product: str, *, limit: int = 2_000) -> list[tuple[str, str, str]]:
+    """(part, vendor, product) names of NVD's dictionary present in imported advisories that
+    could name this product (the part left "" here; `suggest_software_cpe` reads it)."""
+    prefixes = {
+        name[:3]
+        for name in (normalise_name(vendor, vendor=True), normalise_name(product))
+        if len(name) >= 2
+    }
+    if not prefixes:
+        return []
+    query = Q()
+    for prefix in prefixes:
+        query |= Q(key__contains=f":{prefix}")
+    keys = (
+        AdvisoryKey.objects.filter(key__startswith="cpe:")
+        .filter(query)
+        .values_list("key", flat=True)
+        .distinct()[:limit]
+    )
+    out = []
+    for key in keys:
+        pieces = key[4:].split(":", 1)
+        if len(pieces) == 2:
+            out.append(("", pieces[0], pieces[1]))
+    return out
+
+
+def _part_of(vendor: str, product: str) -> str:
+    row = (
+        AdvisoryKey.objects.filter(key=cpe_key(vendor, product))
+        .values_list("advisory__data", flat=True)
+        .first()
+    )
+    if not row:
+        return ""
+    for criterion in advisory_from_dict(row).criteria:
+        try:
+            cpe = Cpe.parse(criterion.cpe23)
+        except CpeError:
+            continue
+        if (cpe.vendor, cpe.product) == (vendor, product):
+            return cpe.part
+    return ""
+
+
+def suggest_software_cpe(vendor: str, product: str, version: str = "") -> str:
+    """The CPE suggested for a software row: NVD's own vendor:product (and part) when an
+    imported advisory names it, else a guess from the names."""
+    suggested = suggest_cpe(vendor, product, version, known=known_names(vendor, product))
+    cpe = Cpe.parse(suggested)
+    if cpe.vendor in (ANY, NA) or cpe.product in (ANY, NA):
+        return suggested
+    part = _part_of(cpe.vendor, cpe.product)
+    if part and part != cpe.part:
+        values = {name: getattr(cpe, name) for name in cpe.__slots__}
+        values["part"] = part
+        return Cpe(**values).format()
+    return suggested
 
 
 def software_keys(cpe23: str, vendor: str, product: str) -> set[str]:
@@ -75,12 +204,14 @@ def organisation_software(org: Any) -> list[tuple[SoftwareRow, set[str]]]:
     from mamori.inventory.models import Software
 
     rows = []
+    platforms = _platforms_by_software(org)
     for pk, vendor, product, version, cpe23 in Software.objects.filter(
         organization=org, archived_at__isnull=True
     ).values_list("pk", "vendor", "product", "version", "cpe23"):
         cpe = software_cpe(vendor, product, version, cpe23)
         label = " ".join(p for p in (vendor, product, version) if p)
-        rows.append((SoftwareRow(pk, label, version, cpe), software_keys(cpe, vendor, product)))
+        row = SoftwareRow(pk, label, version, cpe, platforms.get(pk))
+        rows.append((row, software_keys(cpe, vendor, product)))
     return rows
 
 
@@ -168,7 +299,8 @@ def findings_for(org: Any) -> list[FindingSpec]:
     )
     specs: list[FindingSpec] = []
     for row, _ in software:
-        for match in index.match(InventoryItem(item_id=str(row.pk), cpe23=row.cpe23)):
+        item = InventoryItem(item_id=str(row.pk), cpe23=row.cpe23, platforms=row.platforms)
+        for match in index.match(item):
             pk, advisory = parsed[match.advisory_id]
             if (row.pk, pk, row.version) in decided:
                 continue
@@ -189,7 +321,10 @@ def new_advisory_findings(org: Any, advisory_pks: list[int]) -> list[FindingSpec
     if not software or not advisory_pks:
         return []
     rows = {str(row.pk): row for row, _ in software}
-    inventory = Inventory(InventoryItem(item_id=key, cpe23=row.cpe23) for key, row in rows.items())
+    inventory = Inventory(
+        InventoryItem(item_id=key, cpe23=row.cpe23, platforms=row.platforms)
+        for key, row in rows.items()
+    )
     decided = set(
         Decision.objects.filter(organization=org, advisory_id__in=advisory_pks).values_list(
             "software_id", "advisory_id", "version"

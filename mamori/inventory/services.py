@@ -37,10 +37,17 @@ def prepare(instance: models.Model) -> None:
     """Fill derived values before saving (a suggested CPE name for software)."""
     from .models import Software
 
-    if isinstance(instance, Software) and not instance.cpe23:
-        from mamori.intel.matching import suggest_cpe
+    if isinstance(instance, Software):
+        # The version field is the truth: the CPE follows it (intel issue 13), and a new row
+        # gets NVD's own vendor:product when an imported advisory names the product.
+        from mamori.intel.vulnmatch import cpe_following_version, suggest_software_cpe
 
-        instance.cpe23 = suggest_cpe(instance.vendor, instance.product, instance.version)
+        if instance.cpe23:
+            instance.cpe23 = cpe_following_version(instance.cpe23, instance.version)[:300]
+        else:
+            instance.cpe23 = suggest_software_cpe(
+                instance.vendor, instance.product, instance.version
+            )[:300]
 
 
 def save_record(

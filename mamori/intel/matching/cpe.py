@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 ANY = "*"
@@ -200,6 +201,10 @@ _CORPORATE_JA = (
 )
 _VENDOR_ALIASES = {
     "apache_software_foundation": "apache",
+    "palo_alto_networks": "paloaltonetworks",
+    "palo_alto": "paloaltonetworks",
+    "trend_micro": "trendmicro",
+    "check_point": "checkpoint",
     "the_apache_software_foundation": "apache",
     "microsoft": "microsoft",
     "google": "google",
@@ -219,7 +224,7 @@ def normalise_name(text: str, *, vendor: bool = False) -> str:
     if vendor:
         for word in _CORPORATE_JA:
             value = value.replace(word.lower(), " ")
-    words = re.findall(r"[\w.+-]+", value)
+    words = re.findall(r"[\w.+&-]+", value)
     words = [w.strip(".-") for w in words]
     if vendor:
         joined = "_".join(w for w in words if w)
@@ -230,17 +235,115 @@ def normalise_name(text: str, *, vendor: bool = False) -> str:
     return "_".join(w for w in words if w)
 
 
-def suggest_cpe(vendor: str, product: str, version: str = "", *, part: str = "a") -> str:
+# Operating systems, firmware and appliances NVD files as part "o" (or hardware, "h"): the
+# suggestion must use the same part, or nothing matches.
+_KNOWN_PARTS = {
+    ("fortinet", "fortios"): "o",
+    ("fortinet", "fortiproxy"): "a",
+    ("paloaltonetworks", "pan-os"): "o",
+    ("juniper", "junos"): "o",
+    ("juniper", "junos_os_evolved"): "o",
+    ("cisco", "ios"): "o",
+    ("cisco", "ios_xe"): "o",
+    ("cisco", "ios_xr"): "o",
+    ("cisco", "nx-os"): "o",
+    ("sonicwall", "sonicos"): "o",
+    ("mikrotik", "routeros"): "o",
+    ("canonical", "ubuntu_linux"): "o",
+    ("debian", "debian_linux"): "o",
+    ("redhat", "enterprise_linux"): "o",
+    ("apple", "macos"): "o",
+    ("apple", "iphone_os"): "o",
+    ("apple", "ipados"): "o",
+    ("google", "android"): "o",
+    ("google", "chrome_os"): "o",
+    ("synology", "diskstation_manager"): "o",
+    ("qnap", "qts"): "o",
+    ("qnap", "quts_hero"): "o",
+    ("linux", "linux_kernel"): "o",
+    ("vmware", "esxi"): "o",
+    ("yamaha", "rtx1210"): "h",
+    ("microsoft", "windows"): "o",
+}
+# A project that is its own vendor is "<name>_project" in NVD (dreamer_cms_project:dreamer_cms).
+_PROJECT_SUFFIX = "_project"
+
+
+def guess_part(vendor: str, product: str) -> str:
+    """ "o" for operating systems and firmware NVD files as such, "h" for hardware, else "a"."""
+    known = _KNOWN_PARTS.get((vendor, product))
+    if known:
+        return known
+    if product.startswith("windows") and vendor == "microsoft":
+        return "o"
+    if product.endswith(("_firmware", "_os", "-os")):
+        return "o"
+    return "a"
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text if ch not in "_-. ")
+
+
+def known_pair(
+    vendor: str, product: str, known: Iterable[tuple[str, str, str]]
+) -> tuple[str, str, str] | None:
+    """The (part, vendor, product) of NVD's dictionary that names this product, if any.
+
+    `known` holds names seen in imported advisories. Spacing and punctuation do not count
+    ("Palo Alto Networks PAN-OS" = paloaltonetworks:pan-os); a pair whose product matches
+    and whose vendor is the user's vendor (or "<product>_project") wins.
+    """
+    want_vendor, want_product = _compact(vendor), _compact(product)
+    best: tuple[str, str, str] | None = None
+    for part, known_vendor, known_product in known:
+        compact_vendor, compact_product = _compact(known_vendor), _compact(known_product)
+        if compact_product != want_product and compact_vendor + compact_product != want_product:
+            continue
+        if compact_vendor == want_vendor or not want_vendor:
+            return part, known_vendor, known_product
+        if compact_vendor in (want_product + "project", want_vendor + "project"):
+            best = (part, known_vendor, known_product)
+        elif best is None and (
+            compact_vendor.startswith(want_vendor) or want_vendor.startswith(compact_vendor)
+        ):
+            best = (part, known_vendor, known_product)
+    return best
+
+
+def suggest_cpe(
+    vendor: str,
+    product: str,
+    version: str = "",
+    *,
+    part: str | None = None,
+    known: Iterable[tuple[str, str, str]] = (),
+) -> str:
     """A best-guess CPE 2.3 name for a product known by its vendor, name and version.
 
     The vendor's name is dropped from the start of the product ("Apache Struts" by "Apache" gives
-    product "struts"), as NVD names products.
+    product "struts"), as NVD names products; a project with no vendor of its own becomes
+    "<name>_project". `known` — (part, vendor, product) names from imported advisories — wins
+    when one fits. The part is guessed (see guess_part) unless given.
     """
     vendor_part = normalise_name(vendor, vendor=True) or ANY
     product_part = normalise_name(product)
     if vendor_part != ANY and product_part.startswith(vendor_part + "_"):
         product_part = product_part[len(vendor_part) + 1 :]
-    version_part = (version or "").strip().lower().replace(" ", "_") or ANY
+    raw_vendor = normalise_name(vendor)
+    if raw_vendor.endswith(_PROJECT_SUFFIX):
+        vendor_part = raw_vendor  # "Dreamer CMS Project" is NVD's dreamer_cms_project
+    elif product_part and vendor_part == product_part:
+        vendor_part = product_part + _PROJECT_SUFFIX
+    learned = known_pair(vendor_part if vendor_part != ANY else "", product_part, known)
+    if learned is None and normalise_name(product) != product_part:
+        learned = known_pair(vendor_part, normalise_name(product), known)
+    if learned is not None:
+        learned_part, vendor_part, product_part = learned
+        part = part or learned_part or None
+    if part is None:
+        part = guess_part(vendor_part, product_part)
+    version_part = (version or "").strip().lower() or ANY
     if version_part.startswith("v") and version_part[1:2].isdigit():
         version_part = version_part[1:]
     return Cpe(

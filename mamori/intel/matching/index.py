@@ -12,6 +12,7 @@ low confidence.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,14 +40,19 @@ _ALL, _EXACT, _RANGE, _PREFIX = 0, 1, 2, 3
 
 @dataclass(frozen=True, slots=True)
 class InventoryItem:
-    """One software item of the inventory: a CPE 2.3 name (its version field is the version)."""
+    """One software item of the inventory: a CPE 2.3 name (its version field is the version).
+
+    `platforms` are CPE names of the operating systems it runs on, when the inventory knows
+    them (the OS of the devices it is installed on); `None` means not known.
+    """
 
     item_id: str
     cpe23: str
+    platforms: tuple[str, ...] | None = None
 
     @classmethod
     def from_names(
-        cls, item_id: str, vendor: str, product: str, version: str = "", part: str = "a"
+        cls, item_id: str, vendor: str, product: str, version: str = "", part: str | None = None
     ) -> InventoryItem:
         return cls(item_id=item_id, cpe23=suggest_cpe(vendor, product, version, part=part))
 
@@ -79,6 +85,8 @@ class _Compiled:
     end_excl: VersionKey | None = None
     range_words: dict[str, str] = field(default_factory=dict)
     scheme: str = ""  # the product's ecosystem ordering, when known ("" = generic)
+    update: str = ANY  # the criterion's update ("r3.3", "beta9"; "-" = none)
+    joined_key: VersionKey | None = None  # version and update read as one ("9.0 r3.3")
     # bounds under a scheme, by scheme name (None: a bound is not valid there)
     scheme_bounds: dict[str, tuple | None] = field(default_factory=dict)
 
@@ -131,6 +139,9 @@ def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Comp
             compiled.kind, compiled.prefix = _PREFIX, prefix
         else:
             compiled.kind, compiled.exact_key = _EXACT, version_key(cpe.version)
+            compiled.update = cpe.update
+            if cpe.update not in (ANY, NA):
+                compiled.joined_key = version_key(f"{cpe.version} {cpe.update}")
     return cpe, compiled
 
 
@@ -140,9 +151,30 @@ def _others_agree(compiled: _Compiled, item: Cpe) -> bool:
         return False
     for name, wanted in compiled.others:
         have = getattr(item, name)
-        if have != ANY and have != wanted and wanted != NA:
-            return False
+        if have == ANY or have == wanted:
+            continue
+        # NA ("-": there is none) is not ANY: "log4j:2.0:-" does not cover "2.0:beta8".
+        return False
     return True
+
+
+# An update written into the version, as users type it: "9.0R3.3", "9.8P7", "2.0-beta9",
+# "2.0 rc2", "2019.1 SP1912". NVD keeps these as version "9.0" + update "r3.3". A bare trailing
+# letter ("1.0.2k") is OpenSSL's patch level, part of the version, and is not split.
+_TYPED_UPDATE_RE = re.compile(
+    r"^(\d+(?:\.\d+)*)[\s._-]*"
+    r"((?:r|p|sp|s|u|update|patch|pl|beta|alpha|rc|pre|preview|b|a|m|fp|sr|build)"
+    r"[\s._-]?\d[\w.-]*)$"
+)
+
+
+@lru_cache(maxsize=100_000)
+def split_typed_update(version: str) -> tuple[str, str] | None:
+    """("9.0", "r3.3") for "9.0R3.3"; None when the version carries no update."""
+    match = _TYPED_UPDATE_RE.match(version.strip().lower())
+    if not match:
+        return None
+    return match.group(1), re.sub(r"[\s_]", "", match.group(2))
 
 
 def _scheme_bounds(compiled: _Compiled, scheme: str) -> tuple | None:
@@ -181,7 +213,16 @@ def _version_verdict(
     if kind == _ALL:
         return MEDIUM, "all_versions"
     if kind == _EXACT:
-        return (HIGH, "version_exact") if key == compiled.exact_key else None
+        if key == compiled.exact_key:
+            return HIGH, "version_exact"
+        update = compiled.update
+        if compiled.joined_key is not None and key == compiled.joined_key:
+            return HIGH, "version_exact"  # "9.0R3.3" typed together = NVD's 9.0 + r3.3
+        if update == ANY:  # every update of this version: "9.8P7" is a 9.8
+            split = split_typed_update(version)
+            if split is not None and version_key(split[0]) == compiled.exact_key:
+                return HIGH, "version_exact"
+        return None
     if kind == _PREFIX:
         return (HIGH, "version_prefix") if version.startswith(compiled.prefix) else None
     scheme = compiled.scheme or scheme_for(version=version)
@@ -194,9 +235,64 @@ def _version_verdict(
     return (HIGH, "version_in_range") if _in_range(key, generic) else None
 
 
+_PLATFORM_ALIASES = {
+    ("apple", "mac_os_x"): ("apple", "macos"),
+    ("apple", "mac_os"): ("apple", "macos"),
+    ("apple", "ios"): ("apple", "iphone_os"),
+}
+
+
+def _platform_pair(cpe23: str) -> tuple[str, str] | None:
+    cpe = _parse_cpe(cpe23)
+    if cpe is None:
+        return None
+    pair = (cpe.vendor, cpe.product)
+    return _PLATFORM_ALIASES.get(pair, pair)
+
+
+def _platform_agrees(required: list[str], known: tuple[str, ...]) -> bool:
+    """Whether one of the item's platforms is one the criterion requires (vendor:product;
+    "windows" covers "windows_10", as NVD names both)."""
+    have = [p for p in (_platform_pair(c) for c in known) if p is not None]
+    for cpe23 in required:
+        wanted = _platform_pair(cpe23)
+        if wanted is None:
+            continue
+        for vendor, product in have:
+            if vendor == wanted[0] and (
+                product == wanted[1] or product.startswith(wanted[1] + "_")
+            ):
+                return True
+    return False
+
+
+def _platform_verdict(
+    compiled: _Compiled, platforms: tuple[str, ...] | None, verdict: tuple[str, str]
+) -> tuple[tuple[str, str], str] | None:
+    """(verdict, platform note code) under the criterion's platforms, or None (not affected)."""
+    required = compiled.criterion.platforms
+    if not required:
+        return verdict, ""
+    if platforms is None:  # the inventory does not know the OS: say so, be less sure
+        confidence = MEDIUM if verdict[0] == HIGH else verdict[0]
+        return (confidence, verdict[1]), "platform_unknown_note"
+    if _platform_agrees(required, platforms):
+        return verdict, "platform_note"
+    return None
+
+
 def _make_match(
-    advisory: Advisory, compiled: _Compiled, item_id: str, item: Cpe, verdict: tuple[str, str]
-) -> Match:
+    advisory: Advisory,
+    compiled: _Compiled,
+    item_id: str,
+    item: Cpe,
+    verdict: tuple[str, str],
+    platforms: tuple[str, ...] | None = None,
+) -> Match | None:
+    checked = _platform_verdict(compiled, platforms, verdict)
+    if checked is None:
+        return None
+    verdict, note = checked
     confidence, code = verdict
     product = f"{item.vendor}:{item.product}"
     version = item.version if item.version not in (ANY, NA) else "?"
@@ -216,8 +312,8 @@ def _make_match(
             words = {"ja": "", "en": ""}
         compiled.range_words = words
     texts = reason_pair(code, product, version, words)
-    if compiled.criterion.platforms:
-        texts = with_platforms(texts, compiled.criterion.platforms)
+    if note:
+        texts = with_platforms(texts, compiled.criterion.platforms, note=note)
     return Match(
         advisory_id=advisory.advisory_id,
         criterion=compiled.criterion,
@@ -228,12 +324,14 @@ def _make_match(
     )
 
 
-def _item_cpe(item: InventoryItem | Cpe | str) -> tuple[str, Cpe | None]:
+def _item_cpe(
+    item: InventoryItem | Cpe | str,
+) -> tuple[str, Cpe | None, tuple[str, ...] | None]:
     if isinstance(item, InventoryItem):
-        return item.item_id, _parse_cpe(item.cpe23)
+        return item.item_id, _parse_cpe(item.cpe23), item.platforms
     if isinstance(item, Cpe):
-        return item.format(), item
-    return str(item), _parse_cpe(str(item))
+        return item.format(), item, None
+    return str(item), _parse_cpe(str(item)), None
 
 
 def _item_key(cpe: Cpe) -> VersionKey | None:
@@ -354,7 +452,7 @@ class MatchIndex:
 
     def match(self, item: InventoryItem | Cpe | str) -> list[Match]:
         """Advisories affecting one product version (a CPE 2.3 name or an InventoryItem)."""
-        item_id, cpe = _item_cpe(item)
+        item_id, cpe, platforms = _item_cpe(item)
         if cpe is None:
             return []
         found: dict[tuple[str, str], Match] = {}
@@ -366,7 +464,9 @@ class MatchIndex:
             if verdict is not None:
                 advisory = self.advisories[compiled.advisory_index]
                 if advisory is not None:
-                    _keep_best(found, _make_match(advisory, compiled, item_id, cpe, verdict))
+                    match = _make_match(advisory, compiled, item_id, cpe, verdict, platforms)
+                    if match is not None:
+                        _keep_best(found, match)
         if self._by_name:
             self._match_names(cpe, item_id, found)
         return sorted(found.values(), key=lambda m: (-_RANK[m.confidence], m.advisory_id))
@@ -403,13 +503,15 @@ class Inventory:
     """Inventory items filed by (vendor, product) for matching new advisories one at a time."""
 
     def __init__(self, items: Iterable[InventoryItem]) -> None:
-        self._by_product: dict[tuple[str, str], list[tuple[str, Cpe, VersionKey | None]]] = {}
+        self._by_product: dict[
+            tuple[str, str], list[tuple[str, Cpe, VersionKey | None, tuple[str, ...] | None]]
+        ] = {}
         self._by_name: dict[str, list[tuple[str, Cpe]]] = {}
         for item in items:
             cpe = _parse_cpe(item.cpe23)
             if cpe is None:
                 continue
-            entry = (item.item_id, cpe, _item_key(cpe))
+            entry = (item.item_id, cpe, _item_key(cpe), item.platforms)
             self._by_product.setdefault((cpe.vendor, cpe.product), []).append(entry)
             vendor, product = _compact(cpe.vendor), _compact(cpe.product)
             for key in {product, vendor + product}:
@@ -437,12 +539,16 @@ def match_advisory(
             continue
         any_cpe = True
         cpe, compiled = compiled_pair
-        for item_id, item_cpe, key in inventory._by_product.get((cpe.vendor, cpe.product), ()):
+        for item_id, item_cpe, key, platforms in inventory._by_product.get(
+            (cpe.vendor, cpe.product), ()
+        ):
             if not _others_agree(compiled, item_cpe):
                 continue
             verdict = _version_verdict(compiled, item_cpe.version, key)
             if verdict is not None:
-                _keep_best(found, _make_match(advisory, compiled, item_id, item_cpe, verdict))
+                match = _make_match(advisory, compiled, item_id, item_cpe, verdict, platforms)
+                if match is not None:
+                    _keep_best(found, match)
     if not any_cpe:
         for name in advisory.products:
             stripped, full, vendor = _advisory_name_keys(name)

@@ -34,13 +34,15 @@ def reason_pair(
     }
 
 
-def with_platforms(texts: dict[str, str], platforms: list[str]) -> dict[str, str]:
+def with_platforms(
+    texts: dict[str, str], platforms: list[str], *, note: str = "platform_note"
+) -> dict[str, str]:
     """The reason plus a note naming the platforms the product must run on."""
     names = ", ".join(_platform_name(cpe) for cpe in platforms[:5])
     if len(platforms) > 5:
         names += ", …"
-    note = _texts()["platform_note"]
-    return {lang: texts[lang] + note[lang].format(platforms=names) for lang in ("ja", "en")}
+    entry = _texts()[note]
+    return {lang: texts[lang] + entry[lang].format(platforms=names) for lang in ("ja", "en")}
 
 
 def _platform_name(cpe23: str) -> str:
