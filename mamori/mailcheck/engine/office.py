@@ -22,6 +22,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+# oletools' grammar setup takes most of a second on first import; done when the engine loads,
+# so that the first mail's time budget is spent on the mail and not on imports.
+import msoffcrypto  # noqa: F401
+from oletools import mraptor, olevba  # noqa: F401
+
 from .model import Limits
 from .signals import Collector
 
@@ -243,7 +248,6 @@ def _is_encrypted(data: bytes) -> bool:
 
 def decrypt_with_default_password(data: bytes) -> bytes | None:
     """The content when the file opens with Excel's built-in password, else None."""
-    import msoffcrypto
 
     for password in DEFAULT_PASSWORDS:
         try:

@@ -35,7 +35,9 @@ def _check(name: str, data: bytes, limits: Limits | None = None) -> Report:
         text="資料を送付します。ご確認ください。",
         attachments=[(name, data, "application/octet-stream")],
     )
-    return analyse(raw, limits=limits)
+    # A generous time budget: the machine running the tests may be busy, and these tests are
+    # about what is found, not how fast.
+    return analyse(raw, limits=limits or Limits(time_budget_seconds=120))
 
 
 def _evidence(report: Report, signal_id: str) -> str:
@@ -417,7 +419,7 @@ def test_corpus_macro_enabled_files_without_macros_are_never_danger() -> None:
 
 
 def test_office_file_over_the_cap_is_a_signal_not_a_crash() -> None:
-    limits = Limits(max_office_scan_bytes=10_000)
+    limits = Limits(max_office_scan_bytes=10_000, time_budget_seconds=120)
     picture = random.Random(7).randbytes(20_000)  # does not compress below the cap
     big = _docx(_field("PAGE"), {"word/media/image1.png": picture})
     report = _check("大きな資料.docm", big, limits)
