@@ -33,3 +33,18 @@ def headline(finding: Any) -> str:
     from mamori.findings.presentation import headline as finding_headline
 
     return finding_headline(finding)
+
+
+@register.filter
+def event_label(action: str) -> str:
+    """An audit event code as a sentence in the page's language."""
+    from mamori.audit.labels import describe
+
+    return describe(action)
+
+
+@register.filter
+def event_details(changes: Any) -> list[str]:
+    from mamori.audit.labels import detail_lines
+
+    return detail_lines(changes)
