@@ -1,5 +1,6 @@
-"""The vulnerable-software rule: re-run whenever the inventory's software changes (and after
-advisory imports, from a job per affected organisation)."""
+"""The vulnerable-software rule: re-run whenever the inventory's software, websites (their CMS)
+or devices (the OS a platform-limited advisory needs) change, and after advisory imports, from
+a job per affected organisation."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .vulnmatch import KIND, findings_for
 class VulnerableSoftware(Rule):
     kind = KIND
     severity = "high"
-    triggers = frozenset({"inventory.software"})
+    triggers = frozenset({"inventory.software", "inventory.website", "inventory.device"})
 
     def evaluate(self, org: Any) -> Iterable[FindingSpec]:
         return findings_for(org)

@@ -142,6 +142,9 @@ def decide(
 
     from .vulnmatch import rematch
 
+    if finding.subject_type not in ("", "inventory.software"):
+        # A website's CMS: its version in the website register is what decides.
+        raise ValueError("decisions are recorded for software only")
     software = Software.objects.get(organization=org, pk=int(finding.subject_id))
     advisory = Advisory.objects.get(pk=int(finding.params["advisory_pk"]))
     with transaction.atomic():

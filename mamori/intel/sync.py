@@ -170,10 +170,11 @@ def sync_document(source: str, *, allow_networks: Iterable[str] | None = None) -
 
 
 def affected_organisations(product_keys: set[str]) -> list[int]:
-    """Organisations with software whose look-up keys meet these advisory product keys."""
-    from mamori.inventory.models import Software
+    """Organisations with software (or a website CMS) whose look-up keys meet these advisory
+    product keys."""
+    from mamori.inventory.models import Software, Website
 
-    from .vulnmatch import software_cpe, software_keys
+    from .vulnmatch import cms_cpe, software_cpe, software_keys
 
     if not product_keys:
         return []
@@ -185,6 +186,13 @@ def affected_organisations(product_keys: set[str]) -> list[int]:
             continue
         cpe = software_cpe(vendor, product, version, cpe23)
         if software_keys(cpe, vendor, product) & product_keys:
+            found.add(org_id)
+    for org_id, cms, version in (
+        Website.objects.filter(archived_at__isnull=True)
+        .exclude(cms="")
+        .values_list("organization_id", "cms", "cms_version")
+    ):
+        if org_id not in found and software_keys(cms_cpe(cms, version), cms, cms) & product_keys:
             found.add(org_id)
     return sorted(found)
 

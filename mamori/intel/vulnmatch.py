@@ -46,6 +46,43 @@ class SoftwareRow:
     version: str
     cpe23: str
     platforms: tuple[str, ...] | None = None  # OS CPEs of its devices; None = not known
+    register: str = "software"  # or "website": a website's CMS, matched like software
+
+    @property
+    def key(self) -> str:
+        return str(self.pk) if self.register == "software" else f"{self.register}:{self.pk}"
+
+
+# CMS names as the website register (and monitoring) write them → NVD's vendor:product.
+CMS_CPE = {
+    "wordpress": ("wordpress", "wordpress"),
+    "drupal": ("drupal", "drupal"),
+    "joomla": ("joomla", "joomla!"),
+    "joomla!": ("joomla", "joomla!"),
+    "ec-cube": ("ec-cube", "ec-cube"),
+    "eccube": ("ec-cube", "ec-cube"),
+    "movable type": ("sixapart", "movable_type"),
+    "movabletype": ("sixapart", "movable_type"),
+    "a-blog cms": ("appleple", "a-blog_cms"),
+    "concrete cms": ("concretecms", "concrete_cms"),
+    "concrete5": ("concrete5", "concrete5"),
+    "typo3": ("typo3", "typo3"),
+    "modx": ("modx", "modx_revolution"),
+    "ghost": ("ghost", "ghost"),
+    "basercms": ("basercms", "basercms"),
+    "magento": ("magento", "magento"),
+}
+
+
+def cms_cpe(cms: str, version: str) -> str:
+    """The CPE of a website's CMS (NVD's name for the common ones)."""
+    name = " ".join((cms or "").lower().split())
+    pair = CMS_CPE.get(name) or CMS_CPE.get(name.replace(" ", ""))
+    if pair is None:
+        return suggest_cpe(cms, cms, version, part="a")
+    vendor, product = pair
+    typed = (version or "").strip().lower() or "*"
+    return Cpe(part="a", vendor=vendor, product=product, version=typed).format()
 
 
 # Operating systems as the device register names them → NVD's platform names.
@@ -215,6 +252,23 @@ def organisation_software(org: Any) -> list[tuple[SoftwareRow, set[str]]]:
     return rows
 
 
+def organisation_websites(org: Any) -> list[tuple[SoftwareRow, set[str]]]:
+    """Websites whose CMS is recorded, as rows to match like software."""
+    from mamori.inventory.models import Website
+
+    rows = []
+    for pk, url, cms, version in (
+        Website.objects.filter(organization=org, archived_at__isnull=True)
+        .exclude(cms="")
+        .values_list("pk", "url", "cms", "cms_version")
+    ):
+        cpe = cms_cpe(cms, version)
+        label = " ".join(p for p in (cms, version) if p) + f" ({url})"
+        row = SoftwareRow(pk, label, version, cpe, None, register="website")
+        rows.append((row, software_keys(cpe, cms, cms)))
+    return rows
+
+
 def _references(advisory: AdvisoryData) -> list[str]:
     def rank(url: str) -> int:
         for position, marker in enumerate(KEY_REFERENCE_MARKERS):
@@ -244,7 +298,7 @@ def spec_for(
     label = advisory_label(advisory)
     title = advisory.title_ja or advisory.title_en
     evidence: list[dict[str, Any]] = [
-        {"kind": "software", "text": row.label, "id": str(row.pk)},
+        {"kind": row.register, "text": row.label, "id": str(row.pk)},
         {"kind": "advisory", "text": f"{label} {title}".strip(), "id": advisory.advisory_id},
         {
             "kind": "match",
@@ -257,7 +311,7 @@ def spec_for(
     evidence.extend({"kind": "reference", "text": url, "id": url} for url in _references(advisory))
     kev_due = advisory.kev.due_date if advisory.kev else None
     return FindingSpec(
-        key=f"{KIND}:{row.pk}:{advisory_pk}",
+        key=f"{KIND}:{row.key}:{advisory_pk}",
         subject=f"{row.label} — {label}",
         params={
             "software": row.label,
@@ -269,15 +323,16 @@ def spec_for(
         },
         evidence=evidence,
         severity=_finding_severity(advisory),
-        subject_type="inventory.software",
+        subject_type=f"inventory.{row.register}",
         subject_id=str(row.pk),
         due_date=kev_due,  # the KEV deadline; otherwise the organisation's policy decides
     )
 
 
 def findings_for(org: Any) -> list[FindingSpec]:
-    """Every vulnerable-software finding of the organisation, as of now."""
-    software = organisation_software(org)
+    """Every vulnerable-software finding of the organisation (its software and its websites'
+    CMS), as of now."""
+    software = organisation_software(org) + organisation_websites(org)
     if not software:
         return []
     keys = set().union(*(keys for _, keys in software))
@@ -299,10 +354,10 @@ def findings_for(org: Any) -> list[FindingSpec]:
     )
     specs: list[FindingSpec] = []
     for row, _ in software:
-        item = InventoryItem(item_id=str(row.pk), cpe23=row.cpe23, platforms=row.platforms)
+        item = InventoryItem(item_id=row.key, cpe23=row.cpe23, platforms=row.platforms)
         for match in index.match(item):
             pk, advisory = parsed[match.advisory_id]
-            if (row.pk, pk, row.version) in decided:
+            if row.register == "software" and (row.pk, pk, row.version) in decided:
                 continue
             specs.append(spec_for(row, pk, advisory, match))
     return specs
@@ -317,10 +372,10 @@ def rematch(org: Any) -> Any:
 def new_advisory_findings(org: Any, advisory_pks: list[int]) -> list[FindingSpec]:
     """Findings from a few newly imported advisories only (the incremental path): the
     organisation's software is filed once (`Inventory`), each advisory matched against it."""
-    software = organisation_software(org)
+    software = organisation_software(org) + organisation_websites(org)
     if not software or not advisory_pks:
         return []
-    rows = {str(row.pk): row for row, _ in software}
+    rows = {row.key: row for row, _ in software}
     inventory = Inventory(
         InventoryItem(item_id=key, cpe23=row.cpe23, platforms=row.platforms)
         for key, row in rows.items()
@@ -335,7 +390,7 @@ def new_advisory_findings(org: Any, advisory_pks: list[int]) -> list[FindingSpec
         advisory = advisory_from_dict(data)
         for match in match_advisory(advisory, inventory):
             row = rows[match.item_id]
-            if (row.pk, pk, row.version) not in decided:
+            if row.register != "software" or (row.pk, pk, row.version) not in decided:
                 specs.append(spec_for(row, pk, advisory, match))
     return specs
 
