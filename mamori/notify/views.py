@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from mamori.accounts.decorators import sudo_required
 from mamori.accounts.services import profile_of
 from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
@@ -43,6 +44,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
 
 
 @org_view(**OWNER_ONLY)
+@sudo_required
 def channel_create(request: HttpRequest) -> HttpResponse:
     form = ChannelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -53,6 +55,7 @@ def channel_create(request: HttpRequest) -> HttpResponse:
 
 
 @org_view(**OWNER_ONLY)
+@sudo_required
 def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
     channel = _channel(request, pk)
     form = ChannelForm(request.POST or None, instance=channel)
@@ -64,6 +67,7 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view(**OWNER_ONLY)
+@sudo_required
 @require_POST
 def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.delete_channel(request, _channel(request, pk))
@@ -72,6 +76,7 @@ def channel_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @org_view(**OWNER_ONLY)
+@sudo_required
 @require_POST
 def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
     ok, error = services.send_test(request, _channel(request, pk))
@@ -101,6 +106,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @org_view(**ANY_MEMBER)
+@sudo_required
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     org = request.org  # type: ignore[attr-defined]
     feed_url = ""

@@ -57,6 +57,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 @org_view(read=Role.OWNER, write=Role.OWNER)
+@sudo_required
 def member_invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -71,6 +72,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 
 
 @org_view(read=Role.OWNER, write=Role.OWNER)
+@sudo_required
 def member_create(request: HttpRequest) -> HttpResponse:
     form = CreateAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
