@@ -24,10 +24,13 @@ import argparse
 import email
 import gc
 import json
+import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -268,10 +271,16 @@ def office_vs_olevba(size: int) -> dict[str, object]:
         attachments=[("資料.docm", data, "application/vnd.ms-word.document.macroEnabled.12")],
     )
 
-    def olevba() -> None:  # what `olevba file` does: VBA, keywords, XLM
-        parser = VBA_Parser("資料.docm", data=data)
+    folder = tempfile.mkdtemp(prefix="bench-olevba-")
+    path = os.path.join(folder, "資料.docm")
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+    def olevba() -> None:  # what `olevba file` does: VBA, keywords, VBA stomping, XLM
+        parser = VBA_Parser(path)
         if parser.detect_vba_macros():
             parser.analyze_macros()
+            parser.detect_vba_stomping()
         parser.detect_xlm_macros()
         parser.close()
 
@@ -285,6 +294,7 @@ def office_vs_olevba(size: int) -> dict[str, object]:
             start = time.perf_counter()
             run()
             best[key] = min(best[key], time.perf_counter() - start)
+    shutil.rmtree(folder, ignore_errors=True)
     return {
         "file_mb": round(len(data) / 1e6, 1),
         "olevba_seconds": round(best["olevba"], 3),

@@ -17,6 +17,7 @@ import contextlib
 import html
 import io
 import logging
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -163,7 +164,13 @@ def analyse_ooxml(
     lowered = {n.lower(): n for n in names}
     has_vba = False
     if len(data) <= limits.max_office_scan_bytes:
-        has_vba, _ = _scan_vba(label, data, out, facts, want_xlm=False)
+        # VBA stomping needs only the VBA projects, not the whole (maybe large) package.
+        projects = [
+            _member(archive, real, limits, out, label)
+            for low, real in sorted(lowered.items())
+            if low.endswith("vbaproject.bin")
+        ]
+        has_vba, _ = _scan_vba(label, data, out, facts, want_xlm=False, projects=projects)
     else:
         out.add("attachment.limit", f"{label}: 検査できる大きさを超えた Office 文書")
     if not has_vba and any(low.endswith("vbaproject.bin") for low in lowered):
@@ -300,7 +307,12 @@ def _has_active_mime(data: bytes) -> bool:
 
 
 def _scan_vba(
-    label: str, data: bytes, out: Collector, facts: AttachmentFacts, want_xlm: bool
+    label: str,
+    data: bytes,
+    out: Collector,
+    facts: AttachmentFacts,
+    want_xlm: bool,
+    projects: list[bytes] | None = None,
 ) -> tuple[bool, bool]:
     """olevba over the document: (VBA found, XLM found), with signals saying what they do."""
     _oletools_quiet()
@@ -317,6 +329,12 @@ def _scan_vba(
             if label not in facts.macro_documents:
                 facts.macro_documents.append(label)
             _describe_vba(label, parser, out)
+            stomp_inputs = [p for p in projects or [] if p] or [data]
+            if not out.out_of_time() and any(_is_stomped(p) for p in stomp_inputs[:4]):
+                out.add(
+                    "attachment.vba_stomping",
+                    f"{label}: 見えているマクロのソースと、実際に動くコード（p-code）が一致しません",
+                )
         if want_xlm or parser.type == "SLK":
             with contextlib.suppress(Exception):
                 has_xlm = bool(parser.detect_xlm_macros())
@@ -363,14 +381,31 @@ def _describe_vba(label: str, parser: object, out: Collector) -> None:
         out.add(
             "attachment.macro_autoexec", f"{label}: MacroRaptor の判定は「疑わしい」（{words}）"
         )
-    stomped = False
-    with contextlib.suppress(Exception):
-        stomped = bool(parser.detect_vba_stomping())  # type: ignore[attr-defined]
-    if stomped:
-        out.add(
-            "attachment.vba_stomping",
-            f"{label}: 見えているマクロのソースと、実際に動くコード（p-code）が一致しません",
-        )
+
+
+def _is_stomped(data: bytes) -> bool:
+    """olevba's VBA-stomping check (p-code keywords missing from the source).
+
+    olevba runs pcodedmp only on files on disk, so the document is written to a private
+    temporary folder for the check and removed at once.
+    """
+    import tempfile
+
+    from oletools.olevba import VBA_Parser
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="mamori-vba-") as folder:
+            path = os.path.join(folder, "document")
+            with open(path, "wb") as handle:
+                handle.write(data)
+            parser = VBA_Parser(path)
+            try:
+                return bool(parser.detect_vba_stomping())
+            finally:
+                parser.close()
+    except Exception:  # pcodedmp cannot read every project: no verdict, not a crash
+        log.debug("VBA stomping check failed", exc_info=True)
+        return False
 
 
 def macro_sentence(

@@ -334,6 +334,16 @@ def test_macro_evidence_says_what_it_does() -> None:
 
 
 @needs_corpus
+def test_vba_stomping_is_reported() -> None:
+    # The template's compiled p-code says MsgBox "Hello from Python!"; the source now says
+    # something else: what olevba calls VBA stomping.
+    stomped = _check("集計.xlsm", _xlsm(WRITE_AND_RUN))
+    assert "p-code" in _evidence(stomped, "attachment.vba_stomping")
+    original = (OFFICE / "xlsxwriter_vba" / "macro01.xlsm").read_bytes()  # type: ignore[operator]
+    assert "attachment.vba_stomping" not in {s.id for s in _check("集計.xlsm", original).signals}
+
+
+@needs_corpus
 def test_vba_in_a_flat_opc_xml_document_is_found() -> None:
     project = base64.b64encode(_project(WRITE_AND_RUN)).decode()
     flat = (
