@@ -48,3 +48,24 @@ def event_details(changes: Any) -> list[str]:
     from mamori.audit.labels import detail_lines
 
     return detail_lines(changes)
+
+
+@register.filter
+def job_kind(kind: str) -> str:
+    from mamori.core.job_labels import kind_label
+
+    return kind_label(kind)
+
+
+@register.filter
+def job_status(status: str) -> str:
+    from mamori.core.job_labels import status_label
+
+    return status_label(status)
+
+
+@register.filter
+def job_error(last_error: str) -> str:
+    from mamori.core.job_labels import error_summary
+
+    return error_summary(last_error or "")

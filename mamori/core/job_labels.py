@@ -1,0 +1,57 @@
+"""What a background job is and how it stands, in the reader's language. Job rows keep stable
+codes ("intel.fetch_feed", "failed"); the jobs page shows these words, and the raw error text
+only behind 「詳細」."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+JOB_KIND_LABELS: dict[str, Any] = {
+    "findings.run_all_rules": _("Nightly check of every rule"),
+    "intel.fetch_feed": _("Fetching a news feed"),
+    "intel.rematch": _("Matching vulnerabilities to the inventory"),
+    "intel.match_new": _("Matching new vulnerabilities to the inventory"),
+    "intel.sync_nvd": _("Fetching vulnerabilities from NVD"),
+    "intel.sync_kev": _("Fetching the CISA KEV catalogue"),
+    "intel.sync_jvn": _("Fetching vulnerabilities from JVN"),
+    "monitoring.check_page": _("Checking a watched web page"),
+    "notify.deliver": _("Sending a notification"),
+    "notify.periodic": _("Sending digests and reminders"),
+    "mailcheck.purge": _("Deleting old stored mail"),
+    "mailcheck.poll_mailbox": _("Reading the mail-check mailbox"),
+    "assessments.monthly_report": _("Sending the monthly report"),
+}
+
+JOB_STATUS_LABELS: dict[str, Any] = {
+    "queued": _("Waiting"),
+    "running": _("Running"),
+    "done": _("Done"),
+    "failed": _("Failed"),
+}
+
+
+def kind_label(kind: str) -> str:
+    label = JOB_KIND_LABELS.get(kind)
+    return str(label) if label is not None else str(_("Background work"))
+
+
+def status_label(status: str) -> str:
+    label = JOB_STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+def error_summary(last_error: str) -> str:
+    """One plain sentence for the table; the raw text (which may hold a traceback) is shown
+    only behind 「詳細」."""
+    if not last_error.strip():
+        return ""
+    lowered = last_error.lower()
+    if "lease" in lowered and "expired" in lowered:
+        return str(_("The worker running it stopped; it was tried again."))
+    if "timed out" in lowered or "timeout" in lowered:
+        return str(_("A connection timed out."))
+    if "refused" in lowered or "cannot resolve" in lowered or "name or service" in lowered:
+        return str(_("The address could not be reached."))
+    return str(_("The job stopped with an error."))
