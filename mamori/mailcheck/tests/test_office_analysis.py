@@ -11,8 +11,11 @@ import base64
 import io
 import random
 import struct
+import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mamori.core.corpus import corpus_dir
 from mamori.mailcheck.engine import Limits, Report, analyse
@@ -453,3 +456,47 @@ def test_truncated_documents_never_crash(data: bytes) -> None:
         report = _check(name, data)
         assert report.verdict in {"safe", "caution", "danger"}
         assert "message.unparseable" not in {s.id for s in report.signals}
+
+
+# --- fuzzing -----------------------------------------------------------------------------
+
+
+def _seeds() -> list[tuple[str, bytes]]:
+    return [
+        ("a.docx", _docx(_field("DDEAUTO cmd /c calc"))),
+        ("a.docx", _docx("<w:p/>", {"word/embeddings/oleObject1.bin": _package("a.exe", b"MZ")})),
+        (
+            "a.rtf",
+            b"{\\rtf1{\\field{\\*\\fldinst DDEAUTO cmd}}{\\object{\\*\\objclass Equation.3}}}",
+        ),
+        ("a.slk", b'ID;P\r\nO;E\r\nNN;NAuto_Open\r\nC;X1;Y1;EEXEC("x")\r\nE\r\n'),
+        ("a.csv", b"=cmd|' /C calc'!A0\r\n"),
+        ("a.doc", ole_bytes({"WordDocument": b"\x13 DDEAUTO cmd \x14x\x15" + b"\0" * 600})),
+        (
+            "a.xml",
+            b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+            b"<Cell Formula=\"=cmd|'/c calc'!A1\"/></Workbook>",
+        ),
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(range(7)),
+    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
+    st.integers(0, 10_000),
+)
+def test_mutated_office_documents_never_raise(
+    seed: int, flips: list[tuple[int, int]], cut: int
+) -> None:
+    from mamori.mailcheck.engine.attachments import AttachmentFacts, analyse_attachment
+    from mamori.mailcheck.engine.signals import Collector
+
+    name, data = _seeds()[seed]
+    mutated = bytearray(data)
+    for position, value in flips:
+        if mutated:
+            mutated[position % len(mutated)] = value
+    out = Collector(deadline=time.monotonic() + 60)
+    analyse_attachment(name, bytes(mutated[: max(cut, 1)]), False, Limits(), out, AttachmentFacts())
+    assert all(s.severity in {"info", "low", "medium", "high"} for s in out.signals)
