@@ -20,6 +20,9 @@ import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
 
+from mamori.monitoring import jsscan
+from mamori.monitoring.software import detect as detect_software
+
 MAX_HTML_BYTES = 5_000_000
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 256
@@ -52,12 +55,32 @@ _HIDDEN_STYLE = re.compile(
     r"|(?:left|top|text-indent|margin-left)\s*:\s*-\d{3,}",
     re.IGNORECASE,
 )
+# For CSS classes: fade-in animations start with opacity 0 or visibility hidden and are shown by
+# script, so only the shapes spam hiding takes count (none, off-screen, zero size).
+_CSS_CLASS_HIDING = re.compile(
+    r"display\s*:\s*none"
+    r"|(?:^|[;\s])(?:height|font-size|max-height)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
+    r"|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}",
+    re.IGNORECASE,
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _REFRESH_URL = re.compile(r"""^\s*\d*\s*[;,]?\s*(?:url\s*=\s*)?['"]?([^'"]*)['"]?\s*$""", re.I)
 # Numbers and long hex runs (nonces, timestamps, cache busters) change on every load of many
 # pages; they are masked before inline scripts are hashed so routine churn is not reported.
 _VOLATILE_TOKENS = re.compile(r"[0-9a-fA-F]{8,}|\d+")
 _WHITESPACE = re.compile(r"\s+")
+# Regions whose text rotates by design (banners, sliders, tickers, ad slots): changes there are
+# routine. Matched against class and id words.
+_SOFT_REGION = re.compile(
+    r"(?:^|[\s_-])(?:banners?|carousel|slider|slides?|slideshow|swiper|slick|rotat\w*|ticker|marquee"
+    r"|ads?|adslot|advert\w*|adsbygoogle|promo|splide|glide|owl-carousel|bxslider)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_LINK_MARK, _SOFT_OPEN, _SOFT_CLOSE = "\x01", "\x03", "\x04"
+_MARKS = re.compile("[\x01\x03\x04]")
+MAX_LINE_HASHES = 2000
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_SIMPLE_SELECTOR_TOKEN = re.compile(r"([.#])([A-Za-z0-9_-]+)")
 _CHARSET_ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932"}
 
 
@@ -76,6 +99,15 @@ class Fingerprint:
     link_hosts: tuple[str, ...] = ()
     meta_refresh: tuple[str, ...] = ()
     hidden_links: tuple[str, ...] = ()
+    styles: tuple[str, ...] = ()
+    handlers: dict[str, str] = field(default_factory=dict)
+    js_urls: tuple[str, ...] = ()
+    base_hrefs: tuple[str, ...] = ()
+    inline_shapes: dict[str, str] = field(default_factory=dict)
+    inline_flags: dict[str, list[str]] = field(default_factory=dict)
+    soft_lines: tuple[str, ...] = ()
+    link_lines: tuple[str, ...] = ()
+    software: tuple[str, ...] = ()
     text: str = ""
     truncated: bool = False
     errors: tuple[str, ...] = ()
@@ -161,7 +193,77 @@ def _parse(data: bytes, encoding: str) -> lxml.html.HtmlElement | None:
         return None
 
 
-def _is_hidden(element: lxml.html.HtmlElement) -> bool:
+def line_hash(line: str) -> str:
+    """Short hash of one line of visible text (for the soft and link line sets)."""
+    return sha256(line)[:12]
+
+
+@dataclass
+class _CssHidden:
+    """Classes and ids that the page's own top-level CSS rules hide from view."""
+
+    classes: frozenset[str] = frozenset()
+    ids: frozenset[str] = frozenset()
+
+    def hides(self, element: lxml.html.HtmlElement) -> bool:
+        if self.ids and element.get("id") in self.ids:
+            return True
+        if self.classes:
+            names = element.get("class")
+            if names and not self.classes.isdisjoint(names.split()):
+                return True
+        return False
+
+
+def _top_level_rules(css: str) -> list[tuple[str, str]]:
+    """(selector, declarations) of rules outside @media/@supports blocks (those hide only
+    sometimes); nested blocks are skipped by counting braces."""
+    css = _CSS_COMMENT.sub("", css)
+    rules: list[tuple[str, str]] = []
+    depth = 0
+    selector_start = 0
+    body_start = 0
+    selector = ""
+    skipping = False
+    for index, char in enumerate(css):
+        if char == "{":
+            if depth == 0:
+                selector = css[selector_start:index].strip()
+                skipping = selector.startswith("@")
+                body_start = index + 1
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth <= 0:
+                depth = 0
+                if not skipping:
+                    rules.append((selector, css[body_start:index]))
+                selector_start = index + 1
+                skipping = False
+        elif char == ";" and depth == 0:
+            selector_start = index + 1  # @import …; and other statements
+    return rules
+
+
+def css_hidden(css_texts: Sequence[str]) -> _CssHidden:
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for css in css_texts:
+        for selector, body in _top_level_rules(css):
+            if not _CSS_CLASS_HIDING.search(body.replace("\n", " ")):
+                continue
+            for part in selector.split(","):
+                last = part.strip().split()[-1] if part.strip() else ""
+                if ":" in last or "[" in last:
+                    continue  # :hover menus, attribute selectors: not a fixed hidden block
+                for kind, name in _SIMPLE_SELECTOR_TOKEN.findall(last):
+                    (classes if kind == "." else ids).add(name)
+    # Screen-reader-only helpers hide a few words of navigation, not blocks of content.
+    classes -= {"screen-reader-text", "sr-only", "visually-hidden", "skip-link", "hidden-xs"}
+    return _CssHidden(frozenset(classes), frozenset(ids))
+
+
+def _is_hidden(element: lxml.html.HtmlElement, css: _CssHidden | None = None) -> bool:
     if element.get("hidden") is not None:
         return True
     if str(element.get("type", "")).lower() == "hidden":
@@ -170,9 +272,11 @@ def _is_hidden(element: lxml.html.HtmlElement) -> bool:
     if style and _HIDDEN_STYLE.search(style):
         return True
     width, height = element.get("width"), element.get("height")
-    return (width is not None and width.strip() in ("0", "1", "0px", "1px")) or (
+    if (width is not None and width.strip() in ("0", "1", "0px", "1px")) or (
         height is not None and height.strip() in ("0", "1", "0px", "1px")
-    )
+    ):
+        return True
+    return css is not None and css.hides(element)
 
 
 def _absolute(base: str, value: str | None) -> str | None:
@@ -211,21 +315,40 @@ class _Collector:
         return tuple(sorted(self.items))
 
 
+_JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "xlink:href", "srcdoc")
+
+
 def _structure(
     root: lxml.html.HtmlElement, page_url: str
-) -> tuple[dict[str, _Collector], dict[str, str], bool]:
+) -> tuple[dict[str, _Collector], dict[str, Any], bool]:
     base = page_url
+    found = {
+        name: _Collector()
+        for name in (
+            "scripts", "inline", "frames", "forms", "hosts", "refresh", "hidden", "styles",
+            "js_urls", "base", "generators",
+        )
+    }  # fmt: skip
     for base_element in root.iter("base"):
         href = base_element.get("href")
         if href:
             base = urljoin(page_url, href.strip())
+            found["base"].add(base)
         break
-    found = {
-        name: _Collector()
-        for name in ("scripts", "inline", "frames", "forms", "hosts", "refresh", "hidden")
-    }
-    previews: dict[str, str] = {}
+    extra: dict[str, Any] = {"previews": {}, "shapes": {}, "flags": {}, "handlers": {}}
+    css_texts: list[str] = []
+    for style in root.iter("style"):
+        css = style.text or ""
+        if css:
+            css_texts.append(css)
+            imports, fonts = jsscan.url_hosts_in_css(css)
+            for url in (*imports, *fonts):
+                found["styles"].add(_absolute(base, url))
+    hidden_css = css_hidden(css_texts)
     hidden_roots: list[lxml.html.HtmlElement] = []
+    previews, shapes, flags, handlers = (
+        extra["previews"], extra["shapes"], extra["flags"], extra["handlers"],
+    )  # fmt: skip
     count = 0
     capped = False
     for element in root.iter():
@@ -237,6 +360,20 @@ def _structure(
         if not isinstance(tag, str):
             continue
         tag = tag.lower()
+        if element.attrib:
+            for name, value in element.items():
+                lowered = name.lower()
+                if lowered.startswith("on") and len(handlers) < MAX_URLS_PER_KIND:
+                    code = _WHITESPACE.sub(" ", value).strip()
+                    key = f"{tag}[{lowered}]:{jsscan.shape(code)}"
+                    handlers.setdefault(key, f'<{tag} {lowered}="{code[:INLINE_PREVIEW_CHARS]}">')
+                elif lowered in _JS_URL_ATTRIBUTES:
+                    text = value.strip()
+                    if text[:11].lower().startswith(("javascript:", "vbscript:")) or (
+                        lowered == "srcdoc" and "<script" in text.lower()
+                    ):
+                        if not jsscan.is_harmless_js_url(text):
+                            found["js_urls"].add(f"{tag}[{lowered}]={text[:INLINE_PREVIEW_CHARS]}")
         if tag == "script":
             src = element.get("src")
             if src is not None and src.strip():
@@ -246,7 +383,21 @@ def _structure(
                 if body:
                     digest = sha256(_VOLATILE_TOKENS.sub("0", body))
                     found["inline"].add(digest)
-                    previews.setdefault(digest, body[:INLINE_PREVIEW_CHARS])
+                    if digest not in shapes:
+                        previews[digest] = body[:INLINE_PREVIEW_CHARS]
+                        shapes[digest] = jsscan.shape(body)
+                        script_flags = jsscan.script_flags(body)
+                        if script_flags:
+                            flags[digest] = script_flags
+        elif tag == "link":
+            rel = str(element.get("rel", "")).lower().split()
+            kind = str(element.get("as", "")).lower()
+            if "stylesheet" in rel or (
+                ("preload" in rel or "prefetch" in rel) and kind in ("style", "font")
+            ):
+                found["styles"].add(_absolute(base, element.get("href")))
+            elif ("preload" in rel and kind == "script") or "modulepreload" in rel:
+                found["scripts"].add(_absolute(base, element.get("href")))
         elif tag in ("iframe", "frame", "embed"):
             found["frames"].add(_absolute(base, element.get("src")))
         elif tag == "object":
@@ -258,18 +409,24 @@ def _structure(
             target = _absolute(base, element.get("href"))
             host = url_host(target) if target else None
             found["hosts"].add(host)
-        elif tag == "meta" and str(element.get("http-equiv", "")).strip().lower() == "refresh":
-            match = _REFRESH_URL.match(str(element.get("content", "")))
-            target = match.group(1).strip() if match else ""
-            found["refresh"].add(_absolute(base, target) if target else base)
+        elif tag == "meta":
+            equiv = str(element.get("http-equiv", "")).strip().lower()
+            if equiv == "refresh":
+                match = _REFRESH_URL.match(str(element.get("content", "")))
+                target = match.group(1).strip() if match else ""
+                found["refresh"].add(_absolute(base, target) if target else base)
+            elif str(element.get("name", "")).strip().lower() == "generator":
+                found["generators"].add(str(element.get("content", ""))[:100])
         elif tag in ("button", "input") and element.get("formaction"):
             found["forms"].add(_absolute(base, element.get("formaction")))
-        if tag not in ("input", "script", "style", "head", "meta", "link") and _is_hidden(element):
+        if tag not in ("input", "script", "style", "head", "meta", "link") and _is_hidden(
+            element, hidden_css
+        ):
             hidden_roots.append(element)
     for hidden in hidden_roots:
         for link in hidden.iter("a", "area"):
             found["hidden"].add(_absolute(base, link.get("href")))
-    return found, previews, capped
+    return found, extra, capped
 
 
 def _compile_selectors(selectors: Iterable[str]) -> tuple[list[CSSSelector], list[str]]:
@@ -291,6 +448,12 @@ def _compile_selectors(selectors: Iterable[str]) -> tuple[list[CSSSelector], lis
 
 def visible_text(root: lxml.html.HtmlElement) -> str:
     """Text a visitor sees, one block per line, whitespace collapsed (no recursion)."""
+    return _strip_marks(_marked_text(root))[0]
+
+
+def _marked_text(root: lxml.html.HtmlElement) -> str:
+    """Visible text with marks: link text starts with _LINK_MARK, rotating regions are wrapped
+    in _SOFT_OPEN … _SOFT_CLOSE."""
     pieces: list[str] = []
     size = 0
     title = root.find(".//title")
@@ -310,24 +473,58 @@ def visible_text(root: lxml.html.HtmlElement) -> str:
         if kind == "close":
             if tag in BLOCK_TAGS:
                 pieces.append("\n")
+            if depth < 0:
+                pieces.append(_SOFT_CLOSE)
             continue
         if depth > 0:
             stack.append(("tail", element, 0))
-        if not tag or tag in NON_TEXT_TAGS or depth > MAX_DEPTH or _is_hidden(element):
+        if not tag or tag in NON_TEXT_TAGS or abs(depth) > MAX_DEPTH or _is_hidden(element):
             continue
         if tag in BLOCK_TAGS:
             pieces.append("\n")
+        soft = False
+        names = element.get("class") or element.get("id")
+        if (
+            names
+            and tag not in ("html", "body", "main")
+            and _SOFT_REGION.search(f"{element.get('class') or ''} {element.get('id') or ''}")
+        ):
+            soft = True
+            pieces.append(_SOFT_OPEN)
+        if tag in ("a", "area") and element.get("href"):
+            pieces.append(_LINK_MARK)
         if tag == "img" and element.get("alt"):
             pieces.append(" " + _WHITESPACE.sub(" ", str(element.get("alt"))) + " ")
         if element.text:
             # Source line breaks are just spaces to a browser; only blocks start new lines.
             pieces.append(_WHITESPACE.sub(" ", element.text))
             size += len(element.text)
-        stack.append(("close", element, depth))
+        child_depth = abs(depth) + 1
+        stack.append(("close", element, -child_depth if soft else child_depth))
         for child in reversed(element):
-            stack.append(("open", child, depth + 1))
-    lines = (_WHITESPACE.sub(" ", line).strip() for line in "".join(pieces).split("\n"))
-    return "\n".join(line for line in lines if line)[:MAX_TEXT_CHARS]
+            stack.append(("open", child, child_depth))
+    return "".join(pieces)
+
+
+def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:
+    """(text, hashes of lines inside rotating regions, hashes of lines holding link text)."""
+    lines: list[str] = []
+    soft: set[str] = set()
+    links: set[str] = set()
+    soft_depth = 0
+    for raw in marked.split("\n"):
+        in_soft = soft_depth > 0 or _SOFT_OPEN in raw
+        soft_depth = max(0, soft_depth + raw.count(_SOFT_OPEN) - raw.count(_SOFT_CLOSE))
+        has_link = _LINK_MARK in raw
+        line = _WHITESPACE.sub(" ", _MARKS.sub("", raw)).strip()
+        if not line:
+            continue
+        lines.append(line)
+        if in_soft and len(soft) < MAX_LINE_HASHES:
+            soft.add(line_hash(line))
+        if has_link and len(links) < MAX_LINE_HASHES:
+            links.add(line_hash(line))
+    return "\n".join(lines)[:MAX_TEXT_CHARS], soft, links
 
 
 def fingerprint(
@@ -359,7 +556,7 @@ def fingerprint(
             errors=tuple(errors),
         )
 
-    found, previews, capped = _structure(root, page_url)
+    found, extra, capped = _structure(root, page_url)
     if capped:
         errors.append(f"more than {MAX_ELEMENTS} elements: the rest was not examined")
     dropped = sum(collector.dropped for collector in found.values())
@@ -377,9 +574,10 @@ def fingerprint(
         for element in matched:
             if element.getparent() is not None:
                 element.drop_tree()  # keeps the tail text, which is outside the region
-    text = visible_text(root)
+    text, soft, links = _strip_marks(_marked_text(root))
 
     inline = found["inline"].sorted()
+    handlers: dict[str, str] = extra["handlers"]
     structure = {
         "scripts": found["scripts"].sorted(),
         "inline": inline,
@@ -388,20 +586,36 @@ def fingerprint(
         "hosts": found["hosts"].sorted(),
         "refresh": found["refresh"].sorted(),
         "hidden": found["hidden"].sorted(),
+        "styles": found["styles"].sorted(),
+        "handlers": tuple(sorted(handlers)),
+        "js_urls": found["js_urls"].sorted(),
+        "base": found["base"].sorted(),
     }
     structure_text = "\n".join(f"{key}={'|'.join(values)}" for key, values in structure.items())
+    software = detect_software(
+        found["generators"].items, [*structure["scripts"], *structure["styles"]]
+    )
     return Fingerprint(
         raw_sha256=raw_hash,
         structure_sha256=sha256(structure_text),
         text_sha256=sha256(text),
         scripts=structure["scripts"],
         inline_scripts=inline,
-        inline_previews={digest: previews[digest] for digest in inline if digest in previews},
+        inline_previews={d: extra["previews"][d] for d in inline if d in extra["previews"]},
         frames=structure["frames"],
         form_actions=structure["forms"],
         link_hosts=structure["hosts"],
         meta_refresh=structure["refresh"],
         hidden_links=structure["hidden"],
+        styles=structure["styles"],
+        handlers=handlers,
+        js_urls=structure["js_urls"],
+        base_hrefs=structure["base"],
+        inline_shapes={d: extra["shapes"][d] for d in inline if d in extra["shapes"]},
+        inline_flags={d: extra["flags"][d] for d in inline if d in extra["flags"]},
+        soft_lines=tuple(sorted(soft)),
+        link_lines=tuple(sorted(links)),
+        software=tuple(component.encode() for component in software),
         text=text,
         truncated=truncated,
         errors=tuple(errors),

@@ -91,7 +91,7 @@ def test_meta_refresh_to_another_domain_is_danger() -> None:
     assert change.level == "danger" and "new_meta_refresh" in codes(change)
 
 
-def test_hidden_external_links_are_danger_and_visible_ones_caution() -> None:
+def test_hidden_external_links_are_danger_and_a_visible_one_is_information() -> None:
     hidden = fp(
         BASE_BODY + '<div style="display:none"><a href="https://pills.example/">x</a></div>'
     )
@@ -101,17 +101,20 @@ def test_hidden_external_links_are_danger_and_visible_ones_caution() -> None:
     assert "new_link_domains" not in codes(change)
     shown = fp(BASE_BODY + '<a href="https://news.example.net/">news</a>')
     change = compare(BASE, shown, site_domain=SITE)
-    assert change.level == "caution"
-    assert "new_link_domains" in codes(change) and "text_changed" in codes(change)
+    assert change.level == "info"
+    assert "new_link_domains" in codes(change) and "routine_text" in codes(change)
 
 
 def test_visible_text_change_is_caution_with_diff() -> None:
-    new = fp(BASE_BODY.replace("10:00-18:00", "Hacked by someone"))
+    new = fp(BASE_BODY.replace("10:00-18:00", "11:00-15:00（臨時）"))
     change = compare(BASE, new, site_domain=SITE)
     assert change.level == "caution" and codes(change) == ["text_changed"]
     assert "-営業時間 10:00-18:00" in change.text_diff
-    assert "+営業時間 Hacked by someone" in change.text_diff
-    assert change.reasons[0].evidence == ("-営業時間 10:00-18:00", "+営業時間 Hacked by someone")
+    assert "+営業時間 11:00-15:00（臨時）" in change.text_diff
+    assert change.reasons[0].evidence == ("-営業時間 10:00-18:00", "+営業時間 11:00-15:00（臨時）")
+    defaced = fp(BASE_BODY.replace("10:00-18:00", "Hacked by someone"))
+    change = compare(BASE, defaced, site_domain=SITE)
+    assert change.level == "danger" and codes(change)[0] == "defacement_message"
 
 
 def test_change_inside_ignored_region_is_not_reported() -> None:

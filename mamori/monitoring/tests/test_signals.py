@@ -1,0 +1,150 @@
+"""Origin and family keys, inline-script shapes and flags, CSS hiding, CMS detection."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mamori.monitoring import jsscan
+from mamori.monitoring.fingerprint import css_hidden, fingerprint
+from mamori.monitoring.origins import family_key, origin_key
+from mamori.monitoring.software import Component, detect
+
+
+def test_user_content_cdns_keep_the_publisher_in_the_origin() -> None:
+    assert origin_key("https://cdn.jsdelivr.net/npm/bootstrap@5.2.3/dist/js/b.js") == (
+        "cdn.jsdelivr.net/npm/bootstrap"
+    )
+    assert (
+        origin_key("https://cdn.jsdelivr.net/gh/evil/kit@1.0/x.js")
+        == "cdn.jsdelivr.net/gh/evil/kit"
+    )
+    assert origin_key("https://unpkg.com/@scope/pkg@1.2.3/i.js") == "unpkg.com/@scope/pkg"
+    assert origin_key("https://raw.githubusercontent.com/u/r/main/t.js") == (
+        "raw.githubusercontent.com/u/r"
+    )
+    assert origin_key("https://ipfs.io/ipfs/bafyabc/x.js") == "ipfs.io/ipfs/bafyabc"
+    assert (
+        origin_key("https://www.googletagmanager.com/gtag/js?id=G-1") == "www.googletagmanager.com"
+    )
+
+
+def test_family_keys_mask_versions_and_hashes_only() -> None:
+    same = [
+        ("https://cdn.jsdelivr.net/npm/bootstrap@5.2.3/dist/js/bootstrap.bundle.min.js",
+         "https://cdn.jsdelivr.net/npm/bootstrap@5.3.3/dist/js/bootstrap.bundle.min.js"),
+        ("https://code.jquery.com/jquery-3.6.0.min.js", "https://code.jquery.com/jquery-3.7.1.min.js"),
+        ("https://cdnjs.cloudflare.com/ajax/libs/jquery/3.6.0/jquery.min.js",
+         "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js"),
+        ("https://a.jp/assets/app.8e1d4c2f.js", "https://a.jp/assets/app.1f7b9e03.js"),
+        ("https://a.jp/assets/index-BxY3kq2a.js", "https://a.jp/assets/index-Cq81LmZ0.js"),
+    ]  # fmt: skip
+    for old, new in same:
+        assert family_key(old) == family_key(new), (old, new)
+    assert family_key("https://a.jp/js/app.js") != family_key("https://a.jp/js/other.js")
+    assert family_key("https://a.jp/js/jquery.min.js") != family_key(
+        "https://a.jp/js/bundle.min.js"
+    )
+
+
+def test_shapes_ignore_values_but_keep_hosts() -> None:
+    a = "gtag('config','G-ABC123XYZ'); var n = 'f3a9c2e1d0';"
+    b = "gtag('config','G-QQQ999ZZZ'); var n = '0011aa22bb';"
+    assert jsscan.shape(a) == jsscan.shape(b)
+    c = "s.src='https://own.example.jp/a.js'"
+    d = "s.src='https://evil.example/a.js'"
+    assert jsscan.shape(c) != jsscan.shape(d)
+    assert jsscan.shape("f(1)") != jsscan.shape("g(1)")
+
+
+def test_flags_of_inline_scripts() -> None:
+    assert "loader" in jsscan.script_flags(
+        "var s=document.createElement('script');s.src='//'+h+'/x.js';document.head.appendChild(s)"
+    )
+    assert "write_script" in jsscan.script_flags("document.write('<scr'+'ipt src=x></scr'+'ipt>')")
+    assert "encoded" in jsscan.script_flags("eval(atob('YQ=='))")
+    assert "encoded" in jsscan.script_flags("var _0x3f2a=['a'];")
+    assert "redirect@scam.example" in jsscan.script_flags(
+        "location.replace('https://scam.example/')"
+    )
+    assert "redirect@scam.example" in jsscan.script_flags(
+        "window.location='https://sc'+'am.example/'"
+    )
+    assert "skimmer" in jsscan.script_flags(
+        "document.addEventListener('blur',e=>{if(e.target.name=='cc-number')fetch('/x',{body:e.target.value})})"
+    )
+    # Ordinary code: no flags (anonymous functions, a literal own script, a dataLayer push).
+    assert (
+        jsscan.script_flags("document.addEventListener('click', function(e){ menu.toggle(); });")
+        == []
+    )
+    assert (
+        jsscan.script_flags(
+            "window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
+        )
+        == []
+    )
+    assert jsscan.is_harmless_js_url("javascript:void(0);")
+    assert not jsscan.is_harmless_js_url("javascript:alert(1)")
+
+
+def test_css_classes_that_hide_blocks_but_not_menus_or_animations() -> None:
+    hidden = css_hidden(
+        [
+            ".spam{position:absolute;left:-9999px} #x{display:none}"
+            ".sub-menu:hover{display:none} .wow{visibility:hidden}"
+            "@media (max-width:600px){.desktop{display:none}} .sr-only{display:none}"
+        ]
+    )
+    assert hidden.classes == {"spam"} and hidden.ids == {"x"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_scanners_never_raise(text: str) -> None:
+    jsscan.shape(text)
+    jsscan.script_flags(text)
+    jsscan.url_hosts_in_css(text)
+    css_hidden([text])
+
+
+def test_cms_and_plugins_from_generator_and_asset_versions() -> None:
+    found = detect(
+        ["WordPress 6.4.2", "WooCommerce 8.2.1"],
+        [
+            "https://a.jp/wp-includes/js/jquery/jquery.min.js?ver=3.7.1",
+            "https://a.jp/wp-content/plugins/contact-form-7/includes/js/index.js?ver=5.8.4",
+            "https://a.jp/wp-content/themes/kobo/style.css?ver=1.3.0",
+        ],
+    )
+    assert found[0] == Component("cms", "WordPress", "6.4.2")
+    assert Component("plugin", "contact-form-7", "5.8.4") in found
+    assert Component("theme", "kobo", "1.3.0") in found
+    assert Component("plugin", "WooCommerce", "8.2.1") in found
+    # No generator (hidden by a security plugin): the core version comes from core assets.
+    found = detect(
+        [],
+        [
+            "https://a.jp/wp-includes/js/jquery/jquery.min.js?ver=3.7.1",
+            "https://a.jp/wp-includes/css/dist/block-library/style.min.css?ver=6.5.3",
+            "https://a.jp/wp-includes/js/wp-emoji-release.min.js?ver=6.5.3",
+        ],
+    )
+    assert found[0] == Component("cms", "WordPress", "6.5.3")
+    assert detect(["Drupal 10 (https://www.drupal.org)"], [])[0] == Component("cms", "Drupal", "10")
+    assert detect([], ["https://a.jp/js/app.js"]) == []
+
+
+def test_fingerprint_carries_software_and_new_structure() -> None:
+    html = (
+        b'<html><head><meta name="generator" content="WordPress 6.4.2">'
+        b"<style>@import url(https://fonts.example/f.css);.h{display:none}</style></head><body>"
+        b'<img src=x onerror="alert(1)"><a href="javascript:alert(2)">x</a>'
+        b'<div class="h"><a href="https://spam.example/">s</a></div></body></html>'
+    )
+    page = fingerprint(html, page_url="https://a.jp/")
+    assert page.software == ("cms|WordPress|6.4.2",)
+    assert page.styles == ("https://fonts.example/f.css",)
+    assert list(page.handlers.values()) == ['<img onerror="alert(1)">']
+    assert page.js_urls == ("a[href]=javascript:alert(2)",)
+    assert page.hidden_links == ("https://spam.example/",)
