@@ -174,7 +174,7 @@ def affected_organisations(product_keys: set[str]) -> list[int]:
     product keys."""
     from mamori.inventory.models import Software, Website
 
-    from .vulnmatch import cms_cpe, software_cpe, software_keys
+    from .vulnmatch import cms_cpe, parse_plugins, plugin_keys, software_cpe, software_keys
 
     if not product_keys:
         return []
@@ -187,12 +187,17 @@ def affected_organisations(product_keys: set[str]) -> list[int]:
         cpe = software_cpe(vendor, product, version, cpe23)
         if software_keys(cpe, vendor, product) & product_keys:
             found.add(org_id)
-    for org_id, cms, version in (
+    for org_id, cms, version, plugins in (
         Website.objects.filter(archived_at__isnull=True)
-        .exclude(cms="")
-        .values_list("organization_id", "cms", "cms_version")
+        .exclude(cms="", cms_plugins="")
+        .values_list("organization_id", "cms", "cms_version", "cms_plugins")
     ):
-        if org_id not in found and software_keys(cms_cpe(cms, version), cms, cms) & product_keys:
+        if org_id in found:
+            continue
+        keys = software_keys(cms_cpe(cms, version), cms, cms) if cms else set()
+        for name, _ in parse_plugins(plugins):
+            keys |= plugin_keys(name, product_keys)
+        if keys & product_keys:
             found.add(org_id)
     return sorted(found)
 

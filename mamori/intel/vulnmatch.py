@@ -47,10 +47,13 @@ class SoftwareRow:
     cpe23: str
     platforms: tuple[str, ...] | None = None  # OS CPEs of its devices; None = not known
     register: str = "software"  # or "website": a website's CMS, matched like software
+    component: str = ""  # a website's plugin or theme ("" = the CMS itself)
 
     @property
     def key(self) -> str:
-        return str(self.pk) if self.register == "software" else f"{self.register}:{self.pk}"
+        if self.register == "software":
+            return str(self.pk)
+        return f"{self.register}:{self.pk}" + (f":{self.component}" if self.component else "")
 
 
 # CMS names as the website register (and monitoring) write them → NVD's vendor:product.
@@ -252,20 +255,72 @@ def organisation_software(org: Any) -> list[tuple[SoftwareRow, set[str]]]:
     return rows
 
 
+_PLUGIN_LINE_RE = re.compile(r"^\s*(.+?)(?:[\s:@]+v?(\d[\w.+-]*))?\s*$")
+MAX_PLUGINS = 100
+
+
+def parse_plugins(text: str) -> list[tuple[str, str]]:
+    """(name, version) per line of a website's plugin list ("contact-form-7 5.8.1")."""
+    out = []
+    for line in (text or "").splitlines()[:MAX_PLUGINS]:
+        match = _PLUGIN_LINE_RE.match(line)
+        if match and match.group(1).strip():
+            out.append((match.group(1).strip()[:200], (match.group(2) or "")[:100]))
+    return out
+
+
+def plugin_cpe(name: str, version: str) -> str:
+    """A plugin's CPE: NVD's vendor:product when an imported advisory names the plugin (by its
+    slug, "-" or "_" alike), else a guess from the name."""
+    product = normalise_name(name).replace("-", "_")
+    variants = {product, product.replace("_", "-")}
+    query = Q()
+    for variant in variants:
+        query |= Q(key__endswith=f":{variant}")
+    key = (
+        AdvisoryKey.objects.filter(key__startswith="cpe:")
+        .filter(query)
+        .values_list("key", flat=True)
+        .first()
+    )
+    if key:
+        vendor, _, found = key[4:].partition(":")
+        typed = (version or "").strip().lower() or ANY
+        return Cpe(part="a", vendor=vendor, product=found, version=typed).format()
+    return suggest_cpe(name, name, version, part="a")
+
+
+def plugin_keys(name: str, product_keys: set[str]) -> set[str]:
+    """The advisory product keys among `product_keys` that could name this plugin."""
+    product = normalise_name(name).replace("-", "_")
+    endings = (f":{product}", f":{product.replace('_', '-')}")
+    found = {key for key in product_keys if key.startswith("cpe:") and key.endswith(endings)}
+    return found | name_keys(name, name)
+
+
 def organisation_websites(org: Any) -> list[tuple[SoftwareRow, set[str]]]:
-    """Websites whose CMS is recorded, as rows to match like software."""
+    """Websites whose CMS is recorded (and their plugins and themes), as rows to match like
+    software."""
     from mamori.inventory.models import Website
 
     rows = []
-    for pk, url, cms, version in (
+    for pk, url, cms, version, plugins in (
         Website.objects.filter(organization=org, archived_at__isnull=True)
-        .exclude(cms="")
-        .values_list("pk", "url", "cms", "cms_version")
+        .exclude(cms="", cms_plugins="")
+        .values_list("pk", "url", "cms", "cms_version", "cms_plugins")
     ):
-        cpe = cms_cpe(cms, version)
-        label = " ".join(p for p in (cms, version) if p) + f" ({url})"
-        row = SoftwareRow(pk, label, version, cpe, None, register="website")
-        rows.append((row, software_keys(cpe, cms, cms)))
+        if cms:
+            cpe = cms_cpe(cms, version)
+            label = " ".join(p for p in (cms, version) if p) + f" ({url})"
+            row = SoftwareRow(pk, label, version, cpe, None, register="website")
+            rows.append((row, software_keys(cpe, cms, cms)))
+        for name, plugin_version in parse_plugins(plugins):
+            cpe = plugin_cpe(name, plugin_version)
+            label = " ".join(p for p in (cms, name, plugin_version) if p) + f" ({url})"
+            row = SoftwareRow(
+                pk, label, plugin_version, cpe, None, register="website", component=name.lower()
+            )
+            rows.append((row, software_keys(cpe, name, name)))
     return rows
 
 

@@ -332,6 +332,14 @@ class Website(Register):
     hosting = models.CharField(_("hosting service"), max_length=200, blank=True)
     cms = models.CharField(_("CMS"), max_length=100, blank=True)
     cms_version = models.CharField(_("CMS version"), max_length=50, blank=True)
+    # Plugins and themes with their versions, one per line ("contact-form-7 5.8.1"): matched
+    # against advisories like software (intel). Monitoring may fill it from the page.
+    cms_plugins = models.TextField(
+        _("CMS plugins and themes"),
+        blank=True,
+        max_length=5000,
+        help_text=_("One per line: name and version, e.g. contact-form-7 5.8.1"),
+    )
     administrators = models.ManyToManyField(
         Person, blank=True, related_name="websites", verbose_name=_("administrators")
     )

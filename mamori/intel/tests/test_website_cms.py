@@ -93,3 +93,48 @@ def test_website_cms_without_cpe_advisory_matches_by_name(org: Any) -> None:
     rematch(org)
     finding = Finding.objects.get(organization=org, kind=KIND)
     assert finding.params["confidence"] == "low"
+
+
+def test_plugin_lines_are_read():
+    from mamori.intel.vulnmatch import parse_plugins
+
+    assert parse_plugins("contact-form-7 5.8.1\nElementor: 3.18.0\n\nakismet\n") == [
+        ("contact-form-7", "5.8.1"),
+        ("Elementor", "3.18.0"),
+        ("akismet", ""),
+    ]
+
+
+@pytest.mark.django_db
+def test_wordpress_plugin_in_the_register_is_matched_under_nvds_vendor(org: Any) -> None:
+    stored = import_advisories(
+        [
+            Advisory(
+                source="nvd",
+                cve_ids=["CVE-2023-6449"],
+                criteria=[
+                    MatchCriterion(
+                        cpe23="cpe:2.3:a:rocklobster:contact_form_7:*:*:*:*:*:wordpress:*:*",
+                        version_end_excluding="5.8.4",
+                    )
+                ],
+            )
+        ]
+    )
+    website = Website.objects.create(
+        organization=org,
+        url="https://www.example.jp/",
+        cms="WordPress",
+        cms_version="6.4.3",
+        cms_plugins="contact-form-7 5.8.1\nakismet 5.3",
+    )
+    assert affected_organisations(stored.keys) == [org.pk]
+    rematch(org)
+    finding = Finding.objects.get(organization=org, kind=KIND)
+    assert finding.subject_id == str(website.pk)
+    assert "contact-form-7 5.8.1" in finding.params["software"]
+    website.cms_plugins = "contact-form-7 5.8.4"
+    website.save()
+    rematch(org)
+    finding.refresh_from_db()
+    assert finding.status == Status.RESOLVED
