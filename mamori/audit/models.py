@@ -1,21 +1,23 @@
-"""The audit trail: append-only, hash-chained events.
+"""The audit trail: append-only, numbered, keyed hash-chained events.
 
-Each event stores the hash of the previous one, so a modified row breaks its own hash and a
-deleted row breaks the link of the next; `mamori audit verify` walks the chain. Actor and
+Each event stores its number and the hash of the previous one; its own hash is an HMAC keyed
+with the install key (mamori.audit.chain), so a modified row breaks its own hash, a deleted row
+leaves a gap, and re-hashing needs a key the database does not hold. The newest head is also
+recorded outside the database (mamori.audit.head); `mamori audit verify` checks both. Actor and
 organisation are stored as plain values (not foreign keys) so that deleting a user or an
 organisation never rewrites history.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS_HASH = "0" * 64
+from mamori.audit.chain import GENESIS_HASH, canonical, chain_key, keyed_hash
+
+__all__ = ["GENESIS_HASH", "AuditEvent"]
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -37,6 +39,8 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     changes = models.JSONField(_("details"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # 1, 2, 3 … in the order events were appended; a gap means deleted events.
+    seq = models.PositiveBigIntegerField(_("number"), unique=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -59,20 +63,7 @@ class AuditEvent(models.Model):
 
     def canonical(self) -> bytes:
         """The bytes the hash covers: every field but the hash itself."""
-        body = {
-            "created_at": self.created_at.isoformat(),
-            "organization_id": self.organization_id,
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "changes": self.changes,
-            "ip": self.ip,
-            "prev_hash": self.prev_hash,
-        }
-        return json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+        return canonical(self)
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        return keyed_hash(self, key if key is not None else chain_key())

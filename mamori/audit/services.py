@@ -4,14 +4,15 @@ transaction, so the event and the change commit or roll back together."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import GENESIS_HASH, AuditEvent
+from . import head as head_file
+from .chain import GENESIS_HASH, RekeyResult, chain_key, rekey
+from .models import AuditEvent
 
 # Any constant; PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_ID = 4_242_001
@@ -79,10 +80,11 @@ def record(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
-        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event.prev_hash = last or GENESIS_HASH
+        last = AuditEvent.objects.order_by("-id").values_list("seq", "hash").first()
+        event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
         event.hash = event.compute_hash()
         event.save()
+        head_file.append_on_commit(event.seq, event.hash)
     return event
 
 
@@ -100,24 +102,33 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return {name: _jsonable(getattr(instance, name)) for name in names}
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    event_id: int
-    problem: str
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
-def verify_chain() -> tuple[int, list[ChainProblem]]:
-    """Walk the whole chain; return (events checked, problems found)."""
-    problems: list[ChainProblem] = []
-    expected_prev = GENESIS_HASH
-    count = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        count += 1
-        if event.prev_hash != expected_prev:
-            problems.append(
-                ChainProblem(event.id, "link broken: an earlier event was deleted or altered")
-            )
-        if event.compute_hash() != event.hash:
-            problems.append(ChainProblem(event.id, "content altered: hash does not match"))
-        expected_prev = event.hash
-    return count, problems
+def current_head() -> tuple[int, str]:
+    """(number, hash) of the newest event; (0, GENESIS_HASH) when the trail is empty."""
+    last = AuditEvent.objects.order_by("-id").values_list("seq", "hash").first()
+    return (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+
+
+def rekey_chain(reason: str, note: str = "", **event: Any) -> RekeyResult:
+    """Re-hash the whole chain with this install's key (e.g. after restoring another install's
+    backup, whose chain was keyed with that install's key), record that in the head file as a
+    reset, and audit it."""
+    with transaction.atomic():
+        _lock_chain()
+        result = rekey(AuditEvent, chain_key(), previous_hash=None)
+        head_file.append_on_commit(result.head_seq, result.head_hash, reset=reason, note=note)
+        changes = {"events": result.events, "reason": reason, "note": note}
+        record("audit.chain_rekeyed", changes=changes, **event)
+    return result
+
+
+def mark_replaced(reason: str, note: str = "") -> None:
+    """The database was replaced (a restore): the chain now ends where the restored one did.
+    Recorded as a reset in the head file, so that older heads are not compared any more."""
+    seq, hash_ = current_head()
+    head_file.append(seq, hash_, reset=reason, note=note)

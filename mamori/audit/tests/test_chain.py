@@ -4,18 +4,20 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from mamori.audit.command import main as audit_main
 from mamori.audit.models import AuditEvent
-from mamori.audit.services import record, verify_chain
+from mamori.audit.services import record
+from mamori.audit.verify import verify_chain
 
 
 @pytest.mark.django_db
 def test_chain_intact_then_modified_row_detected(capsys: Any) -> None:
     for n in range(5):
         record("test.event", changes={"n": n, "text": "日本語"}, ip="192.0.2.1")
-    count, problems = verify_chain()
-    assert (count, problems) == (5, [])
+    report = verify_chain()
+    assert (report.events, report.problems) == (5, [])
     assert audit_main(["verify"]) == 0
 
     target = AuditEvent.objects.order_by("id")[2]
@@ -23,23 +25,26 @@ def test_chain_intact_then_modified_row_detected(capsys: Any) -> None:
         cursor.execute(
             "UPDATE audit_auditevent SET actor_label = %s WHERE id = %s", ["mallory", target.id]
         )
-    count, problems = verify_chain()
-    assert [p.event_id for p in problems] == [target.id]
-    assert "altered" in problems[0].problem
+    report = verify_chain()
+    assert [(p.code, p.event_id) for p in report.problems] == [("changed", target.id)]
+    with translation.override("en"):
+        assert f"Event #{target.seq} " in report.problems[0].text()
     assert audit_main(["verify"]) == 1
-    assert f"event {target.id}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"#{target.seq}" in out and "書き換え" in out
 
 
 @pytest.mark.django_db
-def test_deleted_row_breaks_the_link() -> None:
+def test_deleted_row_leaves_a_gap() -> None:
     for n in range(4):
         record("test.event", changes={"n": n})
     ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [ids[1]])
-    _count, problems = verify_chain()
-    assert [p.event_id for p in problems] == [ids[2]]
-    assert "link broken" in problems[0].problem
+    problems = verify_chain().problems
+    assert [(p.code, p.seq, p.last) for p in problems] == [("missing", 2, 2)]
+    with translation.override("en"):
+        assert problems[0].text() == "Event #2 is missing: it was deleted from the database."
 
 
 @pytest.mark.django_db

@@ -4,23 +4,30 @@ One archive is an uncompressed POSIX tar (so reading it can never expand past it
 
     database.sqlite3 | database.pgdump   the database snapshot (always the first member)
     files/<path>                         uploaded files (MEDIA_ROOT), regular files only
-    manifest.json                        format, versions, engine, migrations, size + sha256 per member
+    manifest.json                        format, versions, engine, migrations, size + sha256 per member,
+                                         the install id and the audit trail's head
+    SIGNATURE                            HMAC-SHA256 of manifest.json with the install's backup key
     CHECKSUM                             sha256 of every archive byte before this member
 
 Everything after CHECKSUM must be tar end-of-archive zeros, so any changed, missing or added byte
 is found. A `<archive>.sha256` file beside it serves `sha256sum -c` and is verified when present.
+
+The checksums prove integrity only: anyone can recompute them. The SIGNATURE proves origin: it
+needs the install's key (mamori.core.install), which is not in the database nor in any backup.
+Format 1 archives (before signing) have no install id and no SIGNATURE.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
 import re
 import tarfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -28,14 +35,17 @@ from typing import BinaryIO, Literal
 from mamori.core.backup.messages import Problem, Refusal
 
 FORMAT_NAME = "mamori-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "SIGNATURE"
 CHECKSUM_NAME = "CHECKSUM"
 FILES_PREFIX = "files/"
 Engine = Literal["sqlite", "postgresql"]
 DATABASE_MEMBERS: dict[str, str] = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 CHUNK = 1024 * 1024
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
+INSTALL_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{3,63}")
+SIGNATURE_PREFIX = b"hmac-sha256 "
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,29 @@ class MemberRecord:
 
 
 @dataclass(frozen=True)
+class InstallKey:
+    """An install's id and its backup-signing key (see mamori.core.install)."""
+
+    install_id: str
+    key: bytes = field(repr=False)
+
+    def sign(self, manifest: bytes) -> bytes:
+        digest = hmac.new(self.key, manifest, hashlib.sha256).hexdigest()
+        return SIGNATURE_PREFIX + digest.encode("ascii") + b"\n"
+
+    def signed(self, manifest: bytes, signature: bytes) -> bool:
+        return hmac.compare_digest(self.sign(manifest), signature)
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The audit trail's newest event when the backup was taken (number and hash)."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     format_version: int
     mamori_version: str
@@ -70,6 +103,8 @@ class Manifest:
     engine: Engine
     migrations: tuple[tuple[str, str], ...]
     members: tuple[MemberRecord, ...]
+    install_id: str | None = None
+    audit_head: AuditHead | None = None
 
     @property
     def database_member(self) -> MemberRecord:
@@ -99,7 +134,7 @@ def member_name_problem(name: object, limits: Limits = DEFAULT_LIMITS) -> str | 
         return "too deep"
     if any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in parts):
         return "path component too long"
-    if name in {MANIFEST_NAME, CHECKSUM_NAME, *DATABASE_MEMBERS.values()}:
+    if name in {MANIFEST_NAME, SIGNATURE_NAME, CHECKSUM_NAME, *DATABASE_MEMBERS.values()}:
         return None
     if name.startswith(FILES_PREFIX):
         return None
@@ -196,8 +231,12 @@ def write_archive(
     mamori_version: str,
     created_at: datetime,
     format_version: int = FORMAT_VERSION,
+    signer: InstallKey | None = None,
+    audit_head: AuditHead | None = None,
 ) -> tuple[str, int]:
-    """Write an archive to a new file (mode 0600); return its sha256 and size."""
+    """Write an archive to a new file (mode 0600); return its sha256 and size.
+
+    With a `signer` the manifest names its install and a SIGNATURE member authenticates it."""
     mtime = int(created_at.timestamp())
     fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as raw:
@@ -214,8 +253,15 @@ def write_archive(
                 "migrations": [list(item) for item in migrations],
                 "members": members,
             }
+            if signer is not None:
+                manifest["install_id"] = signer.install_id
+            if audit_head is not None:
+                manifest["audit_head"] = {"seq": audit_head.seq, "hash": audit_head.hash}
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
             _add_bytes(tar, _member_info(MANIFEST_NAME, len(data), mtime), data)
+            if signer is not None:
+                signature = signer.sign(data)
+                _add_bytes(tar, _member_info(SIGNATURE_NAME, len(signature), mtime), signature)
             prefix_digest = writer.hash.copy().hexdigest()
             _add_bytes(tar, _checksum_info(mtime), f"{prefix_digest}\n".encode("ascii"))
         raw.flush()
@@ -255,6 +301,8 @@ def scan_members(tar: tarfile.TarFile, limits: Limits) -> dict[str, tarfile.TarI
         raise Refusal("foreign", "no entries")
     if last.name != CHECKSUM_NAME or MANIFEST_NAME not in members:
         raise Refusal("corrupt", "incomplete archive")
+    if SIGNATURE_NAME in members and list(members)[-2] != SIGNATURE_NAME:
+        raise Refusal("corrupt", "signature out of place")
     return members
 
 
@@ -383,6 +431,21 @@ def read_manifest(data: bytes, limits: Limits) -> Manifest:
     other_databases = set(DATABASE_MEMBERS.values()) - {DATABASE_MEMBERS[engine]}
     _require(DATABASE_MEMBERS[engine] in names, "database member")
     _require(not other_databases.intersection(names), "database member")
+    _require(SIGNATURE_NAME not in names, "member name")
+    install_id = raw.get("install_id")
+    _require(
+        install_id is None
+        or (isinstance(install_id, str) and INSTALL_ID_RE.fullmatch(install_id) is not None),
+        "install_id",
+    )
+    head = raw.get("audit_head")
+    audit_head = None
+    if head is not None:
+        _require(isinstance(head, dict), "audit_head")
+        seq, digest = head.get("seq"), head.get("hash")
+        _require(_is_int(seq) and seq >= 0, "audit_head")
+        _require(isinstance(digest, str) and SHA256_RE.fullmatch(digest) is not None, "audit_head")
+        audit_head = AuditHead(seq=seq, hash=digest)
     return Manifest(
         format_version=version,
         mamori_version=raw["mamori_version"],
@@ -390,4 +453,6 @@ def read_manifest(data: bytes, limits: Limits) -> Manifest:
         engine=engine,
         migrations=tuple((app, name) for app, name in migrations),
         members=tuple(members),
+        install_id=install_id,
+        audit_head=audit_head,
     )

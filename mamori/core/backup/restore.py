@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mamori.core.backup.database import (
@@ -38,7 +39,10 @@ from mamori.core.backup.format import (
     DEFAULT_LIMITS,
     FILES_PREFIX,
     MANIFEST_NAME,
+    SIGNATURE_NAME,
+    AuditHead,
     Engine,
+    InstallKey,
     Limits,
     Manifest,
     MemberRecord,
@@ -64,12 +68,50 @@ class BackupSummary:
     files: int
     database_bytes: int
     sidecar_checked: bool
+    # Who made it: "own" (signed by this install), "foreign" (another install, accepted by
+    # name), "unsigned" (format 1, accepted explicitly) or "unchecked" (no Origin given).
+    origin: str = "unchecked"
+    install_id: str | None = None
+    audit_head: AuditHead | None = None
 
 
 @dataclass(frozen=True)
 class RestoreResult:
     summary: BackupSummary
     files_restored: int
+    # Where an unreadable database file was moved before the restore (kept, never deleted).
+    damaged_kept: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Whose backups a restore accepts: this install's, plus the one install the operator
+    named explicitly (`--from-install`), plus unsigned format-1 backups when allowed."""
+
+    own: InstallKey
+    accept_install: str | None = None
+    allow_unsigned: bool = False
+
+
+def check_origin(
+    manifest: Manifest, manifest_bytes: bytes, signature: bytes | None, origin: Origin
+) -> str:
+    """Whose backup it is ("own", "foreign", "unsigned"); Refusal when it is not accepted."""
+    if manifest.install_id is None and signature is None:
+        if origin.allow_unsigned:
+            return "unsigned"
+        raise Refusal("unsigned")
+    if manifest.install_id == origin.own.install_id:
+        # Ours by name: only our key can have signed it. A mismatch means the manifest was
+        # edited (and the checksums recomputed) after the backup was made.
+        if signature is None or not origin.own.signed(manifest_bytes, signature):
+            raise Refusal("forged", manifest.install_id or "")
+        return "own"
+    if manifest.install_id is None:
+        raise Refusal("forged", "signature without install id")
+    if origin.accept_install == manifest.install_id:
+        return "foreign"
+    raise Refusal("foreign_install", manifest.install_id)
 
 
 def _check_free_space(directory: Path, needed: int) -> None:
@@ -134,6 +176,7 @@ def _stage(
     media_stage: Path | None,
     known_migrations: Collection[tuple[str, str]],
     limits: Limits,
+    origin: Origin | None = None,
 ) -> _Staged:
     """Verify everything and unpack into work_dir / media_stage; touches nothing else."""
     if not archive.is_file():
@@ -157,7 +200,9 @@ def _stage(
             if manifest_info.size > limits.max_manifest_bytes:
                 raise Refusal("too_large", "manifest")
             manifest_file = tar.extractfile(manifest_info)
-            manifest = read_manifest(manifest_file.read() if manifest_file else b"", limits)
+            manifest_bytes = manifest_file.read() if manifest_file else b""
+            manifest = read_manifest(manifest_bytes, limits)
+            signature = _read_signature(tar, members.get(SIGNATURE_NAME))
             if manifest.engine != target.engine:
                 raise Refusal("engine_mismatch", f"{manifest.engine} → {target.engine}")
             known = set(known_migrations)
@@ -166,10 +211,13 @@ def _stage(
             ]
             if newer:
                 raise Refusal("newer_schema", ", ".join(newer[:5]))
+            accepted = "unchecked"
+            if origin is not None:
+                accepted = check_origin(manifest, manifest_bytes, signature, origin)
             contents = {
                 name: info
                 for name, info in members.items()
-                if name not in {MANIFEST_NAME, CHECKSUM_NAME}
+                if name not in {MANIFEST_NAME, SIGNATURE_NAME, CHECKSUM_NAME}
             }
             records = {record.name: record for record in manifest.members}
             if set(contents) != set(records) or any(
@@ -206,8 +254,45 @@ def _stage(
         files=len(manifest.file_members),
         database_bytes=manifest.database_member.size,
         sidecar_checked=sidecar_checked,
+        origin=accepted,
+        install_id=manifest.install_id,
+        audit_head=manifest.audit_head,
     )
     return _Staged(summary=summary, manifest=manifest, database=database, media=media_stage)
+
+
+def _read_signature(tar: tarfile.TarFile, info: tarfile.TarInfo | None) -> bytes | None:
+    if info is None:
+        return None
+    if info.size > 256:
+        raise Refusal("corrupt", "signature entry size")
+    handle = tar.extractfile(info)
+    return handle.read() if handle else b""
+
+
+def read_backup_head(archive: Path, own: InstallKey, limits: Limits = DEFAULT_LIMITS):
+    """(created_at, audit head) of a backup signed by `own`; None for any other file.
+
+    Reads the headers and the manifest only (no checksum over the whole file): it serves
+    `mamori audit verify`, which needs the head a backup recorded, not the backup's content."""
+    try:
+        precheck_extended_headers(archive, limits)
+        with tarfile.open(archive, mode="r:") as tar:
+            members = scan_members(tar, limits)
+            info = members[MANIFEST_NAME]
+            if info.size > limits.max_manifest_bytes:
+                return None
+            handle = tar.extractfile(info)
+            manifest_bytes = handle.read() if handle else b""
+            signature = _read_signature(tar, members.get(SIGNATURE_NAME))
+        manifest = read_manifest(manifest_bytes, limits)
+        if manifest.install_id != own.install_id or signature is None:
+            return None
+        if not own.signed(manifest_bytes, signature) or manifest.audit_head is None:
+            return None
+        return manifest.created_at, manifest.audit_head
+    except (Refusal, OSError, tarfile.TarError, EOFError, ValueError, OverflowError):
+        return None
 
 
 def _work_dir_for(target: DatabaseTarget, work_dir: Path | None) -> Path | None:
@@ -236,8 +321,11 @@ def verify_backup(
     known_migrations: Collection[tuple[str, str]],
     limits: Limits = DEFAULT_LIMITS,
     work_dir: Path | None = None,
+    origin: Origin | None = None,
 ) -> BackupSummary | Problem:
-    """Run every restore check (unpacking into a temporary folder) without changing anything."""
+    """Run every restore check (unpacking into a temporary folder) without changing anything.
+
+    `origin` None checks integrity only; the commands always pass this install's Origin."""
     try:
         with tempfile.TemporaryDirectory(
             prefix=".mamori-verify-", dir=_work_dir_for(target, work_dir)
@@ -249,12 +337,55 @@ def verify_backup(
                 media_stage=Path(tmp) / "files",
                 known_migrations=known_migrations,
                 limits=limits,
+                origin=origin,
             )
             return staged.summary
     except Refusal as refusal:
         return refusal.problem
     except OSError as error:
         return problem("io_error", str(error))
+
+
+def sqlite_damage(path: Path, *, thorough: bool = True) -> str | None:
+    """Why the SQLite file at `path` cannot be used (SQLite's words); None when it reads well.
+
+    The quick check reads every page (thorough); without it only the header and the schema
+    are read, which is cheap enough for every start."""
+    if not path.exists():
+        return None
+    try:
+        connection = sqlite3.connect(sqlite_uri(path, "ro"), uri=True, timeout=5)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            connection.execute("PRAGMA page_size").fetchone()
+            if thorough:
+                rows = connection.execute("PRAGMA quick_check").fetchall()
+                if rows != [("ok",)]:
+                    return "; ".join(str(row[0]) for row in rows[:3])
+        finally:
+            connection.close()
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            return None  # in use, not damaged: the restore itself waits for the lock
+        return str(error)
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return None
+
+
+def _set_aside_if_damaged(live: Path) -> tuple[Path, ...]:
+    """Move an unreadable database (and its -wal/-shm) aside under a dated name; keep it."""
+    if sqlite_damage(live) is None:
+        return ()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    moved: list[Path] = []
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{live}{suffix}")
+        if path.exists():
+            aside = path.with_name(f"{live.name}.damaged-{stamp}{suffix}")
+            os.rename(path, aside)
+            moved.append(aside)
+    return tuple(moved)
 
 
 def _restore_sqlite(staged: Path, target: DatabaseTarget, limits: Limits) -> None:
@@ -357,11 +488,14 @@ def restore_backup(
     confirm: Callable[[BackupSummary], bool] = lambda summary: True,
     limits: Limits = DEFAULT_LIMITS,
     work_dir: Path | None = None,
+    origin: Origin | None = None,
 ) -> RestoreResult | Problem:
     """Verify `archive`, ask `confirm`, then replace the database and media files with it.
 
     Any refusal or failure before the database step leaves everything as it was; the database
     step itself is one transaction. Media files are swapped in after the database succeeded.
+    A SQLite file that cannot be read any more is moved aside (kept) and replaced.
+    `origin` None checks integrity only; the commands always pass this install's Origin.
     """
     media_stage = _media_stage_for(media_root)
     try:
@@ -375,10 +509,13 @@ def restore_backup(
                 media_stage=media_stage,
                 known_migrations=known_migrations,
                 limits=limits,
+                origin=origin,
             )
             if not confirm(staged.summary):
                 raise Refusal("cancelled")
+            damaged_kept: tuple[Path, ...] = ()
             if target.engine == "sqlite":
+                damaged_kept = _set_aside_if_damaged(Path(target.name))
                 _restore_sqlite(staged.database, target, limits)
             else:
                 _restore_postgres(staged.database, target, Path(tmp), limits)
@@ -390,7 +527,11 @@ def restore_backup(
                 except OSError as error:
                     detail = f"database restored; files not replaced: {error}"
                     return problem("media_failed", detail)
-        return RestoreResult(summary=staged.summary, files_restored=staged.summary.files)
+        return RestoreResult(
+            summary=staged.summary,
+            files_restored=staged.summary.files,
+            damaged_kept=damaged_kept,
+        )
     except Refusal as refusal:
         return refusal.problem
     except OSError as error:

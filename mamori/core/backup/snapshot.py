@@ -27,7 +27,10 @@ from mamori.core.backup.format import (
     DATABASE_MEMBERS,
     DEFAULT_LIMITS,
     FILES_PREFIX,
+    SHA256_RE,
+    AuditHead,
     Engine,
+    InstallKey,
     Limits,
     member_name_problem,
     write_archive,
@@ -45,9 +48,32 @@ class BackupResult:
     migrations: int
     files: int
     skipped_files: tuple[str, ...] = ()
+    audit_head: AuditHead | None = None
 
 
-def _snapshot_sqlite(target: DatabaseTarget, dest: Path, limits: Limits) -> list[list[str]]:
+# The audit trail's newest event (table of mamori.audit; absent in a database without it).
+AUDIT_HEAD_SQL = "SELECT seq, hash FROM audit_auditevent ORDER BY id DESC LIMIT 1"
+
+
+def _audit_head(row: tuple | None) -> AuditHead | None:
+    if row is None:
+        return AuditHead(seq=0, hash="0" * 64)
+    seq, digest = row
+    if not isinstance(seq, int) or not isinstance(digest, str) or not SHA256_RE.fullmatch(digest):
+        return None
+    return AuditHead(seq=seq, hash=digest)
+
+
+def _sqlite_audit_head(connection: sqlite3.Connection) -> AuditHead | None:
+    try:
+        return _audit_head(connection.execute(AUDIT_HEAD_SQL).fetchone())
+    except sqlite3.OperationalError:
+        return None  # no audit table (or an older one without numbers)
+
+
+def _snapshot_sqlite(
+    target: DatabaseTarget, dest: Path, limits: Limits
+) -> tuple[list[list[str]], AuditHead | None]:
     source_path = Path(target.name)
     if not source_path.is_file():
         raise Refusal("database_missing", str(source_path))
@@ -63,7 +89,7 @@ def _snapshot_sqlite(target: DatabaseTarget, dest: Path, limits: Limits) -> list
             source.backup(copy, progress=deadline_progress(limits.lock_timeout_seconds))
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
             check_sqlite_integrity(copy)
-            return sqlite_migrations(copy)
+            return sqlite_migrations(copy), _sqlite_audit_head(copy)
         finally:
             copy.close()
     except sqlite3.Error as error:
@@ -72,7 +98,9 @@ def _snapshot_sqlite(target: DatabaseTarget, dest: Path, limits: Limits) -> list
         source.close()
 
 
-def _snapshot_postgres(target: DatabaseTarget, dest: Path, limits: Limits) -> list[list[str]]:
+def _snapshot_postgres(
+    target: DatabaseTarget, dest: Path, limits: Limits
+) -> tuple[list[list[str]], AuditHead | None]:
     import psycopg
 
     pg_dump = pg_tool("pg_dump")
@@ -94,9 +122,15 @@ def _snapshot_postgres(target: DatabaseTarget, dest: Path, limits: Limits) -> li
                 args = [pg_dump, "--format=custom", "--no-password"]
                 args += [f"--snapshot={snapshot_id}", f"--file={dest}"]
                 run_tool(args, target.pg_env(), "dump_failed", limits)
+                head: AuditHead | None = None
+                try:
+                    with connection.transaction():  # a savepoint: a missing table is no error
+                        head = _audit_head(connection.execute(AUDIT_HEAD_SQL).fetchone())
+                except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn):
+                    head = None
     except psycopg.Error as error:
         raise Refusal("dump_failed", str(error).strip()) from error
-    return [[str(app), str(name)] for app, name in rows]
+    return [[str(app), str(name)] for app, name in rows], head
 
 
 def _media_files(
@@ -152,8 +186,12 @@ def create_backup(
     mamori_version: str,
     limits: Limits = DEFAULT_LIMITS,
     now: datetime | None = None,
+    signer: InstallKey | None = None,
 ) -> BackupResult | Problem:
-    """Snapshot the database (and media files) into one archive under `output`."""
+    """Snapshot the database (and media files) into one archive under `output`.
+
+    `signer` (the commands always pass this install's) names the install in the manifest and
+    signs it; the audit trail's head at the moment of the snapshot is recorded too."""
     created_at = now or datetime.now(UTC)
     try:
         if target.engine not in DATABASE_MEMBERS:
@@ -163,9 +201,9 @@ def create_backup(
         with tempfile.TemporaryDirectory(prefix=".mamori-backup-", dir=destination.parent) as tmp:
             snapshot = Path(tmp) / DATABASE_MEMBERS[target.engine]
             if target.engine == "sqlite":
-                migrations = _snapshot_sqlite(target, snapshot, limits)
+                migrations, audit_head = _snapshot_sqlite(target, snapshot, limits)
             else:
-                migrations = _snapshot_postgres(target, snapshot, limits)
+                migrations, audit_head = _snapshot_postgres(target, snapshot, limits)
             media, skipped = _media_files(media_root, limits)
             partial = Path(tmp) / "archive.tar"
             digest, size = write_archive(
@@ -176,6 +214,8 @@ def create_backup(
                 migrations=migrations,
                 mamori_version=mamori_version,
                 created_at=created_at,
+                signer=signer,
+                audit_head=audit_head,
             )
             os.link(partial, destination)  # fails instead of overwriting a file made meanwhile
         checksum_path = Path(f"{destination}.sha256")
@@ -197,4 +237,5 @@ def create_backup(
         migrations=len(migrations),
         files=len(media),
         skipped_files=tuple(skipped),
+        audit_head=audit_head,
     )

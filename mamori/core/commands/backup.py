@@ -11,7 +11,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mamori.core.backup import DatabaseTarget, Problem, create_backup, problem
+from mamori.core.backup import (
+    DatabaseTarget,
+    InstallKey,
+    Origin,
+    Problem,
+    create_backup,
+    problem,
+    read_backup_head,
+)
+
+BACKUP_KEY_PURPOSE = "backup-signature.v1"
 
 
 def setup_django() -> None:
@@ -47,6 +57,38 @@ def default_target() -> DatabaseTarget | Problem:
     from django.conf import settings
 
     return database_target(settings.DATABASES["default"])
+
+
+def install_key() -> InstallKey:
+    """This install's id and backup-signing key (from the install key file, never the database)."""
+    from mamori.core.install import install_identity
+
+    identity = install_identity()
+    return InstallKey(install_id=identity.install_id, key=identity.derive(BACKUP_KEY_PURPOSE))
+
+
+def origin(accept_install: str | None = None, allow_unsigned: bool = False) -> Origin:
+    return Origin(own=install_key(), accept_install=accept_install, allow_unsigned=allow_unsigned)
+
+
+def backup_heads(folders: list[Path]) -> list[Any]:
+    """The audit heads recorded in this install's signed backups found in `folders`."""
+    from mamori.audit.head import Head, parse_time
+
+    own = install_key()
+    heads = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for archive in sorted(folder.glob("*.tar")):
+            found = read_backup_head(archive, own)
+            if found is None:
+                continue
+            created_at, head = found
+            at = parse_time(created_at)
+            if at is not None:
+                heads.append(Head(seq=head.seq, hash=head.hash, at=at, source=archive.name))
+    return heads
 
 
 def known_migrations() -> set[tuple[str, str]]:
@@ -96,13 +138,18 @@ def main(argv: list[str]) -> int:
     output = args.output or Path(settings.DATA_DIR) / "backups"
     media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else None
     outcome = create_backup(
-        target, output, media_root=media_root, mamori_version=mamori.__version__
+        target,
+        output,
+        media_root=media_root,
+        mamori_version=mamori.__version__,
+        signer=install_key(),
     )
     if isinstance(outcome, Problem):
         print_problem(outcome)
         return 1
     print(f"バックアップを作成しました / Backup written: {outcome.path}")
     print(f"  sha256: {outcome.sha256}  ({outcome.size} bytes; {outcome.checksum_path.name})")
+    print(f"  インストール ID / install id: {install_key().install_id} (署名済み / signed)")
     print(
         f"  データベース / database: {outcome.engine}, "
         f"マイグレーション / migrations: {outcome.migrations}, "

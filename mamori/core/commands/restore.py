@@ -1,4 +1,10 @@
-"""`mamori restore FILE [--yes] [--check]`: verify a backup, then replace everything with it."""
+"""`mamori restore FILE [--yes] [--check] [--from-install ID] [--allow-unsigned]`: verify a
+backup (integrity and origin), then replace everything with it, and audit the restore.
+
+A backup is accepted when this install signed it; one from another install only when the
+operator names that install (`--from-install`), and then the restored audit trail is re-keyed
+with this install's key; an unsigned (format 1) backup only with `--allow-unsigned`. A current
+SQLite file that cannot be read any more is moved aside (kept) and replaced."""
 
 from __future__ import annotations
 
@@ -9,10 +15,19 @@ from pathlib import Path
 from mamori.core.backup import BackupSummary, Problem, restore_backup, verify_backup
 from mamori.core.commands.backup import (
     default_target,
+    install_key,
     known_migrations,
+    origin,
     print_problem,
     setup_django,
 )
+
+ORIGINS = {
+    "own": "このインストールの署名を確認 / signed by this install",
+    "foreign": "別のインストール（--from-install で指定） / another install, named by --from-install",
+    "unsigned": "署名なし（--allow-unsigned） / not signed, allowed by --allow-unsigned",
+    "unchecked": "未確認 / not checked",
+}
 
 
 def describe_summary(summary: BackupSummary) -> str:
@@ -25,6 +40,7 @@ def describe_summary(summary: BackupSummary) -> str:
             f"  マイグレーション / migrations: {summary.migrations}",
             f"  ファイル / files: {summary.files}",
             f"  .sha256: {sidecar}",
+            f"  作成元 / origin: {summary.install_id or '-'} — {ORIGINS[summary.origin]}",
         ]
     )
 
@@ -65,6 +81,22 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="検証だけ行い、何も変更しない / only verify; change nothing",
     )
+    parser.add_argument(
+        "--from-install",
+        metavar="ID",
+        help=(
+            "別のインストールのバックアップを、その ID を指定して受け入れる / accept a backup "
+            "made by the install with this id (another install)"
+        ),
+    )
+    parser.add_argument(
+        "--allow-unsigned",
+        action="store_true",
+        help=(
+            "署名のない古い形式のバックアップを受け入れる / accept an unsigned backup of the "
+            "old format"
+        ),
+    )
     args = parser.parse_args(argv)
     setup_django()
     from django.conf import settings
@@ -75,12 +107,16 @@ def main(argv: list[str]) -> int:
         print_problem(target)
         return 1
     known = known_migrations()
+    accepted = origin(args.from_install, args.allow_unsigned)
     # A PostgreSQL dump is unpacked in the data folder rather than a possibly small /tmp.
     work_dir = Path(settings.DATA_DIR) / "tmp"
     if args.check:
-        summary = verify_backup(args.file, target, known_migrations=known, work_dir=work_dir)
+        summary = verify_backup(
+            args.file, target, known_migrations=known, work_dir=work_dir, origin=accepted
+        )
         if isinstance(summary, Problem):
             print_problem(summary)
+            explain_refusal(summary)
             return 1
         print("検証に成功しました / The backup verified:")
         print(describe_summary(summary))
@@ -96,22 +132,75 @@ def main(argv: list[str]) -> int:
         known_migrations=known,
         confirm=confirm,
         work_dir=work_dir,
+        origin=accepted,
     )
     if isinstance(outcome, Problem):
         print_problem(outcome)
+        explain_refusal(outcome)
         return 1
     print("復元しました / Restored:")
     print(describe_summary(outcome.summary))
+    for kept in outcome.damaged_kept:
+        print(f"  壊れていたファイルを残しました / the damaged file is kept as: {kept}")
+    audited = audit_restore(args.file, outcome.summary, outcome.damaged_kept)
+    if not audited:
+        return 1
     print(
         "  動作中の mamori serve / mamori worker は再起動してください。\n"
         "  Restart any running `mamori serve` / `mamori worker` processes."
     )
-    if outcome.summary.pending_migrations:
-        print(
-            f"  このバックアップの後に追加されたマイグレーションが {outcome.summary.pending_migrations}"
-            " 件あります。`mamori manage migrate` を実行してください（`mamori serve` は起動時に"
-            f"自動で実行します）。\n  {outcome.summary.pending_migrations} migration(s) are newer"
-            " than this backup: run `mamori manage migrate` (`mamori serve` applies them when it"
-            " starts)."
-        )
     return 0
+
+
+def explain_refusal(outcome: Problem) -> None:
+    if outcome.code == "foreign_install":
+        print(
+            f"  例 / e.g.: mamori restore … --from-install {outcome.detail}\n"
+            f"  このインストールの ID / this install's id: {install_key().install_id}",
+            file=sys.stderr,
+        )
+
+
+def audit_restore(archive: Path, summary: BackupSummary, damaged: tuple[Path, ...]) -> bool:
+    """Bring the restored schema up to date, re-key another install's audit trail, and record
+    the restore in the audit trail (and as a reset in the head file)."""
+    from django.db import connections
+
+    from mamori.audit.services import mark_replaced, record, rekey_chain
+    from mamori.core.migrate import MigrationFailed, migrate_all_or_nothing
+
+    connections.close_all()
+    if summary.pending_migrations:
+        try:
+            migrate_all_or_nothing()
+        except MigrationFailed as error:
+            print(
+                "  復元したデータベースの更新（マイグレーション）に失敗しました。"
+                "`mamori manage migrate` を実行してください。\n"
+                f"  Updating the restored database failed: run `mamori manage migrate`. ({error})",
+                file=sys.stderr,
+            )
+            return False
+        print(
+            f"  マイグレーションを {summary.pending_migrations} 件適用しました / applied "
+            f"{summary.pending_migrations} migration(s) newer than the backup"
+        )
+    changes = {
+        "file": archive.name,
+        "created_at": summary.created_at,
+        "origin": summary.origin,
+        "install_id": summary.install_id or "",
+        "damaged_file_kept": [str(path) for path in damaged],
+    }
+    note = f"{archive.name} ({summary.origin}, {summary.install_id or 'unsigned'})"
+    if summary.origin == "foreign":
+        # Its chain was keyed by the other install: re-key it with ours, once, audited.
+        result = rekey_chain("restored", note=note)
+        print(
+            f"  監査ログ {result.events} 件をこのインストールの鍵で再計算しました / re-keyed "
+            f"{result.events} audit events with this install's key"
+        )
+    else:
+        mark_replaced("restored", note=note)
+    record("backup.restored", object_repr=archive.name, changes=changes)
+    return True

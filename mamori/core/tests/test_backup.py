@@ -26,6 +26,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from mamori.audit.models import AuditEvent
+from mamori.audit.services import record
 from mamori.core import backup as engine
 from mamori.core.backup import (
     BackupResult,
@@ -140,6 +142,7 @@ def test_round_trip_restores_rows_and_files(tmp_path: Path, media_root: Path) ->
 def test_archive_is_described_by_its_manifest_and_checksums(
     tmp_path: Path, media_root: Path
 ) -> None:
+    record("test.before_backup")
     archive = run_backup(tmp_path)
     assert archive.name.startswith("mamori-backup-")
     assert archive.stat().st_mode & 0o077 == 0  # it holds password hashes
@@ -153,10 +156,15 @@ def test_archive_is_described_by_its_manifest_and_checksums(
         contents = {
             info.name: tar.extractfile(info).read()
             for info in tar.getmembers()
-            if info.name not in {"manifest.json", "CHECKSUM"}
+            if info.name not in {"manifest.json", "SIGNATURE", "CHECKSUM"}
         }
-    assert names[-2:] == ["manifest.json", "CHECKSUM"]
+        signature = tar.extractfile("SIGNATURE").read()
+    assert names[-3:] == ["manifest.json", "SIGNATURE", "CHECKSUM"]
     assert manifest["format"] == "mamori-backup"
+    assert manifest["install_id"] == backup_command.install_key().install_id
+    assert signature.startswith(b"hmac-sha256 ")
+    head = AuditEvent.objects.order_by("-id").values_list("seq", "hash").first()
+    assert manifest["audit_head"] == {"seq": head[0], "hash": head[1]}
     assert manifest["engine"] == connection.vendor
     assert ["auth", "0001_initial"] in manifest["migrations"]
     recorded = {member["name"]: member for member in manifest["members"]}
@@ -761,3 +769,148 @@ def test_password_never_reaches_the_command_line() -> None:
     assert "s3cret" not in repr(target)
     assert target.pg_env()["PGPASSWORD"] == "s3cret"
     assert target.pg_conninfo()["password"] == "s3cret"
+
+
+# --------------------------------------------------------------------------- origin (install key)
+
+
+def _rebuild(archive: Path, tmp_path: Path, signer: engine.InstallKey | None) -> Path:
+    """The archive with one file added and every checksum recomputed, as someone with write
+    access to the backup (but not to the install key) would make it."""
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(archive) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+        tar.extractall(unpacked, filter="data")
+    (unpacked / "files" / "evil.txt").parent.mkdir(parents=True, exist_ok=True)
+    (unpacked / "files" / "evil.txt").write_text("planted")
+    media = [
+        (path.relative_to(unpacked).as_posix(), path)
+        for path in sorted((unpacked / "files").rglob("*"))
+        if path.is_file()
+    ]
+    forged = tmp_path / "forged.tar"
+    digest, _size = write_archive(
+        forged,
+        engine=manifest["engine"],
+        database_file=unpacked / engine.DATABASE_MEMBERS[manifest["engine"]],
+        media=media,
+        migrations=manifest["migrations"],
+        mamori_version=manifest["mamori_version"],
+        created_at=datetime.now(UTC),
+        signer=signer,
+    )
+    Path(f"{forged}.sha256").write_text(f"{digest}  {forged.name}\n")
+    return forged
+
+
+@db_transactional
+@pytest.mark.parametrize("claim", ["this_install", "no_signature"])
+def test_backup_edited_and_rechecksummed_is_refused(
+    claim: str, tmp_path: Path, media_root: Path, capsys
+) -> None:
+    User.objects.create(username="alice")
+    archive = run_backup(tmp_path)
+    User.objects.create(username="carol")
+    own_id = backup_command.install_key().install_id
+    signer = engine.InstallKey(own_id, b"a key guessed by the attacker" * 2)
+    forged = _rebuild(archive, tmp_path, signer if claim == "this_install" else None)
+    capsys.readouterr()
+
+    assert restore_command.main([str(forged), "--yes"]) == 1
+    assert restore_command.main([str(forged), "--yes", "--from-install", own_id]) == 1
+    err = capsys.readouterr().err
+    expected = "forged" if claim == "this_install" else "unsigned"
+    assert f"Error: {expected}" in err
+    assert "書き換え" in err or "署名がありません" in err
+    assert usernames() == ["alice", "carol"]
+    assert not (media_root / "evil.txt").exists()
+
+
+@db_transactional
+def test_backup_of_another_install_needs_its_id_and_is_audited(
+    settings, tmp_path: Path, media_root: Path, capsys
+) -> None:
+    from mamori.audit.verify import verify_chain
+
+    own_key = settings.INSTALL_KEY_FILE
+    settings.INSTALL_KEY_FILE = tmp_path / "other-install" / "install_key"
+    other_id = backup_command.install_key().install_id
+    User.objects.create(username="from-elsewhere")
+    record("other.install.event")
+    foreign = run_backup(tmp_path)
+    settings.INSTALL_KEY_FILE = own_key
+    User.objects.filter(username="from-elsewhere").delete()
+    User.objects.create(username="ours")
+    capsys.readouterr()
+
+    assert restore_command.main([str(foreign), "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "Error: foreign_install" in err and f"--from-install {other_id}" in err
+    assert restore_command.main([str(foreign), "--yes", "--from-install", "mi-someone-else"]) == 1
+    assert usernames() == ["ours"]
+
+    assert restore_command.main([str(foreign), "--yes", "--from-install", other_id]) == 0
+    assert usernames() == ["from-elsewhere"]
+    restored = AuditEvent.objects.get(action="backup.restored")
+    assert restored.changes["origin"] == "foreign"
+    assert restored.changes["install_id"] == other_id
+    assert AuditEvent.objects.filter(action="audit.chain_rekeyed").exists()
+    # The other install's chain now carries this install's key: verify is clean.
+    report = verify_chain()
+    assert report.intact, [p.code for p in report.problems]
+
+
+@db_transactional
+def test_restoring_our_own_backup_is_audited_and_the_trail_still_verifies(
+    tmp_path: Path, media_root: Path
+) -> None:
+    from mamori.audit.verify import verify_chain
+
+    record("before.backup")
+    archive = run_backup(tmp_path)
+    record("after.backup")  # rolled back by the restore: not a tampering
+    assert restore_command.main([str(archive), "--yes"]) == 0
+
+    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True))[-2:] == [
+        "before.backup",
+        "backup.restored",
+    ]
+    report = verify_chain()
+    assert report.intact, [p.code for p in report.problems]
+    assert report.reset is not None and report.reset.reset == "restored"
+
+
+@db_transactional
+def test_unsigned_backup_needs_allow_unsigned(tmp_path: Path, media_root: Path, capsys) -> None:
+    User.objects.create(username="alice")
+    target = current_target()
+    result = create_backup(target, tmp_path / "old", media_root=media_root, mamori_version="1")
+    assert isinstance(result, BackupResult)
+    User.objects.create(username="carol")
+    assert restore_command.main([str(result.path), "--yes"]) == 1
+    assert "Error: unsigned" in capsys.readouterr().err
+    assert restore_command.main([str(result.path), "--yes", "--allow-unsigned"]) == 0
+    assert usernames() == ["alice"]
+    assert AuditEvent.objects.get(action="backup.restored").changes["origin"] == "unsigned"
+
+
+@db_transactional
+def test_audit_verify_compares_the_head_recorded_in_backups(
+    settings, tmp_path: Path, media_root: Path, capsys
+) -> None:
+    from mamori.audit.command import main as audit_main
+
+    settings.AUDIT_HEAD_FILE = tmp_path / "no-head-file.log"
+    for n in range(3):
+        record("test.event", changes={"n": n})
+    settings.AUDIT_HEAD_FILE = tmp_path / "lost-head-file.log"  # only the backup knows
+    archive = run_backup(tmp_path)
+    last = AuditEvent.objects.order_by("-id").first()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [last.id])
+    capsys.readouterr()
+
+    assert audit_main(["verify", "--backups", str(archive.parent)]) == 1
+    out = capsys.readouterr().out
+    assert f"The newest event #{last.seq} is missing" in out
+    assert f"backup {archive.name}" in out
