@@ -19,6 +19,8 @@ import os
 import signal
 import sys
 import threading
+import time
+import weakref
 from types import FrameType
 from typing import Any
 
@@ -127,13 +129,62 @@ class OrganisationCheckHandler(CheckAddressHandler):
 
 
 def start_controller(host: str, port: int, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
-    """An aiosmtpd Controller serving the check addresses, started (call .stop() to end)."""
+    """An aiosmtpd Controller serving the check addresses, started (call .stop() to end, or
+    stop_gracefully())."""
     from aiosmtpd.controller import Controller
 
+    class TrackingController(Controller):  # type: ignore[misc]
+        """Keeps the open SMTP sessions, so a shutdown can wait for those mid-transaction."""
+
+        def factory(self) -> Any:
+            smtp = super().factory()
+            self.sessions.add(smtp)
+            return smtp
+
     handler = OrganisationCheckHandler(max_bytes=max_bytes)
-    controller = Controller(handler, hostname=host, port=port, **handler.smtp_parameters())
+    controller = TrackingController(handler, hostname=host, port=port, **handler.smtp_parameters())
+    controller.sessions = weakref.WeakSet()
     controller.start()
     return controller
+
+
+def _in_transaction(smtp: Any) -> bool:
+    """The session has begun a mail (MAIL FROM given) that is not yet answered after DATA."""
+    transport = getattr(smtp, "transport", None)
+    if transport is None or transport.is_closing():
+        return False
+    envelope = getattr(smtp, "envelope", None)
+    return bool(envelope is not None and (envelope.mail_from or envelope.rcpt_tos))
+
+
+def stop_gracefully(controller: Any, grace_seconds: float) -> bool:
+    """Stop listening, let sessions mid-transaction finish (their mail is checked and answered)
+    within grace_seconds, then close every connection. True if none had to be cut off.
+
+    A mail is the sender's until it is answered after DATA: one cut off before that is sent
+    again by the sending server, so nothing is lost or checked twice.
+    """
+    closed = threading.Event()
+
+    def close_listener() -> None:
+        if controller.server is not None:
+            controller.server.close()
+        closed.set()
+
+    controller.loop.call_soon_threadsafe(close_listener)
+    closed.wait(10)
+    deadline = time.monotonic() + max(grace_seconds, 0.0)
+    finished = True
+    while any(_in_transaction(smtp) for smtp in list(controller.sessions)):
+        if time.monotonic() >= deadline:
+            log.warning(
+                "grace period of %s s over: closing sessions mid-transaction", grace_seconds
+            )
+            finished = False
+            break
+        time.sleep(0.05)
+    controller.stop()
+    return finished
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,7 +230,8 @@ def main(argv: list[str]) -> int:
         while not stop.wait(0.5):
             pass
     finally:
-        controller.stop()
+        stop_gracefully(controller, float(settings.SHUTDOWN_GRACE_SECONDS))
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    log.info("smtpd stopped")
     return 0

@@ -1,4 +1,9 @@
-"""`mamori serve`: apply migrations, then run the web app (waitress) and an embedded worker."""
+"""`mamori serve`: apply migrations, then run the web app (waitress) and an embedded worker.
+
+SIGTERM or Ctrl-C stops gracefully (mamori.core.shutdown): no new connections, requests in
+progress finish and idle connections close, the embedded worker ends its current job (or hands
+it back) — all within SHUTDOWN_GRACE_SECONDS — and the process exits with status 0.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from types import FrameType
 
 logger = logging.getLogger("mamori.serve")
@@ -38,11 +44,16 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from mamori.core.dbcheck import exit_if_damaged
+
+    exit_if_damaged()  # a damaged SQLite file: one paragraph saying what to do, exit 1
     from django.conf import settings
 
     from mamori.core import jobs
     from mamori.core.i18n import compile_catalogs
     from mamori.core.migrate import MigrationFailed, migrate_all_or_nothing
+    from mamori.core.shutdown import serve as serve_gracefully
+    from mamori.core.shutdown import wake
 
     compile_catalogs()
     try:
@@ -73,7 +84,7 @@ def main(argv: list[str]) -> int:
         )
         return 1
 
-    stop = threading.Event()
+    stop = threading.Event()  # set by the first SIGTERM or Ctrl-C
     worker_name = f"{socket.gethostname()}:{os.getpid()}:serve"
     workers: list[threading.Thread] = []
     from mamori.core.schedules import ensure_all
@@ -83,9 +94,15 @@ def main(argv: list[str]) -> int:
         jobs.load_handlers()
         workers = jobs.start_workers(stop, name=worker_name)
 
+    stopped_at: list[float] = []
+
     def shutdown(signum: int, frame: FrameType | None) -> None:
+        # Only flags here: the server loop (main thread) closes its own sockets, so nothing is
+        # closed under a running loop.
+        if not stop.is_set():
+            stopped_at.append(time.monotonic())
         stop.set()
-        server.close()
+        wake(server)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
@@ -93,15 +110,26 @@ def main(argv: list[str]) -> int:
     print(f"mamori: http://{host}:{options.port}/ で起動しました / running at that address")
     print(f"mamori: data in {settings.DATA_DIR}; press Ctrl-C to stop")
     sys.stdout.flush()
+    grace = float(settings.SHUTDOWN_GRACE_SECONDS)
     try:
-        server.run()
-    except (OSError, ValueError):
-        pass  # the socket is closed by the signal handler
+        finished = serve_gracefully(server, stop, grace_seconds=grace)
     finally:
         stop.set()
-        for worker in workers:
-            worker.join(timeout=30)
-        if any(worker.is_alive() for worker in workers):
-            jobs.release_jobs(jobs.worker_names(worker_name, len(workers)))
+    if not finished:
+        print(
+            "mamori: 猶予時間内に終わらなかった要求を打ち切りました / "
+            "requests still running after the grace period were cut off",
+            file=sys.stderr,
+        )
+    # The embedded worker finishes its current job within the grace period, or hands it back.
+    deadline = (stopped_at[0] if stopped_at else time.monotonic()) + grace
+    for worker in workers:
+        worker.join(timeout=max(deadline - time.monotonic(), 0.0))
+    if any(worker.is_alive() for worker in workers):
+        try:
+            released = jobs.release_jobs(jobs.worker_names(worker_name, len(workers)))
+            logger.info("released %s job(s) still running after the grace period", released)
+        except Exception as error:  # their leases expire instead
+            logger.warning("could not release the running jobs: %s", type(error).__name__)
     print("mamori: stopped")
     return 0

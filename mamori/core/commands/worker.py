@@ -1,8 +1,9 @@
 """`mamori worker`: run background jobs (several threads; several processes or machines may
 run it at once against the same database).
 
-The first SIGTERM or Ctrl-C asks the threads to stop after their current job; a second one
-hands the current jobs back to the queue (released, attempt not counted) and exits at once.
+The first SIGTERM or Ctrl-C asks the threads to stop after their current job; jobs still running
+after SHUTDOWN_GRACE_SECONDS are handed back to the queue (released, attempt not counted) and the
+worker exits with status 0. A second signal hands them back at once and exits with status 1.
 It does not run migrations: `mamori serve` does.
 """
 
@@ -15,6 +16,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from types import FrameType
 
 logger = logging.getLogger("mamori.jobs")
@@ -57,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _release_after_grace(name: str, names: list[str], grace: float) -> None:
+    from mamori.core import jobs
+
+    try:
+        released = jobs.release_jobs(names)
+        logger.info(
+            "worker %s: grace period of %s s over, released %s job(s)", name, grace, released
+        )
+    except Exception as error:  # their leases expire instead
+        logger.warning("worker %s: could not release its jobs (%s)", name, type(error).__name__)
+
+
 def main(argv: list[str]) -> int:
     options = build_parser().parse_args(argv)
     if options.threads < 1:
@@ -70,6 +84,9 @@ def main(argv: list[str]) -> int:
     import django
 
     django.setup()
+    from mamori.core.dbcheck import exit_if_damaged
+
+    exit_if_damaged()  # a damaged SQLite file: one paragraph saying what to do, exit 1
     from mamori.core import jobs
     from mamori.core.schedules import ensure_all
 
@@ -79,8 +96,14 @@ def main(argv: list[str]) -> int:
     stop = threading.Event()
     names = jobs.worker_names(options.name, options.threads)
 
+    from django.conf import settings
+
+    grace = float(settings.SHUTDOWN_GRACE_SECONDS)
+    stopped_at: list[float] = []
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
+            stopped_at.append(time.monotonic())
             logger.info(
                 "worker %s: stopping after the current jobs (signal %s)", options.name, signum
             )
@@ -110,6 +133,9 @@ def main(argv: list[str]) -> int:
         )
         # Join with a timeout so the main thread keeps handling signals.
         while any(thread.is_alive() for thread in threads):
+            if stopped_at and time.monotonic() >= stopped_at[0] + grace:
+                _release_after_grace(options.name, names, grace)
+                break
             for thread in threads:
                 thread.join(timeout=0.5)
     finally:

@@ -546,7 +546,9 @@ def worker_environment() -> dict[str, str]:
 
 
 class WorkerProcess:
-    def __init__(self, name: str, log_dir: Path, *options: str) -> None:
+    def __init__(
+        self, name: str, log_dir: Path, *options: str, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.stderr_path = log_dir / f"{name}.stderr"
         command = [sys.executable, "-c", WORKER_BOOTSTRAP, "--name", name, "--poll-seconds"]
@@ -555,7 +557,7 @@ class WorkerProcess:
             self.process = subprocess.Popen(
                 command,
                 cwd=REPO_DIR,
-                env=worker_environment(),
+                env={**worker_environment(), **(env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
@@ -580,8 +582,8 @@ class WorkerProcess:
 def spawn_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     started: list[WorkerProcess] = []
 
-    def spawn(name: str, *options: str) -> WorkerProcess:
-        worker = WorkerProcess(name, tmp_path, *options)
+    def spawn(name: str, *options: str, env: dict[str, str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(name, tmp_path, *options, env=env)
         started.append(worker)
         return worker
 
@@ -684,6 +686,21 @@ def test_sigterm_lets_the_current_job_finish(
     assert worker.wait() == 0
     assert Job.objects.get(pk=job.pk).status == JobStatus.DONE
     assert [line[0] for line in log_lines(log)] == ["start", "done"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_hands_back_a_job_still_running_after_the_grace_period(
+    tmp_path: Path, spawn_worker: Callable[..., WorkerProcess]
+) -> None:
+    log = tmp_path / "runs.log"
+    job = jobs.enqueue("test.record", {"path": str(log), "sleep": 600})
+    worker = spawn_worker("graceful", env={"MAMORI_SHUTDOWN_GRACE_SECONDS": "1"})
+    wait_until(lambda: len(log_lines(log)) >= 1, "the worker to start the job")
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.wait() == 0
+    row = Job.objects.get(pk=job.pk)
+    assert (row.status, row.attempts, row.leased_by) == (JobStatus.QUEUED, 0, "")
+    assert "grace period of 1.0 s over, released 1 job(s)" in worker.stderr()
 
 
 @pytest.mark.django_db(transaction=True)
