@@ -19,6 +19,10 @@ __all__ = ["Context", "Limits", "Report", "Signal", "analyse"]
 
 
 def analyse(raw: bytes, context: Context | None = None, limits: Limits | None = None) -> Report:
+    return _analyse(raw, context, limits, nested=False)
+
+
+def _analyse(raw: bytes, context: Context | None, limits: Limits | None, nested: bool) -> Report:
     limits = limits or Limits()
     context = context or Context()
     out = Collector(deadline=time.monotonic() + limits.time_budget_seconds)
@@ -35,7 +39,10 @@ def analyse(raw: bytes, context: Context | None = None, limits: Limits | None = 
             else:
                 data = converted
         mail = parse_message(data, limits)
-        _run_checks(mail, context, limits, out, facts)
+        if mail.report_kind:
+            _check_report(mail, context, limits, out, facts, nested)
+        else:
+            _run_checks(mail, context, limits, out, facts)
     except Exception as exc:  # the last guard: a report, never a crash
         out.add("message.unparseable", f"internal error: {type(exc).__name__}")
     return _report(mail, out, facts)
@@ -61,6 +68,41 @@ def _run_checks(
     facts["attachments"] = [a.name for a in mail.attachments]
     facts["password_notice"] = bool(work.content.get("password_notice"))
     facts["link_count"] = work.links.count
+
+
+REPORT_ANALYSERS = ("sender",)
+
+
+def _check_report(
+    mail: ParsedMail,
+    context: Context,
+    limits: Limits,
+    out: Collector,
+    facts: dict[str, object],
+    nested: bool,
+) -> None:
+    """A delivery report, feedback report or auto-reply: its own wording is no lure.
+
+    Only the sender checks run on the report itself; the returned original is analysed on its
+    own, and a suspicious original (often a forgery in our name) makes the report 注意.
+    Nothing about a report is 危険 by itself.
+    """
+    facts["report_kind"] = mail.report_kind
+    work = Work(mail=mail, env=environment(context), limits=limits, out=out)
+    for name in REPORT_ANALYSERS:
+        ANALYSERS.get(name)(work)
+    out.add("message.delivery_report", mail.report_kind)
+    if mail.original and not nested:
+        inner = _analyse(mail.original, context, limits, nested=True)
+        if inner.verdict != "safe":
+            reasons = ", ".join(s.id for s in inner.signals if s.severity in {"high", "medium"})
+            out.add(
+                "message.report_suspicious_original",
+                f"{inner.from_address or '?'} / {inner.subject[:80]} ({reasons[:200]})",
+            )
+    facts["attachments"] = [a.name for a in mail.attachments]
+    facts["link_count"] = 0
+    out.cap_severity("medium")
 
 
 def _report(mail: ParsedMail, out: Collector, facts: dict[str, object]) -> Report:

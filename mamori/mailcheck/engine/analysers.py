@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from mamori.core.registry import Registry
 
 from .attachments import AttachmentFacts, analyse_attachment
-from .content import check_content
+from .catalog import free_mail as free_mail_domains
+from .content import check_content, mail_text
 from .environment import Environment
 from .links import LinkFacts, check_links
+from .lures import SCAN_CHARS, check_disguise, check_infrastructure, check_lures, text_hrefs
 from .model import Limits
 from .parse import ParsedMail
 from .sender import check_sender
@@ -33,6 +35,8 @@ class Work:
     links: LinkFacts = field(default_factory=LinkFacts)
     attachments: AttachmentFacts = field(default_factory=AttachmentFacts)
     content: dict[str, bool] = field(default_factory=dict)
+    lures: set[str] = field(default_factory=set)
+    namesake: str = ""  # evidence when the display name is a known contact's, address not theirs
 
 
 Analyser = Callable[[Work], None]
@@ -41,7 +45,7 @@ ANALYSERS: Registry[Analyser] = Registry("mail analyser")
 
 @ANALYSERS.register("sender")
 def sender_analyser(work: Work) -> None:
-    work.claimed_brands = check_sender(work.mail, work.env, work.out)
+    work.claimed_brands, work.namesake = check_sender(work.mail, work.env, work.out)
 
 
 @ANALYSERS.register("links")
@@ -72,4 +76,49 @@ def content_analyser(work: Work) -> None:
     work.content = check_content(work.mail, work.links, work.out, work.limits.max_text_chars)
 
 
-ALWAYS_RUN = frozenset({"sender", "content"})
+@ANALYSERS.register("lures")
+def lures_analyser(work: Work) -> None:
+    mail = work.mail
+    text = mail_text(mail, min(work.limits.max_text_chars, SCAN_CHARS))
+    work.lures = check_lures(mail, text, work.env, work.out, work.links.untrusted_domains)
+    raw = "\n".join([*mail.text, *(d.text for d in mail.html)])
+    check_disguise(mail, raw, work.out)
+    check_infrastructure(mail, work.env, work.out, text_hrefs(mail))
+
+
+@ANALYSERS.register("namesake")
+def namesake_analyser(work: Work) -> None:
+    """A known contact's name from another address counts only with corroboration."""
+    if not work.namesake:
+        return
+    out = work.out
+    corroborated = [
+        signal_id
+        for signal_id in (
+            "sender.free_mail_organisation",
+            "sender.lookalike",
+            "sender.reply_to_mismatch",
+            "sender.auth_fail",
+            "content.payee_change",
+            "content.credential_request",
+            "content.account_lure",
+            "content.gift_card",
+            "content.lure_with_link",
+        )
+        if out.has(signal_id)
+    ] + sorted(work.lures & {"payment_failed", "credential", "advance_fee", "invoice"})
+    free = work.mail.sender.domain in free_mail_domains()
+    if free:
+        corroborated.insert(0, "free mail")
+    if corroborated:
+        out.add("sender.contact_impersonation", f"{work.namesake} [{', '.join(corroborated[:4])}]")
+    elif not _auth_passed(work.mail):
+        out.add("sender.contact_impersonation", work.namesake, "low")
+
+
+def _auth_passed(mail: ParsedMail) -> bool:
+    text = mail.auth_results[0].lower() if mail.auth_results else ""
+    return all(f"{method}=pass" in text for method in ("spf", "dkim", "dmarc"))
+
+
+ALWAYS_RUN = frozenset({"sender", "content", "lures", "namesake"})

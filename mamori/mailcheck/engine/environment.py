@@ -9,7 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .catalog import Brand, brand_name_pattern, brands, shorteners
-from .domains import LookalikeIndex, Reference, normalise_host, registrable, skeleton
+from .domains import (
+    LookalikeIndex,
+    Reference,
+    normalise_host,
+    registrable,
+    skeleton,
+    split_core,
+)
 from .model import Context
 
 
@@ -36,6 +43,11 @@ class Environment:
         domain = registrable(host)
         if domain in self.brand_of_domain or domain in self.trusted:
             return None
+        # Only the labels in front of the public suffix count: grimoirelab.github.io is a
+        # GitHub Pages site of its own, not a claim to be GitHub.
+        suffix = split_core(domain)[1]
+        if suffix and host.endswith("." + suffix):
+            host = host[: -len(suffix) - 1]
         # Also read the host with look-alike characters folded ("amaz0n-security" → amazon).
         folded = skeleton(host).replace("0", "o").replace("1", "l").replace("rn", "m")
         for candidate in (host, folded):

@@ -82,7 +82,7 @@ def check_links(
             facts.untrusted_domains.append(host)
             continue
         domain = registrable(host)
-        _check_text_mismatch(text, userinfo, domain, shown, env, out)
+        _check_text_mismatch(text, userinfo, domain, shown, env, out, mail.is_bulk)
         if claimed_domains and domain not in claimed_domains and not env.is_known(domain):
             if login_words.search((parts.path + "?" + parts.query + host).lower()):
                 out.add("link.login_off_brand", shown)
@@ -120,7 +120,13 @@ def check_links(
 
 
 def _check_text_mismatch(
-    text: str, userinfo: str, domain: str, shown: str, env: Environment, out: Collector
+    text: str,
+    userinfo: str,
+    domain: str,
+    shown: str,
+    env: Environment,
+    out: Collector,
+    bulk: bool = False,
 ) -> None:
     for candidate in (text, userinfo):
         if not candidate:
@@ -136,6 +142,8 @@ def _check_text_mismatch(
             continue  # amazon.co.jp shown, amazon.com linked: same company
         # Showing a bank's or partner's domain and linking elsewhere is impersonation; other
         # mismatches are often click trackers in newsletters.
-        severity = None if env.is_known(text_domain) or candidate is userinfo else "medium"
+        # A newsletter's "facebook.com" footer link through its click tracker is not one.
+        known = text_domain in env.trusted or (env.is_known(text_domain) and not bulk)
+        severity = None if known or candidate is userinfo else "medium"
         out.add("link.text_mismatch", f"{match.group(1)} → {shown}", severity)
         return

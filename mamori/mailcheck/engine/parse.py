@@ -134,6 +134,12 @@ class ParsedMail:
     limits_hit: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     header_count: int = 0
+    # Delivery reports and other automatic mail (bounces, feedback reports, auto-replies).
+    report_kind: str = ""
+    original: bytes = b""  # the returned original mail (or its headers) inside a report
+    recipients: list[str] = field(default_factory=list)  # To / Cc addresses
+    is_list: bool = False  # sent through a mailing list or as bulk mail (List-Id, Precedence)
+    is_bulk: bool = False  # a list, or a newsletter with List-Unsubscribe
 
 
 def parse_addresses(value: str) -> list[Address]:
@@ -181,11 +187,31 @@ def _filename(part: Message) -> str:
     return decode_header_value(name) if name else ""
 
 
+LEADING_JUNK = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:[ \t]*\r?\n)*")
+# Obsolete syntax (RFC 5322 §4.5): white space before the colon, as in "From  : x". The parser
+# would read "From  :" as an mbox separator line and lose the header.
+OBS_HEADER = re.compile(rb"(?m)^([!-9;-~]+)[ \t]+:")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def clean_head(raw: bytes) -> bytes:
+    """Drop a byte-order mark and blank lines before the headers; repair "Name  :" headers."""
+    match = LEADING_JUNK.match(raw)
+    if match is not None and match.end():
+        raw = raw[match.end() :]
+    end = HEADER_END.search(raw)
+    head, body = (raw[: end.start()], raw[end.start() :]) if end else (raw, b"")
+    if b" :" in head or b"\t:" in head:
+        head = OBS_HEADER.sub(rb"\1:", head)
+    return head + body
+
+
 def parse_message(raw: bytes, limits: Limits) -> ParsedMail:
     mail = ParsedMail()
     if len(raw) > limits.max_message_bytes:
         mail.limits_hit.append(f"message size {len(raw)} > {limits.max_message_bytes} bytes")
         raw = raw[: limits.max_message_bytes]
+    raw = clean_head(raw)
     try:
         msg = email.message_from_bytes(raw)
     except Exception as exc:  # RecursionError on absurd nesting, among others
@@ -206,6 +232,17 @@ def parse_message(raw: bytes, limits: Limits) -> ParsedMail:
         mail.problems.extend(type(d).__name__ for d in msg.defects[:5])
     _read_headers(mail, msg, limits)
     _read_parts(mail, msg, limits)
+    try:
+        structured = msg.get_content_type() == "multipart/report"
+    except Exception:
+        structured = False
+    certain = structured or mail.report_kind == "delivery-certain"
+    if mail.report_kind == "delivery-certain":
+        mail.report_kind = "delivery"
+    if mail.report_kind == "delivery" and not mail.original and mail.text:
+        mail.original = _inline_original(mail.text[0])
+    if mail.report_kind == "delivery" and not mail.original and not certain:
+        mail.report_kind = ""  # a plain-text "bounce" that quotes nothing: judged as a mail
     return mail
 
 
@@ -225,6 +262,10 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
             # Rebuilt from the parsed parts: decoding joins encoded words and "<addr>" oddly.
             display = addrs[0].display
             mail.from_header = f"{display} <{addrs[0].address}>" if display else addrs[0].address
+    for name in ("To", "Cc"):
+        for value in _raw_headers(msg, name)[:3]:
+            mail.recipients.extend(a.address for a in parse_addresses(value[:cap]) if a.address)
+    mail.recipients = mail.recipients[:50]
     reply_to = (_raw_headers(msg, "Reply-To") or [""])[0][:cap]
     mail.reply_to = [a for a in parse_addresses(reply_to) if a]
     mail.return_path = _header(msg, "Return-Path", cap).strip("<> ").lower()
@@ -238,6 +279,83 @@ def _read_headers(mail: ParsedMail, msg: Message, limits: Limits) -> None:
     results = _raw_headers(msg, "Authentication-Results")
     # Only the topmost header was added by our own receiving server; lower ones can be forged.
     mail.auth_results = [decode_header_value(str(r)[:cap]) for r in results[:1]]
+    mail.report_kind = _report_kind(msg, mail)
+    precedence = " ".join(_raw_headers(msg, "Precedence")).lower()
+    mail.is_list = any(
+        _raw_headers(msg, name)
+        for name in ("List-Id", "List-Post", "Mailing-List", "X-Mailman-Version")
+    ) or any(word in precedence for word in ("list", "bulk"))
+    mail.is_bulk = mail.is_list or bool(_raw_headers(msg, "List-Unsubscribe"))
+
+
+REPORT_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?)@", re.I)
+REPORT_SUBJECT = re.compile(
+    r"undeliver|delivery (status|failure|has failed|notification)|returned mail|failure notice|"
+    r"mail delivery (failed|failure|system)|delivery report|non-?delivery|nondeliverable|"
+    r"could not be delivered|rejected:|warning: could not send|delayed mail|"
+    r"配信(不能|エラー|できません|失敗|状態)|不達|送信エラー|エラーメール",
+    re.I,
+)
+AUTO_REPLY_SUBJECT = re.compile(
+    r"out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response)|abwesenheit|"
+    r"absence|vacation|自動返信|自動応答|不在",
+    re.I,
+)
+REPORT_TYPES = frozenset(
+    {
+        "message/delivery-status",
+        "message/global-delivery-status",
+        "message/feedback-report",
+        "message/disposition-notification",
+    }
+)
+# Where a plain-text bounce starts quoting the returned mail.
+ORIGINAL_MARKERS = re.compile(
+    rb"(?im)^[ \t>-]*(?:-{2,}[ \t]*)?(?:this is a copy of the message|below this line is a copy|"
+    rb"original message follows|returned message follows|the original message was received|"
+    rb"unsent message below|undelivered message|original message headers?|"
+    rb"\xe5\x8e\x9f\xe6\x96\x87)[^\n]*\n"
+)
+
+
+def _report_kind(msg: Message, mail: ParsedMail) -> str:
+    """'delivery', 'feedback', 'auto-reply' or '' from the headers and the top content type.
+
+    Phishing often poses as a mail server ("Undelivered messages for you@example.com") or as
+    postmaster, so a plain-text mail counts as a report only when two independent marks agree
+    (a report subject and a server sender, an Auto-Submitted header or an empty Return-Path);
+    parse_message() further requires the returned original to be found in it.
+    """
+    try:
+        ctype = msg.get_content_type()
+        report_type = str(msg.get_param("report-type") or "").lower()
+    except Exception:
+        ctype, report_type = "", ""
+    if ctype == "multipart/report":
+        return "feedback" if "feedback" in report_type else "delivery"
+    auto = " ".join(_raw_headers(msg, "Auto-Submitted")).lower()
+    subject = mail.subject
+    server_sender = bool(REPORT_SENDER.match(mail.sender.address))
+    null_path = bool(_raw_headers(msg, "Return-Path")) and not mail.return_path
+    if REPORT_SUBJECT.search(subject) and server_sender and (auto.startswith("auto-") or null_path):
+        return "delivery-certain"  # three marks: a report even without the quoted original
+    if REPORT_SUBJECT.search(subject) and (server_sender or auto.startswith("auto-") or null_path):
+        return "delivery"
+    if auto.startswith("auto-replied") and AUTO_REPLY_SUBJECT.search(subject):
+        return "auto-reply"
+    return ""
+
+
+def _inline_original(text: str) -> bytes:
+    """The returned mail quoted in a plain-text bounce, from the line that introduces it."""
+    data = text.encode("utf-8", "replace")
+    match = ORIGINAL_MARKERS.search(data)
+    if match is None:
+        return b""
+    rest = data[match.end() :].lstrip(b"\r\n")
+    while rest.startswith((b"---", b"\r\n", b"\n")):  # Exim: "------ The body ... long"
+        rest = rest.partition(b"\n")[2]
+    return rest if re.match(rb"[!-9;-~]+:", rest) else b""
 
 
 def _read_parts(mail: ParsedMail, msg: Message, limits: Limits) -> None:
@@ -258,6 +376,15 @@ def _read_parts(mail: ParsedMail, msg: Message, limits: Limits) -> None:
             ctype = part.get_content_type()
         except Exception:
             ctype = "application/octet-stream"
+        if mail.report_kind and depth >= 1 and not mail.original:
+            original = _report_original(part, ctype)
+            if original is not None:
+                mail.original = original[: limits.max_attachment_scan_bytes]
+                continue
+        if ctype in REPORT_TYPES:
+            if not mail.report_kind:
+                mail.report_kind = "feedback" if "feedback" in ctype else "delivery"
+            continue
         if part.is_multipart():
             payload = part.get_payload()
             if isinstance(payload, list):
@@ -307,6 +434,24 @@ def _read_parts(mail: ParsedMail, msg: Message, limits: Limits) -> None:
             continue
         data = _payload(part, limits.max_attachment_scan_bytes) or b""
         mail.attachments.append(Attachment(name, ctype, data, len(data)))
+
+
+def _report_original(part: Message, ctype: str) -> bytes | None:
+    """The returned mail inside a report part, as bytes, or None for other parts."""
+    try:
+        if ctype in {"message/rfc822", "message/global"}:
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if isinstance(inner, Message):
+                return inner.as_bytes()
+            data = part.get_payload(decode=True)
+            return data if isinstance(data, bytes) else b""
+        if ctype in {"text/rfc822-headers", "message/rfc822-headers", "text/global-headers"}:
+            data = part.get_payload(decode=True)
+            return data if isinstance(data, bytes) else b""
+    except Exception:
+        return b""
+    return None
 
 
 def _sniff(part: Message, raw_payload: str, name: str) -> bytes | None:

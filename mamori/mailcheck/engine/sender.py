@@ -18,15 +18,17 @@ SUBJECT_BRAND = re.compile(
 FAILING = frozenset({"fail", "softfail", "permerror"})
 
 
-def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> list[str]:
-    """Run the sender checks; returns the brand ids the mail claims to come from."""
+def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> tuple[list[str], str]:
+    """Run the sender checks; returns the brand ids the mail claims to come from, and the
+    evidence of a known contact's name on someone else's address (judged later, with the rest).
+    """
     sender = mail.sender
     display = sender.display
     address = sender.address
     shown = f'"{display}" <{address}>' if display else f"<{address}>"
     if not address or "@" not in address:
         out.add("sender.missing", mail.from_header or "(From なし / no From)")
-        return []
+        return [], ""
     host = normalise_host(sender.domain)
     from_domain = registrable(host)
 
@@ -37,21 +39,25 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> list[str
 
     # Spaces do not count: "山田 太郎", "山田太郎" and "山田　太郎" are the same person.
     display_key = "".join(unicodedata.normalize("NFKC", display).lower().split())
+    namesake = ""
     for name, addresses in env.contacts.items():
         if name and name in display_key and address not in addresses:
             contact_domains = {registrable(a.rpartition("@")[2]) for a in addresses}
             expected = ", ".join(sorted(addresses))
-            severity = None if from_domain not in contact_domains else "medium"
-            out.add("sender.contact_impersonation", f"{shown} ≠ {expected}", severity)
+            if from_domain in contact_domains:
+                out.add("sender.contact_impersonation", f"{shown} ≠ {expected}", "medium")
+            else:
+                namesake = f"{shown} ≠ {expected}"
             break
 
-    for reply in mail.reply_to:
+    # A mailing list answers to the list and bounces to its own address: that is normal.
+    for reply in [] if mail.is_list else mail.reply_to:
         reply_domain = registrable(reply.domain) if reply.domain else ""
         if reply_domain and reply_domain != from_domain:
             out.add("sender.reply_to_mismatch", f"From {address} / Reply-To {reply.address}")
             break
 
-    if mail.return_path and "@" in mail.return_path:
+    if mail.return_path and "@" in mail.return_path and not mail.is_list:
         rp_domain = registrable(mail.return_path.rpartition("@")[2])
         if rp_domain and rp_domain != from_domain:
             out.add(
@@ -88,8 +94,8 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> list[str
     if token_brand is not None:
         ids.append(token_brand.id)
     if owner is not None and owner.id in ids:
-        return []  # the brand really sent it
-    return ids
+        return [], namesake  # the brand really sent it
+    return ids, namesake
 
 
 def _check_auth(mail: ParsedMail, out: Collector) -> None:

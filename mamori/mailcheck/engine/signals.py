@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .catalog import signal_texts
 from .model import SEVERITY_ORDER, Signal
@@ -49,6 +49,14 @@ class Collector:
         self._per_id[signal_id] = self._per_id.get(signal_id, 0) + 1
         self._top[signal_id] = max(rank, self._top.get(signal_id, 0))
         self.signals.append(signal)
+
+    def cap_severity(self, severity: str) -> None:
+        """Lower every signal above `severity` to it (reports are never 危険 by themselves)."""
+        top = SEVERITY_ORDER[severity]
+        self.signals = [
+            replace(s, severity=severity) if SEVERITY_ORDER.get(s.severity, 0) > top else s
+            for s in self.signals
+        ]
 
     def has(self, signal_id: str) -> bool:
         return any(s.id == signal_id for s in self.signals)

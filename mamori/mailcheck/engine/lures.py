@@ -1,0 +1,251 @@
+"""Lures in many languages, disguised words, and the weak hints that only count together.
+
+Lures come by category from `lure_phrases.yaml` (a data file); a phrase that follows a negation
+("we will never ask for your password") does not count. Disguise is checked on the subject, the
+display name and the text: Latin words containing Cyrillic or Greek letters ("Amаzon" with a
+Cyrillic "а"), and zero-width characters or soft hyphens inside words. Japanese text (Han,
+Hiragana, Katakana and Latin together) is never a mixed-script word.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from .catalog import _load, free_hosting, free_mail
+from .domains import _ascii_prototypes, registrable
+from .environment import Environment
+from .links import URL_IN_TEXT
+from .parse import ParsedMail
+from .signals import Collector
+
+SCAN_CHARS = 20_000  # lures and disguise sit near the top; long threads need not be read whole
+# Letters of these scripts inside a Latin word are the classic disguise.
+DISGUISE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
+WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u00ad\u200b\u200c\u200d\u2060\ufeff])*[^\W\d_]")
+HIDDEN_IN_WORD = re.compile(r"[a-z][\u00ad\u200b\u200c\u200d\u2060\ufeff]+[a-z]", re.IGNORECASE)
+ROLE_WORDS = re.compile(
+    r"support|security|service|team|admin|helpdesk|help desk|billing|account|bank|customer|"
+    r"notification|webmail|mail ?(center|centre|admin)|it[- ]?(department|service|desk)|"
+    r"sicherheit|kundenservice|servicio|atendimento|サポート|カスタマー|事務局|センター|運営",
+    re.IGNORECASE,
+)
+# The lure categories that the older content checks already report under their own ids.
+COVERED = {
+    "account_hold": "content.account_lure",
+    "credential": "content.credential_request",
+    "urgency": "content.urgency",
+}
+
+
+@dataclass(frozen=True)
+class LureCategory:
+    name: str
+    weight: str
+    label_ja: str
+    label_en: str
+    # Each phrase with the literal words one of which it cannot match without (a cheap
+    # substring test first: one big alternation is ten times slower than this).
+    phrases: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
+
+
+REGEX_META = set("\\.^$*+?{}[]|()")
+
+
+def _needles(phrase: str) -> tuple[str, ...]:
+    """Literal strings one of which must occur for the phrase to match; () when unknown."""
+    match = re.match(r"^\\b|^", phrase)
+    rest = phrase[match.end() if match else 0 :]
+    if rest.startswith("("):
+        depth, end = 0, -1
+        for i, ch in enumerate(rest):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                end = i
+                break
+        group = rest[1:end]
+        if end > 0 and rest[end + 1 : end + 2] not in {"?", "*"}:
+            options = group.split("|")
+            words = [o.split(" ")[0].rstrip("?") for o in options]
+            if all(w and not (set(w) & REGEX_META) for w in words):
+                return tuple(words)
+        return ()
+    literal = ""
+    for ch in rest:
+        if ch in REGEX_META or ch == " ":
+            break
+        literal += ch
+    if literal and rest[len(literal) : len(literal) + 1] in {"?", "*", "{"}:
+        literal = literal[:-1]
+    return (literal,) if len(literal) >= 2 else ()
+
+
+def _phrase_matches(cat: LureCategory, text: str) -> Iterator[re.Match[str]]:
+    for needles, pattern in cat.phrases:
+        if needles and not any(n in text for n in needles):
+            continue
+        yield from pattern.finditer(text)
+
+
+@functools.cache
+def lure_categories() -> tuple[tuple[LureCategory, ...], re.Pattern[str], re.Pattern[str]]:
+    data = _load("lure_phrases.yaml")
+    cats = tuple(
+        LureCategory(
+            name=name,
+            weight=str(entry.get("weight", "low")),
+            label_ja=str(entry["label"]["ja"]),
+            label_en=str(entry["label"]["en"]),
+            phrases=tuple((_needles(p), re.compile(p, re.MULTILINE)) for p in entry["phrases"]),
+        )
+        for name, entry in data["categories"].items()
+    )
+    return cats, re.compile(data["negation_before"]), re.compile(data["negation_after"])
+
+
+@functools.cache
+def greeting_pattern() -> re.Pattern[str]:
+    phrases = _load("lure_phrases.yaml")["generic_greeting"]
+    return re.compile("|".join(f"(?:{p})" for p in phrases), re.MULTILINE)
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    left = max(0, start - 15)
+    return " ".join(text[left : end + 15].split())[:160]
+
+
+def find_lures(text: str) -> list[tuple[LureCategory, str]]:
+    """(category, snippet) for each category with a phrase not cancelled by a negation."""
+    cats, neg_before, neg_after = lure_categories()
+    found: list[tuple[LureCategory, str]] = []
+    for cat in cats:
+        for match in _phrase_matches(cat, text):
+            before = text[max(0, match.start() - 40) : match.start()]
+            after = text[match.end() : match.end() + 30]
+            if neg_before.search(before) or neg_after.search(after):
+                continue
+            found.append((cat, _snippet(text, match.start(), match.end())))
+            break
+    return found
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0]
+
+
+def disguised_words(text: str, cap: int = 5) -> list[str]:
+    """Latin words with Cyrillic/Greek letters inside (not whole foreign words)."""
+    out: list[str] = []
+    prototypes = _ascii_prototypes()
+    for match in WORD.finditer(text):
+        word = match.group(0)
+        if word.isascii():
+            continue
+        latin = other = 0
+        for ch in word:
+            if ch.isascii():
+                latin += ch.isalpha()
+                continue
+            script = _script(ch)
+            if script == "LATIN":
+                latin += 1
+            elif script in DISGUISE_SCRIPTS:
+                if ch.lower() not in prototypes:
+                    break  # a letter with no Latin look-alike: a real foreign word
+                other += 1
+        else:
+            other = other if latin >= 2 else 0
+        if latin and other:
+            out.append(word)
+            if len(out) >= cap:
+                break
+    return out
+
+
+def check_lures(
+    mail: ParsedMail, text: str, env: Environment, out: Collector, untrusted_links: list[str]
+) -> set[str]:
+    """Lure categories and weak hints; returns the names of the lure categories found."""
+    found: set[str] = set()
+    for cat, snippet in find_lures(text):
+        found.add(cat.name)
+        covered = COVERED.get(cat.name)
+        if covered and out.has(covered):
+            continue
+        out.add("content.lure", f"{cat.label_ja} / {cat.label_en}: {snippet}", cat.weight)
+    strong = found - {"urgency", "invoice", "parcel", "shared_document"}
+    if found and greeting_pattern().search(text[:2000]):
+        out.add("content.generic_greeting", greeting_pattern().search(text[:2000]).group(0)[:80])
+    subject = unicodedata.normalize("NFKC", mail.subject).lower()
+    for rcpt in [] if mail.is_list else mail.recipients[:10]:
+        local = rcpt.partition("@")[0]
+        named = len(local) >= 5 and re.search(rf"(?<![\w\[.-]){re.escape(local)}\b", subject)
+        if rcpt in subject or named:
+            out.add("content.recipient_named", f"{mail.subject[:120]}")
+            break
+    if strong and untrusted_links and not out.has("content.lure_with_link"):
+        claimed = env.brands_named_in(mail.subject) or env.brands_named_in(mail.sender.display)
+        if claimed:
+            names = "/".join(b.names[0] for b in claimed[:2])
+            out.add(
+                "content.lure_with_link", f"{names}: {sorted(strong)[0]} → {untrusted_links[0]}"
+            )
+    return found
+
+
+def check_disguise(mail: ParsedMail, raw_text: str, out: Collector) -> None:
+    heads = f"{mail.subject}\n{mail.sender.display}"
+    words = disguised_words(heads)
+    body_words = disguised_words(raw_text[:SCAN_CHARS])
+    if words or len(body_words) >= 2:
+        out.add("content.mixed_script_word", ", ".join((words + body_words)[:5]))
+    elif body_words:
+        out.add("content.mixed_script_word", ", ".join(body_words), "medium")
+    hidden = HIDDEN_IN_WORD.findall(heads) + HIDDEN_IN_WORD.findall(raw_text[:SCAN_CHARS])
+    if hidden:
+        shown = ", ".join(h.encode("unicode_escape").decode("ascii") for h in hidden[:3])
+        severity = "medium" if len(hidden) >= 3 or HIDDEN_IN_WORD.search(heads) else "low"
+        out.add("content.hidden_characters", shown, severity)
+
+
+def check_infrastructure(
+    mail: ParsedMail, env: Environment, out: Collector, hrefs: list[str]
+) -> None:
+    domain = registrable(mail.sender.domain) if mail.sender.domain else ""
+    display = mail.sender.display
+    throwaway = mail.sender.domain.endswith(".onmicrosoft.com")
+    if domain and (domain in free_mail() or throwaway) and display:
+        brands = env.brands_named_in(display)
+        if brands or ROLE_WORDS.search(display):
+            out.add("sender.free_mail_organisation", f'"{display}" <{mail.sender.address}>')
+    hosts_seen: set[str] = set()
+    recipients = [r for r in mail.recipients[:5] if len(r) >= 6]
+    for href in hrefs[:100]:
+        match = re.match(r"(?i)https?://([^/?#:@\s]+)", href)
+        if match is None:
+            continue
+        host = match.group(1).lower()
+        if host in hosts_seen:
+            continue
+        hosts_seen.add(host)
+        reg = registrable(host)
+        if reg in free_hosting() or host in free_hosting():
+            out.add("link.free_hosting", href[:200])
+        decoded = unquote(href).lower()
+        if any(r in decoded for r in recipients):
+            out.add("link.recipient_in_url", href[:200])
+
+
+def text_hrefs(mail: ParsedMail) -> list[str]:
+    hrefs = [link.href for digest in mail.html for link in digest.links]
+    for text in mail.text:
+        hrefs.extend(m.group(0) for m in URL_IN_TEXT.finditer(text[:200_000]))
+        if len(hrefs) > 300:
+            break
+    return hrefs
