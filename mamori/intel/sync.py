@@ -1,10 +1,14 @@
-"""Advisory sources fetched by the worker: NVD CVE API 2.0, CISA KEV, JVN iPedia RDF.
+"""Advisory sources fetched by the worker: NVD CVE API 2.0, CISA KEV, JVN iPedia RDF, and the
+MyJVN API (getVulnOverviewList: JVN iPedia entries updated since the last run, 50 a page).
 
 NVD: paged (`startIndex`, `resultsPerPage`), incremental by lastModified (the cursor is the end of
 the last window fully read; at most 120 days per window, as the API requires), rate-limit aware
 (a pause between requests: 6 s without an API key, 0.6 s with `MAMORI_NVD_API_KEY`; 403/429/503
 answers wait and retry, then give up keeping the cursor where it was). KEV and JVN are single
-documents fetched with conditional GET.
+documents fetched with conditional GET. MyJVN: paged by `startItem`, incremental by the
+last-updated date (`datePublished*`); a pause between pages, 429/503 answers wait and retry; a
+run that stops early keeps its place (cursor "YYYY-MM-DD#startItem") for the next one. Long
+runs keep their job: the worker renews a running job's lease.
 """
 
 from __future__ import annotations
@@ -28,18 +32,24 @@ from .store import ImportResult, import_advisories
 NVD_URL = "https://services.nvd.nist.gov/rest/json/cves/2.0"
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 JVN_URL = "https://jvndb.jvn.jp/ja/rss/jvndb_new.rdf"
+MYJVN_URL = "https://jvndb.jvn.jp/myjvn"
+MYJVN_PAGE_SIZE = 50  # the API's maximum for getVulnOverviewList
+MYJVN_MAX_PAGES = 100  # per run
+MYJVN_PAUSE_SECONDS = 2.0
+MYJVN_FIRST_WINDOW = dt.timedelta(days=30)
 NVD_PAGE_SIZE = 2000
 NVD_MAX_WINDOW = dt.timedelta(days=120)
 NVD_MAX_PAGES = 200  # per run; the next run continues from the cursor
 NVD_RETRIES = 3
 MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
 
-SOURCES = ("nvd", "kev", "jvn")
+SOURCES = ("nvd", "kev", "jvn", "myjvn")
 
 
 def source_url(source: str) -> str:
     configured = getattr(settings, f"INTEL_{source.upper()}_URL", "")
-    return configured or {"nvd": NVD_URL, "kev": KEV_URL, "jvn": JVN_URL}[source]
+    defaults = {"nvd": NVD_URL, "kev": KEV_URL, "jvn": JVN_URL, "myjvn": MYJVN_URL}
+    return configured or defaults[source]
 
 
 def _state(source: str) -> SyncState:
@@ -127,6 +137,97 @@ def _nvd_page(
             if parsed.errors and not parsed.advisories and parsed.total_results is None:
                 return None, "; ".join(parsed.errors)[:500]
             return parsed, ""
+    return None, error
+
+
+def _myjvn_cursor(state: SyncState, now: dt.datetime) -> tuple[dt.date, int]:
+    day_text, _, start_text = (state.cursor or "").partition("#")
+    try:
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        day = (now - MYJVN_FIRST_WINDOW).date()
+    return day, int(start_text) if start_text.isdigit() else 1
+
+
+def sync_myjvn(
+    *,
+    allow_networks: Iterable[str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """JVN iPedia entries updated since the last run, through the MyJVN API."""
+
+    state = _state("myjvn")
+    now = now or timezone.now()
+    since, start = _myjvn_cursor(state, now)
+    today = now.astimezone(dt.UTC).date()
+    state.last_run_at = now
+    total = ImportResult()
+    for page in range(MYJVN_MAX_PAGES):
+        query = urllib.parse.urlencode(
+            {
+                "method": "getVulnOverviewList",
+                "feed": "hnd",
+                "rangeDatePublic": "n",
+                "rangeDatePublished": "n",
+                "rangeDateFirstPublished": "n",
+                "datePublishedStartY": since.year,
+                "datePublishedStartM": f"{since.month:02d}",
+                "datePublishedStartD": f"{since.day:02d}",
+                "startItem": start,
+                "maxCountItem": MYJVN_PAGE_SIZE,
+                "lang": "ja",
+            }
+        )
+        if page:
+            sleep(MYJVN_PAUSE_SECONDS)
+        result, error = _myjvn_page(f"{source_url('myjvn')}?{query}", allow_networks, sleep)
+        if error:
+            state.last_error = error[:500]
+            state.cursor = f"{since.isoformat()}#{start}"
+            break
+        assert result is not None
+        total.add(import_advisories(result.advisories))
+        next_index = result.next_start_index
+        if next_index is None:
+            state.cursor = today.isoformat()  # re-read today next time: the day is not over
+            state.last_error = ""
+            state.last_success_at = now
+            break
+        start = next_index + 1
+    else:
+        state.cursor = f"{since.isoformat()}#{start}"  # page limit: continue here next run
+    state.imported += total.created + total.updated
+    state.save()
+    rematch_after(total)
+    return total
+
+
+def _myjvn_page(
+    url: str, allow_networks: Iterable[str] | None, sleep: Callable[[float], None]
+) -> tuple[AdvisoryResult | None, str]:
+    from mamori.intel.parsers import parse_myjvn
+
+    error = ""
+    for attempt in range(NVD_RETRIES):
+        response = fetch(
+            url, max_bytes=MAX_DOCUMENT_BYTES, timeout=60.0, allow_networks=allow_networks
+        )
+        if response.error:
+            return None, f"[{response.error_kind}] {response.error}"
+        if response.status in (429, 503):
+            error = f"HTTP {response.status}: MyJVN asked us to slow down"
+            sleep(30.0 * (attempt + 1))
+            continue
+        if response.status != 200:
+            return None, f"HTTP {response.status}"
+        parsed = parse_myjvn(response.content, max_bytes=MAX_DOCUMENT_BYTES)
+        api_errors = [e for e in parsed.errors if e.startswith("MyJVN API error")]
+        if api_errors:
+            return None, api_errors[0]
+        if parsed.errors and not parsed.advisories and parsed.total_results is None:
+            return None, "; ".join(parsed.errors)[:500]
+        return parsed, ""
     return None, error
 
 
@@ -239,6 +340,7 @@ def ensure_scheduled() -> None:
     schedule("intel.sync_nvd", unique_key="intel.sync:nvd", every_seconds=2 * 3600)
     schedule("intel.sync_kev", unique_key="intel.sync:kev", every_seconds=6 * 3600)
     schedule("intel.sync_jvn", unique_key="intel.sync:jvn", every_seconds=3600)
+    schedule("intel.sync_myjvn", unique_key="intel.sync:myjvn", every_seconds=6 * 3600)
 
 
 def status() -> list[dict[str, Any]]:

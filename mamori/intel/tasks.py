@@ -55,3 +55,10 @@ def sync_jvn_job(job: Job) -> None:
     from .sync import sync_document
 
     sync_document("jvn")
+
+
+@handler("intel.sync_myjvn")
+def sync_myjvn_job(job: Job) -> None:
+    from .sync import sync_myjvn
+
+    sync_myjvn()

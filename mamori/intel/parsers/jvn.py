@@ -61,7 +61,25 @@ def _parse_xml_document(
     status_error = _status_error(root)
     if status_error:
         result.errors.append(status_error)
+    _paging(root, result)
     return result
+
+
+def _paging(root: etree._Element, result: AdvisoryResult) -> None:
+    """MyJVN's paging facts (totalRes, firstRes 1-based, totalResRet) in NVD's terms."""
+    for element in root.iter():
+        if local_name(element) != "Status":
+            continue
+        try:
+            total = int(element.get("totalRes") or "")
+            first = int(element.get("firstRes") or "1")
+            returned = int(element.get("totalResRet") or "0")
+        except ValueError:
+            return
+        result.total_results = total
+        result.start_index = max(first - 1, 0)
+        result.results_per_page = returned or None
+        return
 
 
 def _dispatch(root: etree._Element, source: str, max_items: int) -> AdvisoryResult:
