@@ -91,6 +91,13 @@ class SettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.has_password = has_password
         self.fields["imap_port"].widget.attrs.update({"min": 1, "max": 65535})
+        # Where the stored password goes now; it never follows a changed destination.
+        self.stored_destination = _destination(
+            self.instance.imap_host,
+            self.instance.imap_port,
+            self.instance.imap_use_ssl,
+            self.instance.imap_username,
+        )
 
     def clean_own_domains(self) -> str:
         text = str(self.cleaned_data.get("own_domains") or "")
@@ -141,14 +148,38 @@ class SettingsForm(forms.ModelForm):
             if not data.get("imap_username"):
                 self.add_error("imap_username", _("Enter the user name of the mailbox."))
             keeps = self.has_password and not data.get("clear_password")
-            if not data.get("imap_password") and not keeps:
+            if not data.get("imap_password") and keeps and self.destination_changed():
+                self.add_error(
+                    "imap_password",
+                    _(
+                        "The server, port or user name changed, so the stored password is not "
+                        "sent there. Enter the password again."
+                    ),
+                )
+            elif not data.get("imap_password") and not keeps:
                 self.add_error("imap_password", _("Enter the password of the mailbox."))
         return data
+
+    def destination_changed(self) -> bool:
+        data = self.cleaned_data
+        return self.has_password and self.stored_destination != _destination(
+            data.get("imap_host"),
+            data.get("imap_port"),
+            data.get("imap_use_ssl"),
+            data.get("imap_username"),
+        )
 
     def new_password(self) -> str | None:
         """None: keep the stored one; "": remove it; else the new password."""
         if self.cleaned_data.get("imap_password"):
             return str(self.cleaned_data["imap_password"])
-        if self.cleaned_data.get("clear_password"):
+        if self.cleaned_data.get("clear_password") or self.destination_changed():
             return ""
         return None
+
+
+def _destination(host: Any, port: Any, use_ssl: Any, username: Any) -> tuple[str, int, str]:
+    """Where the password would go: server, port actually used (TLS or not decides the default,
+    mamori.mailcheck.mailbox) and user. Turning TLS off changes the port, so it counts too."""
+    effective_port = int(port or (993 if use_ssl else 143))
+    return (str(host or "").strip().lower(), effective_port, str(username or ""))

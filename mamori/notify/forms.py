@@ -89,9 +89,14 @@ class ChannelForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         stored = Channel.objects.filter(pk=self.instance.pk).first() if self.editing else None
-        # Secrets left empty on edit keep their stored value.
+        # Secrets left empty on edit keep their stored value — the SMTP password only while it
+        # would go to the same server, port and user: a stored secret never follows a changed
+        # destination (issue 11). A webhook URL is itself the destination and the secret.
         for name in ("smtp_password", "apprise_url"):
             if not data.get(name) and stored is not None:
+                if name == "smtp_password" and _smtp_destination_changed(stored, data):
+                    self._forget_smtp_password(stored, data)
+                    continue
                 data[name] = getattr(stored, name)
                 setattr(self.instance, name, data[name])
         kind = data.get("kind")
@@ -120,6 +125,33 @@ class ChannelForm(forms.ModelForm):
         if (start is None) != (end is None):
             self.add_error("quiet_end", _("Give both the start and the end of the quiet hours."))
         return data
+
+    def _forget_smtp_password(self, stored: Channel, data: dict[str, Any]) -> None:
+        data["smtp_password"] = ""
+        self.instance.smtp_password = ""
+        uses_login = (
+            data.get("kind") == ChannelKind.EMAIL
+            and not data.get("use_server_mail")
+            and bool(data.get("smtp_username"))
+        )
+        if stored.smtp_password and uses_login:
+            self.add_error(
+                "smtp_password",
+                _(
+                    "The server, port or user name changed, so the stored password is not "
+                    "sent there. Enter the password again."
+                ),
+            )
+
+
+def _smtp_destination_changed(stored: Channel, data: dict[str, Any]) -> bool:
+    before = (stored.smtp_host.strip().lower(), stored.smtp_port, stored.smtp_username)
+    after = (
+        str(data.get("smtp_host") or "").strip().lower(),
+        data.get("smtp_port"),
+        str(data.get("smtp_username") or ""),
+    )
+    return before != after
 
 
 class PreferenceForm(forms.ModelForm):

@@ -390,6 +390,8 @@ def test_settings_validate_domains_and_never_show_the_password(
             "own_domains": "our-office.co.jp, our-office.com",
             "imap_enabled": "on",
             "imap_host": "imap.example.jp",
+            "imap_port": "993",
+            "imap_use_ssl": "on",
             "imap_username": "report@our-office.co.jp",
             "imap_folder": "INBOX",
         },
