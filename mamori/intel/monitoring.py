@@ -2,7 +2,9 @@
 
 Watch keywords are the organisation's own keywords plus the product names in its inventory
 (handbook §5.2: watch news about what you use). Surges: at least N distinct feeds mentioning the
-same CVE/JVNDB id or product within a window (「複数の情報源が同時に報じています」).
+same CVE/JVNDB id or product within a window (「複数の情報源が同時に報じています」), or a rare
+term (a malware or campaign name) that several feeds start using at once, compared with the
+feeds' items of the previous weeks (TOPIC_BASELINE).
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from django.utils import timezone
 
 from mamori.findings.rules import FindingSpec
 from mamori.intel.model import FeedItem as ParsedItem
-from mamori.intel.surge import SourcedItem, Surge, detect_surges, watch_hits
+from mamori.intel.surge import (
+    SourcedItem,
+    Surge,
+    detect_surges,
+    detect_topic_surges,
+    watch_hits,
+)
 
 from .fetching import surge_settings
 from .models import Feed, FeedItem, Watch
@@ -26,6 +34,8 @@ WATCH_RECENT = dt.timedelta(days=7)  # older items of a newly added feed raise n
 SURGE_ITEM_CAP = 5000
 SURGE_ITEMS_LISTED = 20
 SURGE_CACHE_SECONDS = 600
+TOPIC_BASELINE = dt.timedelta(days=30)  # what "rare" is measured against
+TOPIC_BASELINE_CAP = 5000
 
 
 def inventory_names(org: Any) -> list[str]:
@@ -97,8 +107,26 @@ def _compute_surges(org: Any, now: dt.datetime | None) -> list[tuple[Surge, list
         item = _sourced(row)
         by_key[id(item.item)] = row.pk
         sourced.append(item)
-    surges = detect_surges(
-        sourced, min_sources=min_sources, window=window, products=inventory_names(org)
+    products = inventory_names(org)
+    surges = detect_surges(sourced, min_sources=min_sources, window=window, products=products)
+    baseline = [
+        _sourced(row)
+        for row in FeedItem.objects.filter(
+            organization=org,
+            feed__enabled=True,
+            published__gte=now - window - TOPIC_BASELINE,
+            published__lt=now - window,
+        )
+        .select_related("feed")
+        .only("guid", "title", "link", "summary", "published", "ids", "feed__name")
+        .order_by("-published", "-id")[:TOPIC_BASELINE_CAP]
+    ]
+    surges += detect_topic_surges(
+        sourced,
+        baseline,
+        min_sources=min_sources,
+        window=window,
+        exclude=[*products, *(s.subject for s in surges)],
     )
     return [(surge, [by_key[id(s.item)] for s in surge.items]) for surge in surges]
 

@@ -2,7 +2,10 @@
 
 Handbook §5.1–5.2: when many different sources suddenly talk about the same thing, it is
 serious. A surge is at least `min_sources` distinct sources mentioning the same CVE/JVNDB id (or
-a watched product name) within `window`.
+a watched product name) within `window`. A topic surge (`detect_topic_surges`) is the same for a
+rare term — a malware, product or campaign name such as "Emotet" or 「エモテット」 — that several
+sources start using at once: the term must have been (nearly) absent from the sources'
+earlier items (the baseline), so everyday words never qualify.
 """
 
 from __future__ import annotations
@@ -144,6 +147,118 @@ def detect_surges(
                     title=reason("surge", subject=subject, count=str(len(sources))),
                 )
             )
+    surges.sort(key=lambda s: (-len(s.sources), s.subject))
+    return surges
+
+
+# Terms: a capitalised or mixed-case Latin word of 4+ characters ("Emotet", "MOVEit",
+# "LockBit", "Log4Shell"), or a katakana run of 3+ characters (「エモテット」).
+_LATIN_TERM_RE = re.compile(r"(?<![\w-])([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)(?![\w-])")
+_KATAKANA_TERM_RE = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")
+_TERM_STOPWORDS = frozenset(
+    """
+    about after also attack attacks alert alerts april august available advisory advisories
+    because before being code could critical cyber data december details does during each
+    exploit exploited february fixed from have information issue issues january july june
+    latest march malware more multiple news newsletter november october other patch patches
+    please press product products ransomware release released report reports researchers
+    security september service services some software still support system systems than that
+    their there these they this threat threats through today under update updates used users
+    using version versions vulnerability vulnerabilities week weekly what when which while
+    will with within would year
+    """.split()
+) | frozenset(
+    (
+        "セキュリティ", "アップデート", "ソフトウェア", "サービス", "ユーザー", "ユーザ",
+        "システム", "パスワード", "メール", "サイト", "アクセス", "ウイルス", "インターネット",
+        "ネットワーク", "サーバー", "サーバ", "ファイル", "データ", "バージョン", "プログラム",
+        "アプリ", "アプリケーション", "ページ", "ウェブ", "ウェブサイト", "ホームページ",
+        "ベンダー", "ベンダ", "リリース", "レポート", "ニュース", "セミナー", "イベント",
+        "サイバー", "インシデント", "リスク", "ガイドライン", "マルウェア", "ランサムウェア",
+        "フィッシング", "クラウド", "デバイス", "コンピュータ", "コンピューター", "テクノロジー",
+    )
+)  # fmt: skip
+MIN_BASELINE_ITEMS = 50  # without enough history, nothing can be called rare
+
+
+def topic_terms(text: str) -> dict[str, str]:
+    """{folded term: display form} of the candidate topic terms in a text."""
+    normalised = unicodedata.normalize("NFKC", text or "")
+    found: dict[str, str] = {}
+    for match in _LATIN_TERM_RE.finditer(normalised):
+        word = match.group(1)
+        if len(word) < 4 or (word.isupper() and len(word) < 5):
+            continue  # short acronyms (CISA, NISC) are sources more than topics
+        if not (word[0].isupper() or any(c.isupper() for c in word[1:])):
+            continue
+        folded = word.casefold()
+        if folded in _TERM_STOPWORDS or folded.startswith(("cve-", "jvndb-", "jvn")):
+            continue
+        found.setdefault(folded, word)
+    for match in _KATAKANA_TERM_RE.finditer(normalised):
+        word = match.group(0)
+        if word not in _TERM_STOPWORDS:
+            found.setdefault(word, word)
+    return found
+
+
+def detect_topic_surges(
+    items: Iterable[SourcedItem],
+    baseline: Iterable[SourcedItem],
+    *,
+    min_sources: int = 3,
+    window: dt.timedelta = dt.timedelta(hours=48),
+    exclude: Iterable[str] = (),
+) -> list[Surge]:
+    """Rare terms that at least `min_sources` distinct sources started using within a window.
+
+    `baseline` holds the sources' earlier items; a term any of its items used from two or more
+    sources, or in more than 1% of them, is not rare. With fewer than MIN_BASELINE_ITEMS
+    earlier items nothing is reported (a new installation has no history to compare with).
+    `exclude` lists subjects already reported (ids, watched products).
+    """
+    history = list(baseline)
+    if len(history) < MIN_BASELINE_ITEMS:
+        return []
+    seen_sources: dict[str, set[str]] = {}
+    seen_items: dict[str, int] = {}
+    for sourced in history:
+        for term in topic_terms(f"{sourced.item.title} {sourced.item.summary}"):
+            seen_sources.setdefault(term, set()).add(sourced.source)
+            seen_items[term] = seen_items.get(term, 0) + 1
+    common_limit = max(1, len(history) // 100)
+    skip = {unicodedata.normalize("NFKC", e).casefold() for e in exclude}
+    by_term: dict[str, list[SourcedItem]] = {}
+    display: dict[str, str] = {}
+    for sourced in items:
+        if sourced.item.published is None:
+            continue
+        for term, shown in topic_terms(f"{sourced.item.title} {sourced.item.summary}").items():
+            if term in skip:
+                continue
+            if len(seen_sources.get(term, ())) >= 2 or seen_items.get(term, 0) > common_limit:
+                continue
+            by_term.setdefault(term, []).append(sourced)
+            display.setdefault(term, shown)
+    surges: list[Surge] = []
+    for term, mentions in by_term.items():
+        best = _best_window(mentions, window)
+        sources = sorted({m.source for m in best})
+        if len(sources) < max(2, min_sources):
+            continue
+        stamps = [m.item.published for m in best if m.item.published]
+        subject = display[term]
+        surges.append(
+            Surge(
+                subject=subject,
+                kind="topic",
+                sources=sources,
+                items=best,
+                first_seen=min(stamps),
+                last_seen=max(stamps),
+                title=reason("surge", subject=subject, count=str(len(sources))),
+            )
+        )
     surges.sort(key=lambda s: (-len(s.sources), s.subject))
     return surges
 
