@@ -13,8 +13,13 @@ from mamori.orgs.models import Membership, Organization, Role
 def dashboard(org: Organization, membership: Membership) -> dict[str, Any]:
     """Everything the dashboard shows: the tiles of every module, and recent activity."""
     from .dashboard import tiles
+    from .getting_started import checklist
 
-    context: dict[str, Any] = {"tiles": tiles(org, membership), "recent_events": []}
+    context: dict[str, Any] = {
+        "tiles": tiles(org, membership),
+        "recent_events": [],
+        "getting_started": checklist(org),
+    }
     if membership.allows(Role.OWNER):
         context["recent_events"] = list(
             AuditEvent.objects.filter(organization_id=org.pk).order_by("-id")[:8]

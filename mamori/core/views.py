@@ -49,6 +49,7 @@ def first_run(request: HttpRequest) -> HttpResponse:
                 data["email"], data["password1"], full_name=data["full_name"]
             )
             org = org_services.create_organization(data["organization"], user, request=request)
+            org_services.set_up_new_organization(org, request=request)
             record(
                 "account.created",
                 request=request,

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mamori.core.getting_started import checklist
 from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
 
@@ -55,6 +56,8 @@ def todo(request: HttpRequest) -> HttpResponse:
             "items": [(a, present(a.finding)) for a in page],
             "mine": mine,
             "query": "mine=1" if mine else "",
+            # An empty list means "well done" only once mamori has something to check.
+            "getting_started": None if page.object_list else checklist(request.org),
         },
     )
 

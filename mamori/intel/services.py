@@ -70,6 +70,14 @@ def set_preset(
     return feed
 
 
+def enable_default_presets(org: Organization, *, request: HttpRequest | None = None) -> None:
+    """A new organisation starts with the official Japanese sources on (handbook §5.1), so its
+    timeline is never silently empty; each can be switched off on the feeds page."""
+    for preset in PRESETS_BY_KEY.values():
+        if preset.default_on:
+            set_preset(org, preset.key, True, request=request)
+
+
 def create_feed(request: HttpRequest, org: Organization, data: dict[str, Any]) -> Feed:
     with transaction.atomic():
         feed = Feed.objects.create(organization=org, **{k: data[k] for k in FEED_FIELDS})

@@ -50,6 +50,21 @@ def create_organization(
     return org
 
 
+# What a new organisation gets when a person creates it (first run, "new organisation"):
+# "module:function(org, request=...)", listed explicitly.
+NEW_ORGANIZATION_SETUP: list[str] = [
+    "mamori.intel.services:enable_default_presets",
+]
+
+
+def set_up_new_organization(org: Organization, *, request: HttpRequest | None = None) -> None:
+    import importlib
+
+    for name in NEW_ORGANIZATION_SETUP:
+        module_name, function_name = name.split(":")
+        getattr(importlib.import_module(module_name), function_name)(org, request=request)
+
+
 def create_user(email: str, password: str | None, *, full_name: str = "") -> Any:
     email = normalise_email(email)
     user = User(username=email, email=email, first_name=full_name[:150])

@@ -35,6 +35,7 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = services.create_organization(form.cleaned_data["name"], request.user, request=request)
+        services.set_up_new_organization(org, request=request)
         messages.success(request, _("The organisation was created."))
         return redirect("core:dashboard", org_slug=org.slug)
     memberships = Membership.objects.filter(user=request.user).select_related("organization")
