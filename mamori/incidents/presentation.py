@@ -33,8 +33,11 @@ def _step_texts(incident: Incident) -> dict[str, str]:
     return {item.step_id: pick(item.text) for item in checklist_for(incident.playbook_ids)}
 
 
-def describe(entry: TimelineEntry, step_texts: dict[str, str]) -> str:
-    """One line saying what a timeline entry records."""
+def describe(
+    entry: TimelineEntry, step_texts: dict[str, str], numbers: dict[int, int] | None = None
+) -> str:
+    """One line saying what a timeline entry records (`numbers`: entry id → its number
+    within the incident, for corrections)."""
     data = entry.data if isinstance(entry.data, dict) else {}
     kind = entry.kind
     if kind == EntryKind.CREATED:
@@ -52,7 +55,8 @@ def describe(entry: TimelineEntry, step_texts: dict[str, str]) -> str:
     if kind == EntryKind.NOTE:
         return _("Note")
     if kind == EntryKind.CORRECTION:
-        return _("Correction of entry #%(number)s") % {"number": entry.corrects_id}
+        number = (numbers or {}).get(entry.corrects_id or 0, entry.corrects_id)
+        return _("Correction of entry #%(number)s") % {"number": number}
     if kind == EntryKind.ATTACHMENT:
         return _("Evidence file added: %(name)s (%(size)s bytes, SHA-256 %(sha)s)") % {
             "name": data.get("name", ""),
@@ -97,8 +101,17 @@ def breach_status_label(status: str) -> str:
 
 def timeline_rows(incident: Incident, entries: Iterable[TimelineEntry]) -> list[dict[str, Any]]:
     texts = _step_texts(incident)
+    # Numbered within the incident (1, 2, …), in the order things happened.
+    entries = list(entries)
+    numbers = {entry.pk: number for number, entry in enumerate(entries, start=1)}
     return [
-        {"entry": entry, "what": describe(entry, texts), "text": entry.text} for entry in entries
+        {
+            "number": numbers[entry.pk],
+            "entry": entry,
+            "what": describe(entry, texts, numbers),
+            "text": entry.text,
+        }
+        for entry in entries
     ]
 
 

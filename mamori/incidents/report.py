@@ -3,11 +3,18 @@ times, the decisions (status changes, breach clock, review) and the whole timeli
 
 The report is dated (generation time in its header and in the file name) so a copy handed to
 the police, an insurer or the PPC says when it was made.
+
+Everything in it that people typed (titles, notes, timeline entries, answers) may hold HTML or
+Markdown: the Markdown report escapes it (``<script>`` reads as text in any Markdown viewer, a
+``[link](javascript:…)`` stays text), and the JSON report writes ``<``, ``>`` and ``&`` as
+``\\u003c``, ``\\u003e``, ``\\u0026`` — the same data once parsed, but no raw HTML in the file.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +62,8 @@ def build(incident: Incident, now: datetime | None = None) -> dict[str, Any]:
     measures = {m.id: pick(m.text) for m in prevention_choices(incident)}
     clock = clock_view(incident)
     questions = {q.id: pick(q.text) for q in review_template().questions}
+    rows = timeline_rows(incident, entries)
+    numbers = {row["entry"].pk: row["number"] for row in rows}
     return {
         "generated_at": _local(now),
         "organization": incident.organization.name,
@@ -135,15 +144,15 @@ def build(incident: Incident, now: datetime | None = None) -> dict[str, Any]:
         "prevention_measures": [measures.get(m, m) for m in incident.chosen_measures],
         "timeline": [
             {
-                "number": row["entry"].pk,
+                "number": row["number"],
                 "at": _local(row["entry"].created_at),
                 "by": row["entry"].author_label,
                 "kind": row["entry"].kind,
                 "what": row["what"],
                 "text": row["text"],
-                "corrects": row["entry"].corrects_id,
+                "corrects": numbers.get(row["entry"].corrects_id or 0),
             }
-            for row in timeline_rows(incident, entries)
+            for row in rows
         ],
     }
 
@@ -184,8 +193,29 @@ def _labels() -> dict[str, str]:
     }
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
+
+
+def _markdown_text(value: Any) -> Any:
+    """Typed text made inert in Markdown: HTML escaped, link and emphasis syntax escaped."""
+    if isinstance(value, str):
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(value, quote=False))
+    if isinstance(value, dict):
+        return {key: _markdown_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_markdown_text(item) for item in value]
+    return value
+
+
+def json_text(data: dict[str, Any]) -> str:
+    """The report as JSON with no raw HTML characters in it (they are \\u escapes)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def markdown(data: dict[str, Any]) -> str:
     lab = _labels()
+    data = _markdown_text(data)
     inc = data["incident"]
     lines = [
         f"# {lab['report']}: {inc['title']}",
@@ -339,7 +369,7 @@ def pdf(data: dict[str, Any]) -> bytes:
 def render(incident: Incident, fmt: str) -> tuple[bytes | str, str]:
     data = build(incident)
     if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2), FORMATS["json"]
+        return json_text(data), FORMATS["json"]
     if fmt == "md":
         return markdown(data), FORMATS["md"]
     return pdf(data), FORMATS["pdf"]

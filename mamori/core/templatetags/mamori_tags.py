@@ -12,6 +12,12 @@ register = template.Library()
 
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key] for a dict, or the key-th item of a list ("" when absent)."""
+    if isinstance(mapping, (list, tuple)):
+        try:
+            return mapping[int(key)]
+        except (IndexError, TypeError, ValueError):
+            return ""
     try:
         return mapping.get(key, "")
     except AttributeError:
