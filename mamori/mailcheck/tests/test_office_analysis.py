@@ -171,6 +171,27 @@ def test_xlsm_macro_sheet_formula_is_evidence() -> None:
     assert "attachment.macro_enabled_no_macro" not in {s.id for s in report.signals}
 
 
+def _xlsb_formula_cell(command: str) -> bytes:
+    """A BIFF12 BrtFmlaBool record whose formula is EXEC("<command>") (ptgStr, ptgFuncVar)."""
+    text = command.encode("utf-16-le")
+    rgce = b"\x17" + struct.pack("<H", len(command)) + text + b"\x22\x01" + struct.pack("<H", 0x6E)
+    body = b"\0" * 8 + b"\0" + b"\0\0" + struct.pack("<I", len(rgce)) + rgce + b"\0" * 4
+    assert len(body) < 128
+    return bytes([10, len(body)]) + body
+
+
+def test_xlsb_macro_sheet_formula_is_rebuilt() -> None:
+    book = zip_bytes(
+        {
+            "[Content_Types].xml": CT,
+            "xl/workbook.bin": "Auto_Open".encode("utf-16-le"),
+            "xl/macrosheets/sheet1.bin": _xlsb_formula_cell("cmd /c calc.exe"),
+        }
+    )
+    evidence = _evidence(_check("売上.xlsb", book), "attachment.xlm_macro")
+    assert 'EXEC("cmd /c calc.exe")' in evidence and "開くと自動で実行" in evidence
+
+
 @needs_corpus
 @pytest.mark.parametrize(
     "name",
@@ -471,6 +492,10 @@ def _seeds() -> list[tuple[str, bytes]]:
         ),
         ("a.slk", b'ID;P\r\nO;E\r\nNN;NAuto_Open\r\nC;X1;Y1;EEXEC("x")\r\nE\r\n'),
         ("a.csv", b"=cmd|' /C calc'!A0\r\n"),
+        (
+            "a.xlsb",
+            zip_bytes({"[Content_Types].xml": CT, "xl/macrosheets/s.bin": _xlsb_formula_cell("x")}),
+        ),
         ("a.doc", ole_bytes({"WordDocument": b"\x13 DDEAUTO cmd \x14x\x15" + b"\0" * 600})),
         (
             "a.xml",
@@ -482,7 +507,7 @@ def _seeds() -> list[tuple[str, bytes]]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.sampled_from(range(7)),
+    st.sampled_from(range(8)),
     st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=8),
     st.integers(0, 10_000),
 )
