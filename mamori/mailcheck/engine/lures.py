@@ -26,8 +26,9 @@ from .signals import Collector
 SCAN_CHARS = 20_000  # lures and disguise sit near the top; long threads need not be read whole
 # Letters of these scripts inside a Latin word are the classic disguise.
 DISGUISE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
-WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u00ad\u200b\u200c\u200d\u2060\ufeff])*[^\W\d_]")
-HIDDEN_IN_WORD = re.compile(r"[a-z][\u00ad\u200b\u200c\u200d\u2060\ufeff]+[a-z]", re.IGNORECASE)
+INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{INVISIBLE}])*[^\W\d_]")
+HIDDEN_IN_WORD = re.compile(rf"[a-z][{INVISIBLE}]+[a-z]", re.IGNORECASE)
 ROLE_WORDS = re.compile(
     r"support|security|service|team|admin|helpdesk|help desk|billing|account|bank|customer|"
     r"notification|webmail|mail ?(center|centre|admin)|it[- ]?(department|service|desk)|"
@@ -139,6 +140,16 @@ def _script(ch: str) -> str:
     return name.split(" ", 1)[0]
 
 
+# Letters of real alphabets (Turkish, Nordic, Polish, ...) that are not disguise.
+ORDINARY_LATIN = frozenset("ıßøæœðþłđħŋĸſǝə")
+
+
+def _rare_latin(ch: str) -> bool:
+    """A Latin letter with no accent decomposition that is not part of a living alphabet."""
+    low = ch.lower()
+    return low not in ORDINARY_LATIN and not unicodedata.decomposition(low) and ord(low) >= 0x180
+
+
 def disguised_words(text: str, cap: int = 5) -> list[str]:
     """Latin words with Cyrillic/Greek letters inside (not whole foreign words)."""
     out: list[str] = []
@@ -154,7 +165,10 @@ def disguised_words(text: str, cap: int = 5) -> list[str]:
                 continue
             script = _script(ch)
             if script == "LATIN":
-                latin += 1
+                if ch.lower() in prototypes and _rare_latin(ch):
+                    other += 1  # "ɑ", "ɵ": phonetic letters passing for a, o
+                else:
+                    latin += 1
             elif script in DISGUISE_SCRIPTS:
                 if ch.lower() not in prototypes:
                     break  # a letter with no Latin look-alike: a real foreign word
@@ -183,20 +197,48 @@ def check_lures(
     if found and greeting_pattern().search(text[:2000]):
         out.add("content.generic_greeting", greeting_pattern().search(text[:2000]).group(0)[:80])
     subject = unicodedata.normalize("NFKC", mail.subject).lower()
-    for rcpt in [] if mail.is_list else mail.recipients[:10]:
-        local = rcpt.partition("@")[0]
-        named = len(local) >= 5 and re.search(rf"(?<![\w\[.-]){re.escape(local)}\b", subject)
-        if rcpt in subject or named:
-            out.add("content.recipient_named", f"{mail.subject[:120]}")
-            break
+    _check_recipient_named(mail, subject, out)
+    claimed = env.brands_named_in(mail.subject)
+    sender_brand = env.brand_of_domain.get(registrable(mail.sender.domain))
+    if (
+        claimed
+        and sender_brand not in claimed
+        and registrable(mail.sender.domain) not in env.trusted
+    ):
+        names = "/".join(b.names[0] for b in claimed[:2])
+        out.add("content.brand_claim", f"{mail.subject[:100]} ({names} ≠ {mail.sender.domain})")
     if strong and untrusted_links and not out.has("content.lure_with_link"):
-        claimed = env.brands_named_in(mail.subject) or env.brands_named_in(mail.sender.display)
-        if claimed:
+        claimed = claimed or env.brands_named_in(mail.sender.display)
+        if claimed and sender_brand not in claimed:
             names = "/".join(b.names[0] for b in claimed[:2])
             out.add(
                 "content.lure_with_link", f"{names}: {sorted(strong)[0]} → {untrusted_links[0]}"
             )
     return found
+
+
+MAIL_WORDS = re.compile(
+    r"account|mailbox|e-?mail|password|verif|update|upgrade|security|pending|message|"
+    r"notification|deactivat|suspen|storage|quota|server|files?\b|document|invoice|payment|"
+    r"alert|warning|notice|confirm|アカウント|メール|パスワード|確認|更新"
+)
+
+
+def _check_recipient_named(mail: ParsedMail, subject: str, out: Collector) -> None:
+    """The reader's address or domain in the subject: how bulk lures pose as personal."""
+    if mail.is_list:
+        return
+    for rcpt in mail.recipients[:10]:
+        local, _, host = rcpt.partition("@")
+        domain = registrable(host) if host else ""
+        named = rcpt in subject or (
+            len(local) >= 5 and re.search(rf"(?<![\w\[.-]){re.escape(local)}\b", subject)
+        )
+        named = named or (len(domain) >= 6 and domain in subject)
+        if named:
+            severity = "medium" if MAIL_WORDS.search(subject) else "low"
+            out.add("content.recipient_named", mail.subject[:120], severity)
+            return
 
 
 def check_disguise(mail: ParsedMail, raw_text: str, out: Collector) -> None:
