@@ -68,6 +68,7 @@ ACTION_LABELS: dict[str, Any] = {
     "monitoring.page_deleted": _("Stopped watching a web page"),
     "monitoring.change_approved": _("Approved a change of a web page"),
     "monitoring.check_requested": _("Asked for a web page to be checked now"),
+    "monitoring.software_detected": _("Read the CMS and its version from a watched web page"),
     "notify.channel_added": _("Added a notification channel"),
     "notify.channel_changed": _("Changed a notification channel"),
     "notify.channel_deleted": _("Removed a notification channel"),

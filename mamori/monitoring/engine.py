@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from mamori.core.http import FetchResult, fetch
 from mamori.monitoring.checks import check_headers, fetch_problem
-from mamori.monitoring.compare import Change, compare
+from mamori.monitoring.compare import Change, Learned, compare
 from mamori.monitoring.fingerprint import Fingerprint, fingerprint
 from mamori.monitoring.texts import Reason
 
@@ -59,6 +59,7 @@ def check_page(
     site_domain: str | None = None,
     ignore_selectors: Sequence[str] = (),
     expected_keywords: Sequence[str] = (),
+    learned: Learned | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
     allow_networks: Iterable[str] | None = None,
@@ -90,7 +91,13 @@ def check_page(
     )
     domain = site_domain or (urlsplit(url).hostname or "")
     change = (
-        compare(baseline, page, site_domain=domain, expected_keywords=expected_keywords)
+        compare(
+            baseline,
+            page,
+            site_domain=domain,
+            expected_keywords=expected_keywords,
+            learned=learned,
+        )
         if baseline is not None
         else None
     )

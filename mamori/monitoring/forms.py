@@ -9,7 +9,7 @@ from mamori.inventory.models import Website
 
 from .fingerprint import MAX_SELECTORS
 from .models import WatchedPage
-from .services import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
+from .services import ALLOW_SETTING, MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, refused_address
 
 MAX_KEYWORDS = 50
 
@@ -95,4 +95,17 @@ class WatchedPageForm(forms.ModelForm):
             self.add_error("url", _("Enter the page's address or choose a website."))
         elif not url.lower().startswith(("http://", "https://")):
             self.add_error("url", _("The address must start with http:// or https://."))
+        else:
+            host = refused_address(url)
+            if host is not None:
+                self.add_error(
+                    "url",
+                    _(
+                        "%(host)s is a private or loopback address (an intranet, a router or this "
+                        "machine itself), and mamori does not contact such addresses unless they "
+                        "are allowed. To watch an intranet site, add its network to the setting "
+                        "%(setting)s (for example 192.168.1.0/24) and restart mamori."
+                    )
+                    % {"host": host, "setting": ALLOW_SETTING},
+                )
         return data

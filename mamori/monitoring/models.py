@@ -56,6 +56,13 @@ class WatchedPage(models.Model):
     failures = models.PositiveSmallIntegerField(default=0)
     problem = models.JSONField(null=True, blank=True)
     header_issues = models.JSONField(default=list, blank=True)
+    # When a page response was last read (its headers judged); None: never fetched successfully.
+    headers_checked_at = models.DateTimeField(null=True, blank=True)
+    # Moving parts learned from the first checks after the baseline (compare.Learned).
+    learned = models.JSONField(default=dict, blank=True)
+    learn_checks_left = models.PositiveSmallIntegerField(default=0)
+    # CMS, plugins and themes read from the page: ["kind|name|version", …] (software.Component).
+    software = models.JSONField(default=list, blank=True)
     redirect_issue = models.JSONField(null=True, blank=True)
     redirect_checked_at = models.DateTimeField(null=True, blank=True)
     certificate = models.JSONField(null=True, blank=True)
@@ -105,6 +112,8 @@ class Snapshot(models.Model):
     text_sha256 = models.CharField(max_length=64, blank=True)
     fingerprint = models.JSONField(null=True, blank=True)
     level = models.CharField(max_length=10, default="none")
+    # Information-level reasons (a library update, a new partner link): kept in the history.
+    reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-fetched_at", "-id"]

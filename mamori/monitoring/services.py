@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -31,8 +32,10 @@ from mamori.findings.services import sync
 from mamori.orgs.models import Organization
 
 from .checks import check_https_redirect, classify_certificate
+from .compare import Learned, compare, learn
 from .engine import check_page
 from .models import ChangeStatus, PageChange, PageState, Snapshot, WatchedPage
+from .software import Component, cms_of
 
 CHECK_JOB = "monitoring.check_page"
 KIND_DEFACEMENT = "monitoring.defacement"
@@ -71,7 +74,63 @@ def confirm_delay_seconds() -> int:
     return _setting("MONITORING_CONFIRM_SECONDS", 60)
 
 
+# The page is fetched LEARN_CHECKS more times soon after its baseline is taken, to learn the
+# parts that change on every load (counters, rotating texts). These are one-off jobs in the
+# page's life; regular checks never learn, so steady-state cost is one fetch per interval.
+LEARN_CHECKS = 2
+LEARN_JOB_KEY = (
+    "monitoring.learn:{pk}:{left}"  # one key per learning fetch (the running one holds its key)
+)
+
+
+def learn_delay_seconds() -> int:
+    return _setting("MONITORING_LEARN_SECONDS", 120)
+
+
 # --- registration ---------------------------------------------------------------------------
+
+ALLOW_SETTING = "MAMORI_OUTBOUND_ALLOW_NETWORKS"
+
+
+def refused_address(url: str, *, timeout: float = 2.0) -> str | None:
+    """The host of ``url`` when the address guard will refuse it (loopback, private, link-local…
+    and not in the allowed networks), else None. A name that does not resolve now is not
+    refused here: the check reports it."""
+    import ipaddress
+
+    from mamori.core.http import (
+        OutboundDnsError,
+        OutboundRefused,
+        check_address,
+        checked_addresses,
+        configured_allow_networks,
+    )
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").strip("[]")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if not host:
+        return None
+    allowed = configured_allow_networks()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        return host if check_address(address, allowed) is not None else None
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        loopback = ipaddress.ip_address("127.0.0.1")
+        return host if check_address(loopback, allowed) is not None else None
+    try:
+        checked_addresses(host, port, allowed, timeout)
+    except OutboundRefused:
+        return host
+    except (OutboundDnsError, OSError):
+        return None
+    return None
 
 
 def _schedule(page: WatchedPage) -> None:
@@ -130,8 +189,11 @@ def save_page(request: HttpRequest | None, org: Organization, page: WatchedPage)
     return page
 
 
-def watch_websites(request: HttpRequest | None, org: Organization) -> list[WatchedPage]:
-    """Watch the home page of every website in the register that no watched page points to."""
+def watch_websites(
+    request: HttpRequest | None, org: Organization, *, refused: list[str] | None = None
+) -> list[WatchedPage]:
+    """Watch the home page of every website in the register that no watched page points to.
+    Addresses the guard would refuse are skipped (listed in ``refused`` when given)."""
     from mamori.inventory.models import Website
 
     watched = set(
@@ -142,6 +204,10 @@ def watch_websites(request: HttpRequest | None, org: Organization) -> list[Watch
     created = []
     for website in Website.objects.filter(organization=org, archived_at__isnull=True):
         if website.pk in watched or not website.url.lower().startswith(("http://", "https://")):
+            continue
+        if refused_address(website.url) is not None:
+            if refused is not None:
+                refused.append(website.url)
             continue
         created.append(save_page(request, org, WatchedPage(url=website.url, website=website)))
     return created
@@ -362,6 +428,9 @@ def _store_snapshot(page: WatchedPage, check: Any, now: Any, keep_fingerprint: b
         text_sha256=fp.text_sha256 if fp else "",
         fingerprint=fp.to_dict() if fp is not None and keep_fingerprint else None,
         level=check.level,
+        reasons=[item.to_dict() for item in check.change.reasons]
+        if check.change is not None and check.change.level == "info"
+        else [],
     )
     keep = _setting("MONITORING_KEEP_SNAPSHOTS", 50)
     if snapshot.pk % 10:
@@ -375,10 +444,56 @@ def _store_snapshot(page: WatchedPage, check: Any, now: Any, keep_fingerprint: b
     return snapshot
 
 
+def _record_software(page: WatchedPage, software: Iterable[str], now: Any) -> None:
+    """Keep what the page says about its CMS, plugins and themes, and hand the CMS and its
+    version to the website register entry (where advisories are matched) when they changed."""
+    detected = list(software)
+    if detected == page.software:
+        return
+    page.software = detected
+    cms = cms_of(Component.decode(item) for item in detected)
+    if cms is None or page.website_id is None:
+        return
+    from mamori.inventory.models import Website
+
+    website = Website.objects.filter(pk=page.website_id).first()
+    if website is None:
+        return
+    same_name = website.cms.strip().casefold() == cms.name.casefold()
+    version = cms.version or (website.cms_version if same_name else "")
+    if same_name and version == website.cms_version:
+        return
+    before = {"cms": website.cms, "cms_version": website.cms_version}
+    website.cms, website.cms_version, website.updated_at = cms.name, version[:50], now
+    website.save(update_fields=["cms", "cms_version", "updated_at"])
+    record(
+        "monitoring.software_detected",
+        organization=page.organization,
+        obj=website,
+        changes={
+            "cms": [before["cms"], website.cms],
+            "cms_version": [before["cms_version"], website.cms_version],
+            "page": page.url,
+        },
+    )
+
+
+def _enqueue_learning(page: WatchedPage, now: Any) -> None:
+    enqueue(
+        CHECK_JOB,
+        {"page_id": page.pk, "learn": True},
+        run_at=now + timedelta(seconds=learn_delay_seconds()),
+        organization_id=page.organization_id,
+        unique_key=LEARN_JOB_KEY.format(pk=page.pk, left=page.learn_checks_left),
+        max_attempts=1,
+    )
+
+
 def run_check(
     page_id: int,
     *,
     confirm: bool = False,
+    learn_now: bool = False,
     allow_networks: Iterable[str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> WatchedPage | None:
@@ -391,13 +506,15 @@ def run_check(
     if page is None or not page.enabled:
         return page
     baseline = page.baseline_fingerprint()
+    learned = Learned.from_dict(page.learned)
     result = check_page(
         page.url,
         baseline=baseline,
         ignore_selectors=page.selector_list,
         expected_keywords=page.keyword_list,
-        etag=(page.etag or None) if baseline else None,
-        last_modified=(page.last_modified or None) if baseline else None,
+        learned=learned,
+        etag=(page.etag or None) if baseline and not learn_now else None,
+        last_modified=(page.last_modified or None) if baseline and not learn_now else None,
         allow_networks=allow_networks,
         ssl_context=ssl_context,
     )
@@ -457,6 +574,24 @@ def run_check(
                     .values_list("raw_sha256", flat=True)
                     .first()
                 )
+                site = urlsplit(page.url).hostname or ""
+                if learn_now and baseline is not None and page.learn_checks_left > 0:
+                    # One of the first checks: learn what moved, then judge with what was learned.
+                    learned = learn(baseline, fp, learned, site_domain=site)
+                    page.learned = learned.to_dict()
+                    page.learn_checks_left -= 1
+                    if page.learn_checks_left > 0:
+                        _enqueue_learning(page, now)
+                    result = replace(
+                        result,
+                        change=compare(
+                            baseline,
+                            fp,
+                            site_domain=site,
+                            expected_keywords=page.keyword_list,
+                            learned=learned,
+                        ),
+                    )
                 level = result.change.level if result.change is not None else "none"
                 is_new_change = level in ("danger", "caution") and (
                     change is None or change.snapshot.raw_sha256 != fp.raw_sha256
@@ -467,9 +602,15 @@ def run_check(
                     now,
                     keep_fingerprint=previous != fp.raw_sha256 or is_new_change or baseline is None,
                 )
-                if baseline is None:
+                advance = baseline is not None and level == "info" and change is None
+                if baseline is None or advance:
+                    # The first fetch, or only information-level differences (a library update,
+                    # a new partner link) with nothing awaiting review: this is the baseline now.
                     page.baseline = fp.to_dict()
                     page.baseline_at = now
+                    if baseline is None:
+                        page.learned, page.learn_checks_left = {}, LEARN_CHECKS
+                        _enqueue_learning(page, now)
                 elif is_new_change:
                     assert result.change is not None
                     if change is not None:
@@ -486,6 +627,8 @@ def run_check(
                     )
                     page.pending_change = change
                 page.header_issues = [item.to_dict() for item in result.header_issues]
+                page.headers_checked_at = now
+                _record_software(page, fp.software, now)
                 if not is_https:
                     issue = check_https_redirect(
                         page.url, result.fetch.final_url, result.fetch.status
@@ -519,13 +662,17 @@ def run_check(
             "etag",
             "last_modified",
             "header_issues",
+            "headers_checked_at",
+            "learned",
+            "learn_checks_left",
+            "software",
             "redirect_issue",
             "redirect_checked_at",
             "certificate",
             "cert_checked_at",
             "pending_change",
         ]
-        if baseline is None:
+        if page.baseline_at == now:
             fields += ["baseline", "baseline_at"]  # the (large) baseline is written only when set
         page.save(update_fields=fields)
         after_specs = page_specs(page, change)

@@ -10,4 +10,8 @@ from . import services
 
 @handler(services.CHECK_JOB)
 def check_page(job: Job) -> None:
-    services.run_check(int(job.payload["page_id"]), confirm=bool(job.payload.get("confirm")))
+    services.run_check(
+        int(job.payload["page_id"]),
+        confirm=bool(job.payload.get("confirm")),
+        learn_now=bool(job.payload.get("learn")),
+    )

@@ -68,3 +68,10 @@ def reason(code: str, evidence: list[str] | tuple[str, ...] = (), **params: obje
         source=str(entry["source"]),
         evidence=tuple(_clip(str(item)) for item in list(evidence)[:MAX_EVIDENCE_ITEMS]),
     )
+
+
+def advice(level: str) -> Reason | None:
+    """What to do first about a change of this level (§7.7, ホームページが書き換えられた)."""
+    if level not in ("danger", "caution"):
+        return None
+    return reason(f"advice_{level}")

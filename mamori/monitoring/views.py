@@ -15,6 +15,8 @@ from . import queries, services
 from .compare import side_by_side
 from .forms import WatchedPageForm
 from .models import ChangeStatus, PageChange, WatchedPage
+from .software import Component
+from .texts import advice
 
 PAGE_SIZE = 50
 
@@ -65,11 +67,21 @@ def page_create(request: HttpRequest) -> HttpResponse:
 @org_view()
 @require_POST
 def watch_websites(request: HttpRequest) -> HttpResponse:
-    created = services.watch_websites(request, request.org)  # type: ignore[attr-defined]
+    refused: list[str] = []
+    created = services.watch_websites(request, request.org, refused=refused)  # type: ignore[attr-defined]
     messages.success(
         request,
         _("%(count)d website(s) from the inventory are now watched.") % {"count": len(created)},
     )
+    if refused:
+        messages.warning(
+            request,
+            _(
+                "Not watched, because they point to private or loopback addresses: %(urls)s. "
+                "To watch intranet sites, add their network to the setting %(setting)s."
+            )
+            % {"urls": ", ".join(refused[:5]), "setting": services.ALLOW_SETTING},
+        )
     return redirect("monitoring:list", org_slug=request.org.slug)  # type: ignore[attr-defined]
 
 
@@ -96,6 +108,10 @@ def page_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "watched": watched,
             "snapshots": queries.recent_snapshots(org, watched),
             "changes": queries.changes(org, watched),
+            "software": [Component.decode(str(item)) for item in watched.software or []],
+            "advice": advice(watched.pending_change.level).to_dict()
+            if watched.pending_change is not None and advice(watched.pending_change.level)
+            else None,
             "can_edit": request.membership.allows(Role.EDITOR),  # type: ignore[attr-defined]
         },
     )
@@ -130,6 +146,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "change": change,
             "watched": change.page,
             "diff": side_by_side(old_text, new_text),
+            "advice": (lambda item: item.to_dict() if item else None)(advice(change.level)),
             "is_open": change.status == ChangeStatus.OPEN,
             "can_edit": request.membership.allows(Role.EDITOR),  # type: ignore[attr-defined]
         },

@@ -163,6 +163,7 @@ def test_list_queries_do_not_grow_with_pages(
         for index in range(total):
             _page_with_change(org, f"<html><body><p>{index}</p></body></html>")
         WatchedPage.objects.filter(organization=org).update(website=website)
+        client.get(base(org))  # the first visit may write the session once: not per page
         with CaptureQueriesContext(connection) as captured:
             assert client.get(base(org)).status_code == 200
         return len(captured)
