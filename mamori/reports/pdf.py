@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
@@ -37,6 +38,10 @@ from reportlab.platypus import (
 )
 
 FONT_NAME = "HeiseiKakuGo-W5"
+# Latin text set in the Japanese CID font takes full-width advances and reads spaced out
+# ("m am ori"); runs of Latin letters, digits and ASCII punctuation use a Latin font instead.
+LATIN_FONT_NAME = "Helvetica"
+LATIN_RUN = re.compile(r"[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]|[\x21-\x7e]")
 # Longest text one paragraph takes; longer input is cut (a PDF of a runaway field stays small).
 MAX_PARAGRAPH_CHARS = 20_000
 
@@ -72,8 +77,14 @@ def styles() -> dict[str, ParagraphStyle]:
 def paragraph(text: str, style: ParagraphStyle | str = "body") -> Paragraph:
     """A paragraph of plain text (escaped; line breaks kept)."""
     chosen = styles()[style] if isinstance(style, str) else style
-    safe = escape(str(text)[:MAX_PARAGRAPH_CHARS]).replace("\n", "<br/>")
-    return Paragraph(safe, chosen)
+    return Paragraph(markup(text), chosen)
+
+
+def markup(text: str) -> str:
+    """Escaped Paragraph markup for plain text: Latin runs in the Latin font, line breaks kept."""
+    safe = escape(str(text)[:MAX_PARAGRAPH_CHARS], quote=False)
+    latin = LATIN_RUN.sub(lambda m: f'<font face="{LATIN_FONT_NAME}">{m.group(0)}</font>', safe)
+    return latin.replace("\n", "<br/>")
 
 
 def bullets(items: Iterable[str], style: ParagraphStyle | str = "body") -> ListFlowable:
