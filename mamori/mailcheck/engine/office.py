@@ -842,7 +842,10 @@ def _relationships(label: str, data: bytes, out: Collector) -> None:
         external = values.get(b"targetmode", b"").lower() == b"external"
         low = target.strip().lower()
         shown = defang(_short(target, 200))
-        if any(scheme in low for scheme in RISKY_SCHEMES) or (external and low.endswith("!")):
+        follina = (
+            external and low.endswith("!") and rtype in {"oleObject", "frame", "attachedTemplate"}
+        )
+        if low.startswith(RISKY_SCHEMES) or follina:
             out.add(
                 "attachment.remote_template",
                 f"{label}: 開くと Windows の機能を呼び出す外部参照があります（{rtype}: {shown}）",

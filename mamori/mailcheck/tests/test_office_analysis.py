@@ -256,11 +256,9 @@ def test_external_ole_link_and_hyperlinks() -> None:
     report = _check("参考.docx", linked)
     assert report.verdict == "caution"
     assert "example.com" in _evidence(report, "attachment.external_link")
-    plain = _docx(
-        "<w:p/>",
-        {"word/_rels/document.xml.rels": _rels("hyperlink", "https://example.com/")},
-    )
-    assert _check("リンク集.docx", plain).verdict == "safe"
+    for link in ("https://example.com/", "https://example.com/sale!", "https://x.example/edits:1"):
+        plain = _docx("<w:p/>", {"word/_rels/document.xml.rels": _rels("hyperlink", link)})
+        assert _check("リンク集.docx", plain).verdict == "safe", link
 
 
 def _package(filename: str, payload: bytes) -> bytes:
