@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("mamori.core.commands.backup", "Write a consistent, checksummed backup"),
     "restore": ("mamori.core.commands.restore", "Restore a backup written by `mamori backup`"),
     "audit": ("mamori.audit.command", "Audit trail tools: `mamori audit verify`"),
+    "rotate-keys": (
+        "mamori.core.commands.rotate_keys",
+        "Re-encrypt stored secrets from the old key to a new one",
+    ),
     "check-mail": ("mamori.mailcheck.command", "Check suspicious mail files (no server needed)"),
     "smtpd": ("mamori.mailcheck.smtpd_command", "Receive mail for the check addresses and reply"),
     "intel": ("mamori.intel.command", "Import advisories and match products"),

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from mamori.core.files import DIRECTORY_MODE, FILE_MODE, secure_process
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,6 +34,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DATA_DIR = Path(os.environ.get("MAMORI_DATA_DIR", BASE_DIR / "var")).resolve()
+# Everything mamori writes is private to its user (mamori.core.files): umask 077 for the process,
+# the data directory 0700, files an older version left readable tightened to 0600.
+secure_process(DATA_DIR, extra_files=[os.environ.get("MAMORI_SQLITE_PATH", "")])
 
 
 def _secret_key() -> str:
@@ -52,6 +57,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Old keys still accepted for reading during a key rotation (see `mamori rotate-keys`).
+SECRET_KEY_FALLBACKS = env_list("MAMORI_SECRET_KEY_FALLBACKS")
 # The install's id and key (mamori.core.install): keys the audit chain and signs backups.
 INSTALL_KEY_FILE = Path(
     os.environ.get("MAMORI_INSTALL_KEY_FILE", "") or DATA_DIR / "install_key"
@@ -199,6 +206,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is mi
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIRECTORY_MODE
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAMORI_UPLOAD_MAX_BYTES", 30 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

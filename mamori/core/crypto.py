@@ -1,6 +1,10 @@
 """Secrets at rest (a notification channel's SMTP password, a chat webhook URL): Fernet-encrypted
 with a key derived from SECRET_KEY for one purpose. The database, or a backup of it, alone does
-not reveal them. Rotating SECRET_KEY makes them unreadable: the owner enters them again."""
+not reveal them.
+
+Key rotation: set the new MAMORI_SECRET_KEY, list the old one in MAMORI_SECRET_KEY_FALLBACKS
+(values written with it stay readable), run ``mamori rotate-keys`` (re-encrypts every encrypted
+column with the new key, see ``mamori.core.rotate``), then drop the fallback."""
 
 from __future__ import annotations
 
@@ -25,10 +29,24 @@ def _fernet(secret_key: str, purpose: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def encrypt(text: str, purpose: str) -> str:
+def secret_keys() -> list[str]:
+    """The current SECRET_KEY first, then the fallbacks still accepted for reading."""
+    return [settings.SECRET_KEY, *(getattr(settings, "SECRET_KEY_FALLBACKS", None) or [])]
+
+
+def encrypt(text: str, purpose: str, secret_key: str | None = None) -> str:
     if not text:
         return ""
-    return PREFIX + _fernet(settings.SECRET_KEY, purpose).encrypt(text.encode()).decode("ascii")
+    fernet = _fernet(secret_key or settings.SECRET_KEY, purpose)
+    return PREFIX + fernet.encrypt(text.encode()).decode("ascii")
+
+
+def decrypt_with(token: str, purpose: str, secret_key: str) -> str | None:
+    """The plain text of a value written with this key, else None."""
+    try:
+        return _fernet(secret_key, purpose).decrypt(token[len(PREFIX) :].encode()).decode()
+    except (InvalidToken, ValueError):
+        return None
 
 
 def decrypt(token: str, purpose: str) -> str:
@@ -37,10 +55,11 @@ def decrypt(token: str, purpose: str) -> str:
         return ""
     if not token.startswith(PREFIX):
         return token  # written before encryption was introduced; re-saved encrypted
-    try:
-        return _fernet(settings.SECRET_KEY, purpose).decrypt(token[len(PREFIX) :].encode()).decode()
-    except (InvalidToken, ValueError):
-        return ""
+    for secret_key in secret_keys():
+        plain = decrypt_with(token, purpose, secret_key)
+        if plain is not None:
+            return plain
+    return ""
 
 
 class EncryptedTextField(models.TextField):

@@ -11,13 +11,13 @@ from typing import Any
 
 from django.conf import settings
 
+from mamori.core.files import private_directory, write_private
+
 MAX_AGE_SECONDS = 24 * 60 * 60
 
 
 def _folder() -> Path:
-    path = Path(settings.DATA_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_directory(Path(settings.DATA_DIR) / "imports")
 
 
 def _sweep(folder: Path) -> None:
@@ -34,8 +34,9 @@ def keep(data: bytes, meta: dict[str, Any]) -> str:
     folder = _folder()
     _sweep(folder)
     token = secrets.token_urlsafe(16)
-    (folder / f"{token}.bin").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps(meta))
+    # 0600 from the first byte: an import holds the organisation's staff and accounts.
+    write_private(folder / f"{token}.bin", data)
+    write_private(folder / f"{token}.json", json.dumps(meta).encode())
     return token
 
 

@@ -36,6 +36,9 @@ _HTML_START_RE = re.compile(
 )
 
 
+ENTITY_REFUSAL = "entity declarations are not allowed (possible entity-expansion attack)"
+
+
 class InputError(ValueError):
     """Bad input that a parser turns into an error value (never escapes the public functions)."""
 
@@ -108,6 +111,63 @@ def parse_day(value: str | None) -> dt.date | None:
         return stamp.date() if stamp else None
 
 
+_XML_DECL_ENCODING_RE = re.compile(
+    rb"^\s*<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})"
+)
+# Byte order marks and the first bytes of "<?" (XML 1.0 appendix F), longest first.
+_ENCODING_SIGNATURES = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x4c\x6f\xa7\x94", "cp500"),
+)
+
+
+def _declared_encodings(data: bytes) -> list[str]:
+    names: list[str] = []
+    for signature, name in _ENCODING_SIGNATURES:
+        if data.startswith(signature):
+            names.append(name)
+            break
+    declared = _XML_DECL_ENCODING_RE.match(data[:256])
+    if declared is not None:
+        names.append(declared.group(1).decode("ascii"))
+    return names
+
+
+def has_entity_declaration(data: bytes) -> bool:
+    """True when the document declares an entity, in whatever encoding it is written.
+
+    The bytes are read as they are, without NUL bytes (UTF-16/32 of ASCII text), and decoded
+    with the encoding their byte order mark, first bytes or XML declaration name.
+    """
+    if _ENTITY_DECL_RE.search(data) or _ENTITY_DECL_RE.search(data.replace(b"\x00", b"")):
+        return True
+    for name in _declared_encodings(data):
+        try:
+            text = data.decode(name, errors="replace")
+        except LookupError:
+            continue
+        if "<!entity" in text.lower():
+            return True
+    return False
+
+
+def _declares_entities(root: etree._Element) -> bool:
+    """True when the parsed document's internal DTD declares any entity (encoding-proof)."""
+    try:
+        dtd = root.getroottree().docinfo.internalDTD
+    except (AttributeError, ValueError):
+        return False
+    return dtd is not None and any(True for _ in dtd.iterentities())
+
+
 def looks_like_html(data: bytes) -> bool:
     return bool(_HTML_START_RE.match(data[:4096]))
 
@@ -137,8 +197,8 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
         raise InputError(f"too large: {len(data)} bytes (limit {max_bytes})")
     if not data.strip():
         raise InputError("empty document")
-    if _ENTITY_DECL_RE.search(data):
-        raise InputError("entity declarations are not allowed (possible entity-expansion attack)")
+    if has_entity_declaration(data):
+        raise InputError(ENTITY_REFUSAL)
     if looks_like_html(data):
         raise InputError("this is an HTML page, not a feed")
     try:
@@ -153,6 +213,8 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
         raise InputError(f"malformed XML: {str(exc)[:200]}") from None
     if root is None:
         raise InputError("malformed XML: no root element")
+    if _declares_entities(root):
+        raise InputError(ENTITY_REFUSAL)
     return root
 
 
@@ -179,6 +241,8 @@ def parse_xml_lenient(
         root = None
     if root is None:
         raise InputError(message)
+    if _declares_entities(root):
+        raise InputError(ENTITY_REFUSAL)
     return root, f"recovered from {message}"
 
 
@@ -188,7 +252,7 @@ def recover_xml(data: bytes) -> etree._Element | None:
     Call only after parse_xml refused the document as malformed (never for entity
     declarations, which stay refused).
     """
-    if _ENTITY_DECL_RE.search(data):
+    if has_entity_declaration(data):
         return None
     for attempt in (data, None):
         if attempt is None:
@@ -198,7 +262,7 @@ def recover_xml(data: bytes) -> etree._Element | None:
         except (etree.XMLSyntaxError, ValueError, etree.LxmlError):
             root = None
         if root is not None:
-            return root
+            return None if _declares_entities(root) else root
     return None
 
 
