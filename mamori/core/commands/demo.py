@@ -28,6 +28,8 @@ def main(argv: list[str]) -> int:
     except MigrationFailed as error:
         print(f"mamori demo: migration failed, nothing changed: {error}", file=sys.stderr)
         return 1
+    # Demo mails (invitations, alerts) stay in memory: never sent, never dumped as MIME here.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     ctx = run()
     print(f"デモ組織を作成しました / demo organisation ready: {ctx.org.name}")
     print(f"  {settings.BASE_URL}/o/{ctx.org.slug}/")
@@ -37,4 +39,8 @@ def main(argv: list[str]) -> int:
     for note in ctx.notes:
         print(f"  - {note}")
     print("`mamori serve` を起動してブラウザで開いてください / start `mamori serve` and sign in.")
+    print(
+        "  別のポートで起動した場合はそのポートを開いてください / "
+        "if you serve on another port (--port), open that port instead."
+    )
     return 0

@@ -38,9 +38,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def served_url(host: str, port: int) -> str:
+    """The address a browser on this machine uses for --host/--port."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 - a comparison
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 def main(argv: list[str]) -> int:
     options = build_parser().parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
+    if not os.environ.get("MAMORI_BASE_URL", "").strip():
+        # Links in mails and pages follow the address actually served (--port 8101 → :8101).
+        os.environ["MAMORI_BASE_URL"] = served_url(options.host, options.port)
     import django
 
     django.setup()
