@@ -174,11 +174,13 @@ def analyse_ooxml(
     else:
         out.add("attachment.limit", f"{label}: 検査できる大きさを超えた Office 文書")
     if not has_vba and any(low.endswith("vbaproject.bin") for low in lowered):
-        # Office may still run a project olevba cannot parse: a macro part counts as a macro.
+        # olevba finds no VBA in a project it cannot parse, so neither do we; the part itself is
+        # still worth a caution (注意), never 危険 on its own.
         has_vba = True
         out.add(
             "attachment.macro",
             f"{label}: マクロ（VBA）の格納部分がありますが、壊れていて中身を読み取れません",
+            "medium",
         )
         if label not in facts.macro_documents:
             facts.macro_documents.append(label)

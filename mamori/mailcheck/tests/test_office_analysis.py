@@ -447,6 +447,19 @@ def test_corpus_macro_enabled_files_without_macros_are_never_danger() -> None:
         assert _check(path.name, path.read_bytes()).verdict != "danger", path.name
 
 
+def test_unreadable_vba_part_is_a_caution_not_a_danger() -> None:
+    doc = zip_bytes(
+        {
+            "[Content_Types].xml": CT,
+            "word/document.xml": f"<w:document {W}/>".encode(),
+            "word/vbaProject.bin": b"\xd0\xcf\x11\xe0 damaged",
+        }
+    )
+    report = _check("契約書.docm", doc)
+    assert "壊れていて" in _evidence(report, "attachment.macro")
+    assert report.verdict == "caution"
+
+
 # --- caps --------------------------------------------------------------------------------
 
 
