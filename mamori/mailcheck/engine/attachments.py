@@ -202,7 +202,9 @@ def _analyse_zip(
         except Exception:
             return
         names = {info.filename for info in infos[: limits.max_archive_entries]}
-        if "[Content_Types].xml" in names:
+        office_parts = any(n.startswith(("word/", "xl/", "ppt/")) for n in names)
+        if "[Content_Types].xml" in names or (ext in OFFICE_EXT and office_parts):
+            # A package missing its content-types part is still read by olevba (and Office).
             _analyse_ooxml(label, data, archive, names, ext, limits, out, facts)
             return
         if "mimetype" in names and "META-INF/manifest.xml" in names:

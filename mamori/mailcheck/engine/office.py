@@ -226,7 +226,9 @@ def analyse_other(
         return True
     lowered = head.lower()
     is_xml = head.lstrip().startswith(b"<") or b"<?xml" in lowered
-    is_mht = b"mime-version" in lowered and b"multipart" in data[:65536].lower()
+    start = data[:65536].lower()  # olevba: "mime" and "version" close together, "multipart"
+    mime, version = start.find(b"mime"), start.find(b"version")
+    is_mht = mime >= 0 and version >= 0 and abs(version - mime) < 20 and b"multipart" in start
     if not (is_xml or is_mht):
         return False
     if WORD_2003_NS in data or FLAT_OPC_NS in data or (is_mht and _has_active_mime(data)):

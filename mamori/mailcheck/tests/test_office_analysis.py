@@ -12,6 +12,7 @@ import io
 import random
 import struct
 import time
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -375,6 +376,44 @@ def test_vba_in_a_flat_opc_xml_document_is_found() -> None:
         f"<pkg:binaryData>{project}</pkg:binaryData></pkg:part></pkg:package>"
     ).encode()
     report = _check("議事録.xml", flat)
+    assert "ファイルを書き込んで実行します" in _evidence(report, "attachment.macro")
+
+
+def _active_mime(project: bytes) -> bytes:
+    """Word's ActiveMime (.mso) wrapper: a header, then the zlib-compressed VBA project."""
+    header = bytearray(b"ActiveMime" + b"\0" * 40)
+    struct.pack_into("<H", header, 0x1E, 4)  # data at 4 + 46 = 0x32
+    return bytes(header) + zlib.compress(project)
+
+
+@needs_corpus
+def test_vba_in_word_2003_xml_and_single_file_web_page() -> None:
+    mso = base64.b64encode(_active_mime(_project(WRITE_AND_RUN))).decode()
+    word2003 = (
+        '<?xml version="1.0"?><w:wordDocument '
+        'xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml">'
+        f'<w:docSuppData><w:binData w:name="editdata.mso">{mso}</w:binData></w:docSuppData>'
+        "</w:wordDocument>"
+    ).encode()
+    report = _check("報告書.xml", word2003)
+    assert "ファイルを書き込んで実行します" in _evidence(report, "attachment.macro")
+    mht = (
+        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/html\r\n\r\n<html><body>x</body></html>\r\n"
+        "--b\r\nContent-Location: file:///C:/x/editdata.mso\r\n"
+        "Content-Transfer-Encoding: base64\r\nContent-Type: application/x-mso\r\n\r\n"
+        f"{mso}\r\n--b--\r\n"
+    ).encode()
+    report = _check("報告書.doc", mht)
+    assert "ファイルを書き込んで実行します" in _evidence(report, "attachment.macro")
+
+
+@needs_corpus
+def test_package_without_content_types_is_still_read() -> None:
+    book = zip_bytes(
+        {"xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": _project(WRITE_AND_RUN)}
+    )
+    report = _check("請求書.xlsm", book)
     assert "ファイルを書き込んで実行します" in _evidence(report, "attachment.macro")
 
 
