@@ -25,6 +25,9 @@ def analyse(raw: bytes, context: Context | None = None, limits: Limits | None = 
 def _analyse(raw: bytes, context: Context | None, limits: Limits | None, nested: bool) -> Report:
     limits = limits or Limits()
     context = context or Context()
+    # The brand and lookalike tables are built once per context (cached) before the clock starts:
+    # the time budget is for reading the mail, not for loading the catalogue.
+    environment(context)
     out = Collector(deadline=time.monotonic() + limits.time_budget_seconds)
     mail = ParsedMail()
     facts: dict[str, object] = {"format": "eml"}

@@ -3,10 +3,12 @@ requests, macro instructions, and the password half of a PPAP exchange."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .catalog import lure_patterns
 from .links import LinkFacts
+from .lures import lure_categories
 from .parse import ParsedMail
 from .signals import Collector
 
@@ -31,12 +33,24 @@ def _snippet(text: str, start: int, end: int) -> str:
     return " ".join(text[left : end + 15].split())
 
 
+def _first_not_negated(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match that does not follow "never" or similar ("we will never ask ...")."""
+    _cats, before, after = lure_categories()
+    for match in pattern.finditer(text):
+        if before.search(text[max(0, match.start() - 40) : match.start()]):
+            continue
+        if after.search(text[match.end() : match.end() + 30]):
+            continue
+        return match
+    return None
+
+
 def check_content(mail: ParsedMail, links: LinkFacts, out: Collector, cap: int) -> dict[str, bool]:
     text = mail_text(mail, cap)
     patterns = lure_patterns()
     found: dict[str, bool] = {}
     for category, signal_id in CATEGORY_SIGNALS:
-        match = patterns[category].search(text)
+        match = _first_not_negated(patterns[category], text)
         if match is None:
             continue
         found[category] = True

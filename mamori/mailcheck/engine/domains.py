@@ -158,11 +158,48 @@ def split_core(domain: str) -> tuple[str, str]:
     return (head, tail) if head else (domain, "")
 
 
+# Look-alikes that Unicode's list leaves out but that pass for Latin letters in a domain name
+# (Cyrillic small letters drawn like small capitals, and a few others seen in phishing).
+EXTRA_PROTOTYPES: dict[str, str] = {
+    "м": "m",
+    "т": "t",
+    "к": "k",
+    "п": "n",
+    "ь": "b",
+    "в": "b",
+    "н": "h",
+    "г": "r",
+    "и": "u",
+    "л": "n",
+    "ɡ": "g",
+    "ı": "i",
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ħ": "h",
+}
+
+
+def fold_accents(text: str) -> str:
+    """Accents dropped (NFKD without combining marks): "ámazon" reads as "amazon"."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def skeleton(text: str) -> str:
     """NFKC, lower case, then each character replaced by its ASCII look-alike when it has one."""
     table = _ascii_prototypes()
     norm = unicodedata.normalize("NFKC", text).lower()
-    return "".join(table.get(ch, ch) for ch in norm)
+    if norm.isascii():
+        return norm
+    return "".join(table.get(ch) or EXTRA_PROTOTYPES.get(ch, ch) for ch in norm)
+
+
+def domain_skeleton(text: str) -> str:
+    """The skeleton of a host or label with accents folded too (for lookalike matching)."""
+    return skeleton(fold_accents(skeleton(text)))
 
 
 def typo_key(text: str) -> str:
@@ -238,6 +275,11 @@ class LookalikeIndex:
         self.cores: dict[str, Reference] = {}
         self.typo_keys: dict[str, Reference] = {}
         self.variants: dict[str, tuple[Reference, str]] = {}
+        # One letter replaced (also bit flips and vowel swaps): position and the rest.
+        self.replacements: dict[tuple[int, str], Reference] = {}
+        # Four-letter names are matched only with their own suffix (smbx.co.jp for smbc.co.jp),
+        # by one swapped or replaced letter; shorter names only as homographs or split labels.
+        self.short_swaps: dict[str, Reference] = {}
         for ref in references:
             if not ref.domain or ref.domain in self.exact:
                 continue
@@ -254,6 +296,17 @@ class LookalikeIndex:
                     self.typo_keys.setdefault(typo_key(core + suffix.replace(".", "")), ref)
                     self.typo_keys.setdefault(typo_key(core + suffix.split(".")[0]), ref)
             if len(core) >= MIN_FUZZY_CORE:
+                for i in range(len(core)):
+                    self.replacements.setdefault((i, core[:i] + core[i + 1 :]), ref)
+            elif len(core) == 4 and suffix.endswith("jp"):
+                for variant in _swaps(core):
+                    self.short_swaps.setdefault(f"{variant}.{suffix}", ref)
+                for i in range(len(core)):
+                    for letter in "abcdefghijklmnopqrstuvwxyz0123456789":
+                        variant = core[:i] + letter + core[i + 1 :]
+                        if variant != core:
+                            self.short_swaps.setdefault(f"{variant}.{suffix}", ref)
+            if len(core) >= MIN_FUZZY_CORE:
                 # Dropping the first letter reads as another word ("gmail" → "mail"): skip it.
                 for variant in _omissions(core, start=1):
                     self.variants.setdefault(variant, (ref, "omission"))
@@ -268,20 +321,35 @@ class LookalikeIndex:
         domain = registrable(host)
         if not domain or domain in self.exact or is_ip_host(domain):
             return None
-        # A reference domain written in front of another one: amazon.co.jp.account-check.top.
-        labels = normalise_host(host).split(".")
+        # A reference domain written in front of another one: amazon.co.jp.account-check.top,
+        # or with its dots turned into hyphens: nta.go-jp.com, smbc-co-jp.top.
+        full = normalise_host(host)
+        labels = full.split(".")
         for start in range(len(labels) - 2):
             for width in (2, 3):
                 inner = ".".join(labels[start : start + width])
                 if inner in self.exact and start + width < len(labels):
                     return Lookalike(domain, self.exact[inner], "subdomain")
-        ref = self.skeletons.get(skeleton(domain))
+        ref = self.skeletons.get(skeleton(domain)) or self.skeletons.get(domain_skeleton(domain))
         if ref is not None:
             return Lookalike(domain, ref, "homograph")
-        core, _suffix = split_core(domain)
+        core, suffix = split_core(domain)
         if not core:
             return None
-        core_skeleton = skeleton(core)
+        # Labels split by a dot in front of the suffix: s.mbc.co.jp reads as smbc.co.jp.
+        if suffix and full.endswith("." + suffix):
+            joined = domain_skeleton(full[: -len(suffix) - 1].replace(".", ""))
+            if joined != domain_skeleton(core):
+                ref = self.exact.get(f"{joined}.{suffix}") or (
+                    self.cores.get(joined) if len(joined) >= MIN_FUZZY_CORE else None
+                )
+                if ref is not None:
+                    return Lookalike(domain, ref, "dot-split")
+        core_skeleton = domain_skeleton(core)
+        if core_skeleton != core:
+            ref = self.skeletons.get(f"{core_skeleton}.{suffix}")
+            if ref is not None:
+                return Lookalike(domain, ref, "homograph")
         ref = self.cores.get(core_skeleton)
         if ref is not None:
             return Lookalike(domain, ref, "suffix" if core_skeleton == core else "homograph")
@@ -292,10 +360,36 @@ class LookalikeIndex:
         found = self.variants.get(core_skeleton)
         if found is not None:
             return Lookalike(domain, found[0], found[1])
+        if len(core_skeleton) >= MIN_FUZZY_CORE:
+            for i in range(len(core_skeleton)):
+                ref = self.replacements.get((i, core_skeleton[:i] + core_skeleton[i + 1 :]))
+                if ref is None:
+                    continue
+                ref_core, ref_suffix = split_core(ref.domain)
+                # Five letters: only beside the same suffix (email.test is not ymail.com).
+                if ref_core != core_skeleton and (len(core_skeleton) >= 6 or ref_suffix == suffix):
+                    return Lookalike(domain, ref, "replacement")
+        ref = self.short_swaps.get(f"{core_skeleton}.{suffix}")
+        if ref is not None:
+            return Lookalike(domain, ref, "swap")
         if len(core_skeleton) >= MIN_FUZZY_CORE + 1:
             # One letter added (repetition or insertion): an omission of ours is a reference core.
             for variant in _omissions(core_skeleton):
                 ref = self.cores.get(variant)
                 if ref is not None and len(variant) >= MIN_FUZZY_CORE:
                     return Lookalike(domain, ref, "insertion")
+        return self._dashed_suffix(full, domain)
+
+    def _dashed_suffix(self, full: str, domain: str) -> Lookalike | None:
+        """Dots written as hyphens in the registered name: nta.go-jp.com, smbc-co-jp.top."""
+        if "-" not in domain:
+            return None
+        dashed = full.replace("-", ".").split(".")
+        own = len(domain.replace("-", ".").split("."))
+        for start in range(len(dashed) - 1):
+            for width in (2, 3):
+                end = start + width
+                inner = ".".join(dashed[start:end])
+                if inner in self.exact and len(dashed) - own < end < len(dashed):
+                    return Lookalike(domain, self.exact[inner], "suffix")
         return None
