@@ -438,23 +438,41 @@ def _lname(element: etree._Element) -> str:
     return local_name(element).lower()
 
 
+_INDEX_CACHE: dict[int, tuple[etree._Element, dict[str, list[etree._Element]]]] = {}
+
+
+def _index(element: etree._Element) -> dict[str, list[etree._Element]]:
+    """Children by lower-cased local name, core namespaces first (built once per element)."""
+    cached = _INDEX_CACHE.get(id(element))
+    if cached is not None and cached[0] is element:
+        return cached[1]
+    core: dict[str, list[etree._Element]] = {}
+    other: dict[str, list[etree._Element]] = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if tag[0] == "{":
+            space, _, name = tag[1:].partition("}")
+        else:
+            space, name = "", tag
+        (core if space in _CORE_NS else other).setdefault(name.lower(), []).append(child)
+    for name, extra in other.items():
+        core.setdefault(name, []).extend(extra)
+    if len(_INDEX_CACHE) > 64:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[id(element)] = (element, core)
+    return core
+
+
 def _ordered(element: etree._Element, name: str) -> list[etree._Element]:
     """Children of that local name: core namespaces first, extensions after."""
-    core, other = [], []
-    for child in element:
-        if _lname(child) == name:
-            (core if namespace(child) in _CORE_NS else other).append(child)
-    return core + other
+    return _index(element).get(name, [])
 
 
 def _child(element: etree._Element, name: str) -> etree._Element | None:
-    found = None
-    for child in element:
-        if _lname(child) == name:
-            if namespace(child) in _CORE_NS:
-                return child
-            found = found if found is not None else child
-    return found
+    found = _index(element).get(name)
+    return found[0] if found else None
 
 
 def _children(element: etree._Element, name: str) -> list[etree._Element]:

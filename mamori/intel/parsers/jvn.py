@@ -131,17 +131,24 @@ def _is_sec(element: etree._Element) -> bool:
 
 def _rdf_item(item: etree._Element, source: str, lang: str) -> Advisory | None:
     advisory = Advisory(source=source)
-    title = clean_text(_first(item, "title"), limit=1000)
-    summary = clean_text(_first(item, "description"))
+    children = [(local_name(child), child) for child in item]
+    first: dict[str, etree._Element] = {}
+    for name, child in children:
+        first.setdefault(name, child)
+
+    def text_of(name: str) -> str:
+        return element_text(first.get(name))
+
+    title = clean_text(text_of("title"), limit=1000)
+    summary = clean_text(text_of("description"))
     if lang.startswith("en"):
         advisory.title_en, advisory.summary_en = title, summary
     else:
         advisory.title_ja, advisory.summary_ja = title, summary
-    advisory.link = _first(item, "link")[:2000]
+    advisory.link = text_of("link")[:2000]
     cves: dict[str, None] = {}
     counts = {"references": 0, "cpe": 0, "cvss": 0}
-    for child in item:
-        name = local_name(child)
+    for name, child in children:
         if not _is_sec(child):
             continue
         if name in counts:
@@ -180,8 +187,8 @@ def _rdf_item(item: etree._Element, source: str, lang: str) -> Advisory | None:
     if not advisory.jvndb_id:
         advisory.jvndb_id = normalise_jvndb(advisory.link)
     advisory.cve_ids = list(cves)
-    advisory.published = parse_date(_first(item, "issued")) or parse_date(_first(item, "date"))
-    advisory.modified = parse_date(_first(item, "modified")) or advisory.published
+    advisory.published = parse_date(text_of("issued")) or parse_date(text_of("date"))
+    advisory.modified = parse_date(text_of("modified")) or advisory.published
     if not advisory.advisory_id:
         return None
     return advisory
