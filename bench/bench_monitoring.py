@@ -8,6 +8,10 @@ allowed) and fingerprints it; the baseline, measured in the same run, fetches th
 with a plain ``httpx.Client`` and does nothing with them. Figures: pages per second (wall) and
 CPU seconds per page of this process (all threads; the server's CPU is not counted).
 Target context: 1,000 pages every 5 minutes is 3.33 pages/s.
+Steady state: the CPU of one regular check's judgement (fingerprint + compare against the
+baseline with the moving parts learned at start, the page's timestamp moved) next to the
+fingerprint alone; learning costs LEARN_CHECKS one-off fetches per page at start and regular
+checks fetch once (learning never adds a fetch to an interval).
 The last line printed is one JSON object.
 """
 
@@ -30,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from mamori.core.http import fetch  # noqa: E402
+from mamori.monitoring.compare import LEARN_CHECKS, Learned, compare, learn  # noqa: E402
 from mamori.monitoring.fingerprint import fingerprint  # noqa: E402
 
 TARGET_PAGES_PER_SECOND = 1000 / 300
@@ -139,9 +144,31 @@ def main() -> None:
             fingerprint(body, page_url="http://bench.example/", ignore_selectors=[".stamp"])
         fingerprint_cpu = (time.process_time() - start) / len(sample)
 
+        # Steady state: judge each page against its baseline after start-up learning.
+        moved = [body.replace(b"12:00", b"12:05") for body in sample]
+        judged = []
+        for body, later in zip(sample, moved, strict=True):
+            base = fingerprint(body, page_url="http://bench.example/")
+            profile = Learned()
+            for _ in range(LEARN_CHECKS):
+                profile = learn(base, fingerprint(later, page_url="http://bench.example/"),
+                                profile, site_domain="bench.example")  # fmt: skip
+            judged.append((base, later, profile))
+        start = time.process_time()
+        levels = set()
+        for base, later, profile in judged:
+            current = fingerprint(later, page_url="http://bench.example/")
+            levels.add(compare(base, current, site_domain="bench.example", learned=profile).level)
+        check_cpu = (time.process_time() - start) / len(judged)
+
         local = threading_local_clients()
         print(f"pages: {page_count}, average page size: {average_size / 1024:.1f} KiB")
         print(f"fingerprint alone: {fingerprint_cpu * 1000:.2f} ms CPU per page")
+        print(
+            f"steady-state check (fingerprint + compare, learned): {check_cpu * 1000:.2f} ms CPU "
+            f"per page, levels {sorted(levels)}; fetches per regular check: 1, "
+            f"one-off learning fetches per page: {LEARN_CHECKS}"
+        )
         print(f"{'threads':>7} {'mamori p/s':>11} {'CPU ms/p':>9} {'baseline p/s':>13} "
               f"{'CPU ms/p':>9} {'ratio':>6} {'x target':>8}")  # fmt: skip
         rows = []
@@ -183,6 +210,10 @@ def main() -> None:
         "pages": page_count,
         "cpu_count": os.cpu_count(),
         "fingerprint_cpu_s_per_page": round(fingerprint_cpu, 5),
+        "steady_check_cpu_s_per_page": round(check_cpu, 5),
+        "steady_check_vs_fingerprint": round(check_cpu / fingerprint_cpu, 2),
+        "steady_fetches_per_check": 1,
+        "learning_fetches_per_page_once": LEARN_CHECKS,
         "pages_per_s": best["pages_per_s"],
         "cpu_s_per_page": best["cpu_s_per_page"],
         "concurrency": best["concurrency"],

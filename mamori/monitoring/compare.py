@@ -40,6 +40,8 @@ ROUTINE_LINES = 3
 REPLACED_MIN_CHARS = 200
 REPLACED_KEPT_RATIO = 0.3
 MAX_LEARNED = 500
+# Learning fetches soon after the baseline (one-off per page; regular checks never learn).
+LEARN_CHECKS = 2
 
 MAX_DIFF_LINES = 400
 MAX_SIDE_BY_SIDE_ROWS = 1000

@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -77,7 +78,7 @@ _SOFT_REGION = re.compile(
     re.IGNORECASE,
 )
 _LINK_MARK, _SOFT_OPEN, _SOFT_CLOSE = "\x01", "\x03", "\x04"
-_MARKS = re.compile("[\x01\x03\x04]")
+_DROP_MARKS = str.maketrans("", "", "\x01\x03\x04")
 MAX_LINE_HASHES = 2000
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _SIMPLE_SELECTOR_TOKEN = re.compile(r"([.#])([A-Za-z0-9_-]+)")
@@ -483,12 +484,9 @@ def _marked_text(root: lxml.html.HtmlElement) -> str:
         if tag in BLOCK_TAGS:
             pieces.append("\n")
         soft = False
-        names = element.get("class") or element.get("id")
-        if (
-            names
-            and tag not in ("html", "body", "main")
-            and _SOFT_REGION.search(f"{element.get('class') or ''} {element.get('id') or ''}")
-        ):
+        names = element.get("class")
+        ident = element.get("id")
+        if (names or ident) and tag not in ("html", "body", "main") and _is_soft(names, ident):
             soft = True
             pieces.append(_SOFT_OPEN)
         if tag in ("a", "area") and element.get("href"):
@@ -506,6 +504,11 @@ def _marked_text(root: lxml.html.HtmlElement) -> str:
     return "".join(pieces)
 
 
+@lru_cache(maxsize=4096)
+def _is_soft(names: str | None, ident: str | None) -> bool:
+    return _SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
+
+
 def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:
     """(text, hashes of lines inside rotating regions, hashes of lines holding link text)."""
     lines: list[str] = []
@@ -513,10 +516,14 @@ def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:
     links: set[str] = set()
     soft_depth = 0
     for raw in marked.split("\n"):
-        in_soft = soft_depth > 0 or _SOFT_OPEN in raw
-        soft_depth = max(0, soft_depth + raw.count(_SOFT_OPEN) - raw.count(_SOFT_CLOSE))
+        opens = raw.count(_SOFT_OPEN)
+        in_soft = soft_depth > 0 or opens > 0
+        if opens or soft_depth:
+            soft_depth = max(0, soft_depth + opens - raw.count(_SOFT_CLOSE))
         has_link = _LINK_MARK in raw
-        line = _WHITESPACE.sub(" ", _MARKS.sub("", raw)).strip()
+        if has_link or in_soft or _SOFT_CLOSE in raw:
+            raw = raw.translate(_DROP_MARKS)
+        line = _WHITESPACE.sub(" ", raw).strip()
         if not line:
             continue
         lines.append(line)

@@ -32,7 +32,7 @@ from mamori.findings.services import sync
 from mamori.orgs.models import Organization
 
 from .checks import check_https_redirect, classify_certificate
-from .compare import Learned, compare, learn
+from .compare import LEARN_CHECKS, Learned, compare, learn
 from .engine import check_page
 from .models import ChangeStatus, PageChange, PageState, Snapshot, WatchedPage
 from .software import Component, cms_of
@@ -74,10 +74,9 @@ def confirm_delay_seconds() -> int:
     return _setting("MONITORING_CONFIRM_SECONDS", 60)
 
 
-# The page is fetched LEARN_CHECKS more times soon after its baseline is taken, to learn the
-# parts that change on every load (counters, rotating texts). These are one-off jobs in the
-# page's life; regular checks never learn, so steady-state cost is one fetch per interval.
-LEARN_CHECKS = 2
+# The page is fetched LEARN_CHECKS (compare.py) more times soon after its baseline is taken, to
+# learn the parts that change on every load (counters, rotating texts). These are one-off jobs
+# in the page's life; regular checks never learn: steady-state cost is one fetch per interval.
 LEARN_JOB_KEY = (
     "monitoring.learn:{pk}:{left}"  # one key per learning fetch (the running one holds its key)
 )
