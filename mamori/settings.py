@@ -11,8 +11,6 @@ from pathlib import Path
 
 import dj_database_url
 
-from mamori.core.files import DIRECTORY_MODE, FILE_MODE, secure_process
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -34,9 +32,6 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DATA_DIR = Path(os.environ.get("MAMORI_DATA_DIR", BASE_DIR / "var")).resolve()
-# Everything mamori writes is private to its user (mamori.core.files): umask 077 for the process,
-# the data directory 0700, files an older version left readable tightened to 0600.
-secure_process(DATA_DIR, extra_files=[os.environ.get("MAMORI_SQLITE_PATH", "")])
 
 
 def _secret_key() -> str:
@@ -57,8 +52,6 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-# Old keys still accepted for reading during a key rotation (see `mamori rotate-keys`).
-SECRET_KEY_FALLBACKS = env_list("MAMORI_SECRET_KEY_FALLBACKS")
 # The install's id and key (mamori.core.install): keys the audit chain and signs backups.
 INSTALL_KEY_FILE = Path(
     os.environ.get("MAMORI_INSTALL_KEY_FILE", "") or DATA_DIR / "install_key"
@@ -99,7 +92,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mamori.core.middleware.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "mamori.core.middleware.DatabaseOutageMiddleware",
+    # Django's, saving a session only when it changed (and once a minute for idle expiry).
+    "mamori.core.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,10 +164,12 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 
-# Sessions: idle expiry (refreshed on every request), HTTPS-only cookies when served over HTTPS.
+# Sessions: idle expiry (refreshed while in use), HTTPS-only cookies when served over HTTPS.
 HTTPS = env_bool("MAMORI_HTTPS", BASE_URL.startswith("https://"))
 SESSION_COOKIE_AGE = env_int("MAMORI_SESSION_IDLE_SECONDS", 60 * 60 * 2)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request (a read-only page must not write, e.g. on a full disk): the session
+# middleware (mamori.core.middleware.SessionMiddleware) refreshes a session in use once a minute.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
@@ -206,8 +203,6 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is mi
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
-FILE_UPLOAD_PERMISSIONS = FILE_MODE
-FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIRECTORY_MODE
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAMORI_UPLOAD_MAX_BYTES", 30 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -57,7 +57,8 @@ def org_view(
             request.org = membership.organization  # type: ignore[attr-defined]
             needed = read if request.method in SAFE_METHODS else write
             require_role(request, needed)
-            request.session["current_org"] = org_slug
+            if request.session.get("current_org") != org_slug:  # write the session only on change
+                request.session["current_org"] = org_slug
             return view(request, *args, **kwargs)
 
         wrapper.org_roles = (read, write)  # type: ignore[attr-defined]

@@ -105,3 +105,68 @@ def test_outcome_recorded_after_a_database_outage_and_the_job_runs_once(
     assert text.count("database unreachable") == 1
     assert text.count("database reachable again") == 1
     assert "Traceback" not in text
+
+
+def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        return response.status, response.getheader("Content-Type", ""), body
+    finally:
+        conn.close()
+
+
+def test_web_pages_during_an_outage_answer_503_and_log_one_line_each_way(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    server = private_postgres
+    from mamori.core.tests.test_serve_shutdown import free_port
+
+    port = free_port()
+    out = tmp_path / "serve.out"
+    env = {k: v for k, v in os.environ.items() if k != "MAMORI_SQLITE_PATH"}
+    env.update(
+        DATABASE_URL=server.url(),
+        MAMORI_DATA_DIR=str(tmp_path),
+        MAMORI_BASE_URL=f"http://127.0.0.1:{port}",
+        MAMORI_LOG_LEVEL="INFO",
+    )
+    with out.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mamori.cli", "serve", "--port", str(port)],
+            cwd=REPO_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: "running at that address" in out.read_text(), "serve to start", 600)
+        assert _get(port, "/accounts/login/")[0] < 500
+        server.stop()
+        for _ in range(3):
+            status, _type, body = _get(port, "/accounts/login/")
+            assert status == 503
+            assert "データベースに接続できません" in body
+        status, content_type, body = _get(port, "/api/me", {"Authorization": "Bearer x"})
+        assert status == 503
+        assert content_type.startswith("application/json")
+        assert "detail" in json.loads(body)
+        server.start()
+        wait_until(lambda: _get(port, "/accounts/login/")[0] < 500, "pages to work again")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+        if not (server.data / "postmaster.pid").exists():
+            server.start()
+    text = out.read_text(errors="replace")
+    assert text.count("database unreachable") == 1, text
+    assert text.count("database reachable again") == 1, text
+    assert "Traceback" not in text
