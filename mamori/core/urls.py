@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import dbcheck, views
 
 app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("readyz", dbcheck.readyz, name="readyz"),
     path("setup/", views.first_run, name="first_run"),
     path("switch/", views.switch_organization, name="switch"),
     path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
