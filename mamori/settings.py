@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "mamori.accounts.middleware.SessionGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A damaged SQLite page: one clear 503 page, logged once (mamori.core.dbcheck).
+    "mamori.core.dbcheck.DamagedDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "mamori.urls"
