@@ -35,7 +35,7 @@ _OTHER_ATTRS = (
     "target_hw",
     "other",
 )
-_ALL, _EXACT, _RANGE, _PREFIX = 0, 1, 2, 3
+_ALL, _EXACT, _RANGE, _PREFIX, _NO_VERSION = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,10 @@ def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Comp
             product=cpe.product,
             version=next((b for b in bounds if b), ""),
         )
+    elif cpe.version == NA and cpe.part in ("a", "o"):
+        # NA is not ANY: "windows_10:-" is the release without a version designation, not
+        # every Windows 10. (Hardware names carry "-" for the model itself and stay "all".)
+        compiled.kind = _NO_VERSION
     elif cpe.version not in (ANY, NA):
         prefix = wildcard_prefix(cpe.version)
         if prefix is not None:
@@ -207,9 +211,13 @@ def _version_verdict(
     compiled: _Compiled, version: str, key: VersionKey | None
 ) -> tuple[str, str] | None:
     """(confidence, reason code) when the item's version is affected, else None."""
+    kind = compiled.kind
+    if kind == _NO_VERSION:
+        if version == NA:
+            return HIGH, "version_exact"
+        return (MEDIUM, "item_version_unknown") if key is None else None
     if key is None:  # the inventory does not know the version
         return MEDIUM, "item_version_unknown"
-    kind = compiled.kind
     if kind == _ALL:
         return MEDIUM, "all_versions"
     if kind == _EXACT:

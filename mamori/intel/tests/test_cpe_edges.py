@@ -87,6 +87,17 @@ def test_na_is_not_any(criterion, item):
     assert _exact(criterion).match(item) == []
 
 
+def test_na_version_is_the_release_without_a_version_not_every_version():
+    index = _exact("cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*")
+    assert index.match("cpe:2.3:o:microsoft:windows_10:21h2:*:*:*:*:*:*:*") == []
+    (unknown,) = index.match("cpe:2.3:o:microsoft:windows_10:*:*:*:*:*:*:*:*")
+    assert unknown.confidence == MEDIUM
+    assert index.match("cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*")[0].confidence == HIGH
+    # hardware models carry "-" as their version: any unit of the model
+    hardware = _exact("cpe:2.3:h:buffalo:wsr-1166dhp:-:*:*:*:*:*:*:*")
+    assert hardware.match("cpe:2.3:h:buffalo:wsr-1166dhp:1.0:*:*:*:*:*:*:*")
+
+
 def test_na_still_matches_the_plain_version():
     index = _exact("cpe:2.3:a:apache:log4j:2.0:-:*:*:*:*:*:*")
     assert index.match("cpe:2.3:a:apache:log4j:2.0:-:*:*:*:*:*:*")
