@@ -256,6 +256,8 @@ JOB_LEASE_SECONDS = env_int("MAMORI_JOB_LEASE_SECONDS", 300)
 JOB_POLL_SECONDS = env_int("MAMORI_JOB_POLL_SECONDS", 2)
 # On SIGTERM (serve, worker, smtpd): seconds given to requests, jobs and mail in progress.
 SHUTDOWN_GRACE_SECONDS = env_int("MAMORI_SHUTDOWN_GRACE_SECONDS", 20)
+# Finished (done) job rows are deleted after this many days by a daily job; failed ones stay.
+JOB_HISTORY_DAYS = env_int("MAMORI_JOB_HISTORY_DAYS", 30)
 
 LOGGING = {
     "version": 1,

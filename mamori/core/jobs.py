@@ -57,6 +57,7 @@ HANDLERS: Registry[JobHandler] = Registry("job handler")
 
 # Modules whose import registers job handlers (each app's tasks.py). Explicit, not scanned.
 TASK_MODULES: list[str] = [
+    "mamori.core.tasks",
     "mamori.findings.tasks",
     "mamori.intel.tasks",
     "mamori.monitoring.tasks",

@@ -11,6 +11,7 @@ import importlib
 import logging
 
 SYSTEM_SCHEDULES: list[str] = [
+    "mamori.core.tasks:ensure_schedules",  # job history (issue 19 housekeeping)
     "mamori.findings.tasks:ensure_schedules",
     "mamori.mailcheck.tasks:ensure_schedules",
     "mamori.notify.tasks:ensure_schedules",

@@ -789,3 +789,31 @@ def test_a_job_that_lost_its_lease_stops_writing(
     row = Job.objects.get(pk=job.pk)
     assert (row.status, row.leased_by, row.attempts) == (JobStatus.RUNNING, "thief", 2)
     assert "another worker took it over" in worker.stderr()
+
+
+# --- housekeeping ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_job_history_is_pruned_on_a_schedule_made_at_start(tmp_path: Path) -> None:
+    from mamori.core import tasks
+    from mamori.core.schedules import ensure_all
+
+    jobs.load_handlers()
+    ensure_all()
+    prune = Job.objects.get(unique_key=tasks.PRUNE_KEY)
+    assert (prune.kind, prune.repeat_seconds) == (tasks.PRUNE_JOB, 24 * 60 * 60)
+
+    long_ago = timezone.now() - timedelta(days=settings.JOB_HISTORY_DAYS + 1)
+    old = Job.objects.create(kind="test.record", status=JobStatus.DONE, finished_at=long_ago)
+    recent = Job.objects.create(
+        kind="test.record", status=JobStatus.DONE, finished_at=timezone.now()
+    )
+    failed = Job.objects.create(kind="test.record", status=JobStatus.FAILED, finished_at=long_ago)
+    Job.objects.filter(pk=prune.pk).update(run_at=timezone.now() - timedelta(seconds=1))
+    Job.objects.exclude(pk__in=[prune.pk, old.pk, recent.pk, failed.pk]).delete()
+    assert jobs.run_one("housekeeper")
+    remaining = set(Job.objects.values_list("pk", flat=True))
+    assert old.pk not in remaining
+    assert {recent.pk, failed.pk, prune.pk} <= remaining
+    assert Job.objects.get(pk=prune.pk).status == JobStatus.QUEUED  # due again tomorrow
