@@ -36,6 +36,7 @@ class Work:
     attachments: AttachmentFacts = field(default_factory=AttachmentFacts)
     content: dict[str, bool] = field(default_factory=dict)
     lures: set[str] = field(default_factory=set)
+    text: str = ""  # subject and text, NFKC and lower case (from the content analyser)
     namesake: str = ""  # evidence when the display name is a known contact's, address not theirs
 
 
@@ -73,13 +74,16 @@ def attachments_analyser(work: Work) -> None:
 @ANALYSERS.register("content")
 def content_analyser(work: Work) -> None:
     # Runs even when time is up: it is cheap, and the lure phrases matter most.
-    work.content = check_content(work.mail, work.links, work.out, work.limits.max_text_chars)
+    work.text = mail_text(work.mail, work.limits.max_text_chars)
+    work.content = check_content(
+        work.mail, work.links, work.out, work.limits.max_text_chars, work.text
+    )
 
 
 @ANALYSERS.register("lures")
 def lures_analyser(work: Work) -> None:
     mail = work.mail
-    text = mail_text(mail, min(work.limits.max_text_chars, SCAN_CHARS))
+    text = work.text[:SCAN_CHARS] if work.text else mail_text(mail, SCAN_CHARS)
     work.lures = check_lures(mail, text, work.env, work.out, work.links.untrusted_domains)
     raw = "\n".join([*mail.text, *(d.text for d in mail.html)])
     check_disguise(mail, raw, work.out)

@@ -36,6 +36,15 @@ class Brand:
     tokens: tuple[str, ...]
     domains: tuple[str, ...]
 
+    @property
+    def norm_names(self) -> tuple[str, ...]:
+        return _norm_names(self.names)
+
+
+@functools.lru_cache(maxsize=4096)
+def _norm_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(unicodedata.normalize("NFKC", n).lower() for n in names)
+
 
 @functools.cache
 def brands() -> tuple[Brand, ...]:

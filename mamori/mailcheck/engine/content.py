@@ -3,12 +3,13 @@ requests, macro instructions, and the password half of a PPAP exchange."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-from .catalog import lure_patterns
+from .catalog import _load
 from .links import LinkFacts
-from .lures import lure_categories
+from .lures import compile_phrases, first_match
 from .parse import ParsedMail
 from .signals import Collector
 
@@ -33,24 +34,19 @@ def _snippet(text: str, start: int, end: int) -> str:
     return " ".join(text[left : end + 15].split())
 
 
-def _first_not_negated(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """The first match that does not follow "never" or similar ("we will never ask ...")."""
-    _cats, before, after = lure_categories()
-    for match in pattern.finditer(text):
-        if before.search(text[max(0, match.start() - 40) : match.start()]):
-            continue
-        if after.search(text[match.end() : match.end() + 30]):
-            continue
-        return match
-    return None
+@functools.cache
+def _phrases() -> dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]]:
+    return {category: compile_phrases(list(p)) for category, p in _load("lures.yaml").items()}
 
 
-def check_content(mail: ParsedMail, links: LinkFacts, out: Collector, cap: int) -> dict[str, bool]:
-    text = mail_text(mail, cap)
-    patterns = lure_patterns()
+def check_content(
+    mail: ParsedMail, links: LinkFacts, out: Collector, cap: int, text: str | None = None
+) -> dict[str, bool]:
+    text = mail_text(mail, cap) if text is None else text
+    phrases = _phrases()
     found: dict[str, bool] = {}
     for category, signal_id in CATEGORY_SIGNALS:
-        match = _first_not_negated(patterns[category], text)
+        match = first_match(phrases[category], text)
         if match is None:
             continue
         found[category] = True
@@ -59,7 +55,7 @@ def check_content(mail: ParsedMail, links: LinkFacts, out: Collector, cap: int) 
         if category == "account_lure" and links.untrusted_domains:
             out.add("content.lure_with_link", f"{evidence} → {links.untrusted_domains[0]}")
     if not mail.attachments:
-        match = patterns["password_notice"].search(text)
+        match = first_match(phrases["password_notice"], text, skip_negated=False)
         if match is not None:
             found["password_notice"] = True
             out.add("content.password_notice", _snippet(text, match.start(), match.end()))

@@ -26,6 +26,11 @@ class Environment:
     trusted: frozenset[str]  # registrable domains
     brand_of_domain: Mapping[str, Brand]
     brand_patterns: tuple[tuple[Brand, re.Pattern[str]], ...]
+    # Every brand name (NFKC, lower case) once, for a quick "is any name here at all" test.
+    brand_names: re.Pattern[str]
+    long_tokens: re.Pattern[str] | None  # tokens of 6+ letters, found inside longer words
+    patterns_by_name: Mapping[str, tuple[int, ...]]  # name → positions in brand_patterns
+    domains_of_brand: Mapping[str, frozenset[str]]  # brand id → its registrable domains
     token_brands: Mapping[str, Brand]
     shorteners: frozenset[str]
     contacts: Mapping[str, frozenset[str]]  # normalised name → addresses
@@ -35,7 +40,12 @@ class Environment:
 
     def brands_named_in(self, text: str) -> list[Brand]:
         norm = unicodedata.normalize("NFKC", text).lower()
-        return [brand for brand, pattern in self.brand_patterns if pattern.search(norm)]
+        positions = sorted(
+            {i for m in self.brand_names.finditer(norm) for i in self.patterns_by_name[m.group(0)]}
+        )
+        return [
+            self.brand_patterns[i][0] for i in positions if self.brand_patterns[i][1].search(norm)
+        ]
 
     def brand_token_in(self, host: str) -> Brand | None:
         """A brand whose token appears in a host that the brand does not own."""
@@ -56,9 +66,10 @@ class Environment:
                 if brand is not None:
                     return brand
             # Longer tokens also count inside a word ("amazonsecure-login.com").
-            for token, brand in self.token_brands.items():
-                if len(token) >= 6 and token in candidate:
-                    return brand
+            if self.long_tokens is not None:
+                match = self.long_tokens.search(candidate)
+                if match is not None:
+                    return self.token_brands[match.group(0)]
         return None
 
 
@@ -104,15 +115,32 @@ def _build(
             refs.append(Reference(reg, brand.id, reg))
     token_brands = {t: b for b in all_brands for t in b.tokens}
     patterns = tuple((b, brand_name_pattern(b.names)) for b in all_brands if b.names)
+    by_name: dict[str, list[int]] = {}
+    for position, (brand, _pattern) in enumerate(patterns):
+        for name in brand.norm_names:
+            by_name.setdefault(name, []).append(position)
+    names = sorted(by_name, key=len, reverse=True)
+    long_tokens = sorted((t for t in token_brands if len(t) >= 6), key=len, reverse=True)
     return Environment(
         index=LookalikeIndex(refs),
         trusted=trusted_domains,
         brand_of_domain=brand_of_domain,
         brand_patterns=patterns,
+        patterns_by_name={name: tuple(p) for name, p in by_name.items()},
+        domains_of_brand=_domains_of_brand(brand_of_domain),
+        brand_names=re.compile("|".join(map(re.escape, names)) or "(?!)"),
+        long_tokens=re.compile("|".join(map(re.escape, long_tokens))) if long_tokens else None,
         token_brands=token_brands,
         shorteners=shorteners(),
         contacts=contact_map,
     )
+
+
+def _domains_of_brand(brand_of_domain: Mapping[str, Brand]) -> dict[str, frozenset[str]]:
+    grouped: dict[str, set[str]] = {}
+    for domain, brand in brand_of_domain.items():
+        grouped.setdefault(brand.id, set()).add(domain)
+    return {brand_id: frozenset(domains) for brand_id, domains in grouped.items()}
 
 
 def environment(context: Context) -> Environment:

@@ -45,9 +45,9 @@ def check_links(
 ) -> LinkFacts:
     facts = LinkFacts()
     login_words = lure_patterns()["login_path"]
-    claimed_domains = {
-        domain for domain, brand in env.brand_of_domain.items() if brand.id in set(claimed)
-    }
+    claimed_domains: set[str] = set()
+    for brand_id in set(claimed):
+        claimed_domains |= env.domains_of_brand.get(brand_id, frozenset())
     seen_hosts: set[str] = set()
     for href_raw, text in _links(mail, cap):
         if out.out_of_time():

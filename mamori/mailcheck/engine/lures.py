@@ -28,6 +28,7 @@ SCAN_CHARS = 20_000  # lures and disguise sit near the top; long threads need no
 DISGUISE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
 INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{INVISIBLE}])*[^\W\d_]")
+HAS_ASCII_LETTER = re.compile(r"[A-Za-z]")
 HIDDEN_IN_WORD = re.compile(rf"[a-z][{INVISIBLE}]+[a-z]", re.IGNORECASE)
 ROLE_WORDS = re.compile(
     r"support|security|service|team|admin|helpdesk|help desk|billing|account|bank|customer|"
@@ -49,9 +50,9 @@ class LureCategory:
     weight: str
     label_ja: str
     label_en: str
-    # Each phrase with the literal words one of which it cannot match without (a cheap
-    # substring test first: one big alternation is ten times slower than this).
-    phrases: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
+    # Each phrase with a quick test of the literal words one of which it cannot match without
+    # (one big alternation is ten times slower than this).
+    phrases: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]
 
 
 REGEX_META = set("\\.^$*+?{}[]|()")
@@ -88,9 +89,44 @@ def _needles(phrase: str) -> tuple[str, ...]:
 
 def _phrase_matches(cat: LureCategory, text: str) -> Iterator[re.Match[str]]:
     for needles, pattern in cat.phrases:
-        if needles and not any(n in text for n in needles):
+        if needles is not None and needles.search(text) is None:
             continue
         yield from pattern.finditer(text)
+
+
+def compile_phrases(
+    phrases: list[str], flags: int = re.MULTILINE
+) -> tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]:
+    """Each phrase with a quick test of the literal words it needs (None: always try it)."""
+    out = []
+    for phrase in phrases:
+        needles = _needles(phrase)
+        quick = re.compile("|".join(map(re.escape, needles))) if needles else None
+        out.append((quick, re.compile(phrase, flags)))
+    return tuple(out)
+
+
+def first_match(
+    phrases: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...],
+    text: str,
+    skip_negated: bool = True,
+) -> re.Match[str] | None:
+    """The earliest phrase match in the text that no negation cancels."""
+    _cats, neg_before, neg_after = lure_categories()
+    best: re.Match[str] | None = None
+    for quick, pattern in phrases:
+        if quick is not None and quick.search(text) is None:
+            continue
+        for match in pattern.finditer(text):
+            if skip_negated and (
+                neg_before.search(text[max(0, match.start() - 40) : match.start()])
+                or neg_after.search(text[match.end() : match.end() + 30])
+            ):
+                continue
+            if best is None or match.start() < best.start():
+                best = match
+            break
+    return best
 
 
 @functools.cache
@@ -102,7 +138,7 @@ def lure_categories() -> tuple[tuple[LureCategory, ...], re.Pattern[str], re.Pat
             weight=str(entry.get("weight", "low")),
             label_ja=str(entry["label"]["ja"]),
             label_en=str(entry["label"]["en"]),
-            phrases=tuple((_needles(p), re.compile(p, re.MULTILINE)) for p in entry["phrases"]),
+            phrases=compile_phrases(entry["phrases"]),
         )
         for name, entry in data["categories"].items()
     )
@@ -154,9 +190,11 @@ def disguised_words(text: str, cap: int = 5) -> list[str]:
     """Latin words with Cyrillic/Greek letters inside (not whole foreign words)."""
     out: list[str] = []
     prototypes = _ascii_prototypes()
+    if text.isascii():
+        return out
     for match in WORD.finditer(text):
         word = match.group(0)
-        if word.isascii():
+        if word.isascii() or not HAS_ASCII_LETTER.search(word):
             continue
         latin = other = 0
         for ch in word:
