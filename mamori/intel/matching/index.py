@@ -134,8 +134,10 @@ def _compile(criterion: MatchCriterion, advisory_index: int) -> tuple[Cpe, _Comp
             version=next((b for b in bounds if b), ""),
         )
     elif cpe.version == NA and cpe.part in ("a", "o"):
-        # NA is not ANY: "windows_10:-" is the release without a version designation, not
-        # every Windows 10. (Hardware names carry "-" for the model itself and stay "all".)
+        # NA is not ANY: "windows_10:-" is the release without a version designation. NVD
+        # also writes "-" for products whose vendor names no versions (NetApp's), so a
+        # versioned item still matches, with medium confidence and the "check" reason.
+        # (Hardware names carry "-" for the model itself and stay "all versions".)
         compiled.kind = _NO_VERSION
     elif cpe.version not in (ANY, NA):
         prefix = wildcard_prefix(cpe.version)
@@ -166,8 +168,8 @@ def _others_agree(compiled: _Compiled, item: Cpe) -> bool:
 # "2.0 rc2", "2019.1 SP1912". NVD keeps these as version "9.0" + update "r3.3". A bare trailing
 # letter ("1.0.2k") is OpenSSL's patch level, part of the version, and is not split.
 _TYPED_UPDATE_RE = re.compile(
-    r"^(\d+(?:\.\d+)*)[\s._-]*"
-    r"((?:r|p|sp|s|u|update|patch|pl|beta|alpha|rc|pre|preview|b|a|m|fp|sr|build)"
+    r"^(\d+(?:\.\d+)*(?:\(\d+\))?)[\s._-]*"
+    r"((?:r|p|sp|su|s|u|update|patch|pl|beta|alpha|rc|pre|preview|b|a|m|fp|sr|build)"
     r"[\s._-]?\d[\w.-]*)$"
 )
 
@@ -215,7 +217,7 @@ def _version_verdict(
     if kind == _NO_VERSION:
         if version == NA:
             return HIGH, "version_exact"
-        return (MEDIUM, "item_version_unknown") if key is None else None
+        return (MEDIUM, "item_version_unknown") if key is None else (MEDIUM, "all_versions")
     if key is None:  # the inventory does not know the version
         return MEDIUM, "item_version_unknown"
     if kind == _ALL:

@@ -60,6 +60,13 @@ def test_update_typed_together_with_the_version_matches_nvds_split(
 def test_every_update_of_a_version_matches_a_criterion_whose_update_is_any():
     index = _exact("cpe:2.3:a:netapp:clustered_data_ontap:9.8:*:*:*:*:*:*:*")
     assert index.match(InventoryItem.from_names("1", "NetApp", "Clustered Data ONTAP", "9.8P7"))
+    cucm = _exact("cpe:2.3:a:cisco:unified_communications_manager:11.5\\(1\\):*:*:*:*:*:*:*")
+    item = "cpe:2.3:a:cisco:unified_communications_manager:11.5\\(1\\)su8:*:*:*:*:*:*:*"
+    assert cucm.match(item)
+    uccx = _exact("cpe:2.3:a:cisco:unified_contact_center_express:12.5\\(1\\):-:*:*:*:*:*:*")
+    assert not uccx.match(
+        "cpe:2.3:a:cisco:unified_contact_center_express:12.5\\(1\\)su2:*:*:*:*:*:*:*"
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,9 +94,10 @@ def test_na_is_not_any(criterion, item):
     assert _exact(criterion).match(item) == []
 
 
-def test_na_version_is_the_release_without_a_version_not_every_version():
+def test_na_version_is_not_asserted_for_a_versioned_item():
     index = _exact("cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*")
-    assert index.match("cpe:2.3:o:microsoft:windows_10:21h2:*:*:*:*:*:*:*") == []
+    (versioned,) = index.match("cpe:2.3:o:microsoft:windows_10:21h2:*:*:*:*:*:*:*")
+    assert versioned.confidence == MEDIUM and versioned.kind == "all_versions"
     (unknown,) = index.match("cpe:2.3:o:microsoft:windows_10:*:*:*:*:*:*:*:*")
     assert unknown.confidence == MEDIUM
     assert index.match("cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*")[0].confidence == HIGH
