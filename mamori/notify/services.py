@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,9 @@ from django.utils import timezone
 
 from mamori.accounts.requirements import unmet_requirements
 from mamori.audit.services import record
-from mamori.core.jobs import enqueue, schedule
+from mamori.core.jobs import enqueue, ensure_lease, schedule
 from mamori.core.models import Job
+from mamori.core.outage import retry_on_outage
 from mamori.findings.models import SEVERITY_RANK, Finding
 from mamori.orgs.models import Membership, Organization
 
@@ -359,6 +361,8 @@ def deliver(
         notification.status = DeliveryStatus.HELD
         return notification
     notification.attempts += 1
+    if job is not None:
+        ensure_lease(job)  # another worker has it now: do not send a second time
     try:
         _send(channel, notification)
     except DeliveryError as error:
@@ -374,8 +378,16 @@ def deliver(
     notification.status = DeliveryStatus.SENT
     notification.sent_at = timezone.now()
     notification.last_error = ""
-    notification.save(update_fields=["status", "sent_at", "last_error", "attempts"])
-    Channel.objects.filter(pk=channel.pk).update(last_success_at=notification.sent_at)
+
+    def record_sent() -> None:
+        # The notification's status is the key that keeps it from being sent twice: record it
+        # through a database blip rather than let the job fail and send again.
+        notification.save(update_fields=["status", "sent_at", "last_error", "attempts"])
+        Channel.objects.filter(pk=channel.pk).update(last_success_at=notification.sent_at)
+
+    lease: Any = getattr(job, "_lease", None)
+    deadline = lease.valid_until if lease is not None else monotonic() + 30
+    retry_on_outage(record_sent, deadline=deadline, what=f"notification {notification.pk} sent")
     return notification
 
 

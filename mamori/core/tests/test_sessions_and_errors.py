@@ -79,3 +79,32 @@ def test_a_full_disk_is_named_in_the_error_page_and_as_json_on_the_api() -> None
     sqlite_full = _raised(OperationalError("database or disk is full"))
     answer = errors.fault_response(factory.get("/"), sqlite_full)
     assert answer is not None and answer.status_code == 507
+
+
+@pytest.mark.django_db
+def test_a_write_is_retried_through_an_outage_until_it_succeeds_or_the_deadline() -> None:
+    from mamori.core import outage
+
+    calls: list[int] = []
+    pauses: list[float] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 4:
+            raise OperationalError("server closed the connection unexpectedly")
+        return "recorded"
+
+    result = outage.retry_on_outage(
+        flaky, deadline=time.monotonic() + 600, what="test", sleep=pauses.append
+    )
+    assert result == "recorded"
+    assert len(calls) == 4
+    assert pauses == sorted(pauses) and pauses[0] < pauses[-1]  # growing backoff
+    assert not outage.is_down()  # reported back after the success
+
+    def never() -> None:
+        raise OperationalError("connection refused")
+
+    with pytest.raises(OperationalError):
+        outage.retry_on_outage(never, deadline=time.monotonic() - 1, what="test")
+    outage.report_available()
