@@ -81,7 +81,6 @@ def test_a_full_disk_is_named_in_the_error_page_and_as_json_on_the_api() -> None
     assert answer is not None and answer.status_code == 507
 
 
-@pytest.mark.django_db
 def test_a_write_is_retried_through_an_outage_until_it_succeeds_or_the_deadline() -> None:
     from mamori.core import outage
 
