@@ -38,7 +38,7 @@ SIGNALS_PATH = Path(__file__).resolve().parent.parent / "content" / "monitoring"
 MANY_LINK_DOMAINS = 3
 ROUTINE_LINES = 3
 REPLACED_MIN_CHARS = 200
-REPLACED_KEPT_RATIO = 0.3
+REPLACED_KEPT_RATIO = 0.4
 MAX_LEARNED = 500
 # Learning fetches soon after the baseline (one-off per page; regular checks never learn).
 LEARN_CHECKS = 2
@@ -319,8 +319,11 @@ def _structural_reasons(
     reasons += found
     updated += library
 
+    # A baseline stored before these were recorded (version 1) has none: everything would look
+    # new. They are compared from the first baseline that has them.
+    recorded = old.version >= 2
     found, library = _resource_reasons(
-        old.styles,
+        old.styles if recorded else new.styles,
         new.styles,
         site_domain,
         danger_code="new_style_domain",
@@ -348,13 +351,14 @@ def _structural_reasons(
     if same_shape:
         routine.append("script values")
 
-    new_handlers = [new.handlers[key] for key in new.handlers if key not in old.handlers]
-    if new_handlers:
-        reasons.append(reason("new_event_handler", new_handlers, count=len(new_handlers)))
-    new_js = _new_urls(old.js_urls, new.js_urls)
-    if new_js:
-        reasons.append(reason("new_javascript_url", new_js, count=len(new_js)))
-    reasons += _new_external(old.base_hrefs, new.base_hrefs, site_domain, "new_base_href")[2]
+    if recorded:
+        new_handlers = [new.handlers[key] for key in new.handlers if key not in old.handlers]
+        if new_handlers:
+            reasons.append(reason("new_event_handler", new_handlers, count=len(new_handlers)))
+        new_js = _new_urls(old.js_urls, new.js_urls)
+        if new_js:
+            reasons.append(reason("new_javascript_url", new_js, count=len(new_js)))
+        reasons += _new_external(old.base_hrefs, new.base_hrefs, site_domain, "new_base_href")[2]
 
     reasons += _new_external(old.form_actions, new.form_actions, site_domain, "new_form_target")[2]
     reasons += _new_external(
@@ -401,6 +405,7 @@ _DATE_MASKS = re.compile(
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
     r"|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\b\.?,?"
     r"|[（(]\s*[月火水木金土日]\s*[)）]"
+    r"|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])"
     r"|\d+\s*(?:秒|分|時間|日|週間|か月|ヶ月|年)前"
     r"|\b\d+\s+(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\s+ago\b"
     r"|(?<!\d)(?:19|20)\d{2}(?!\d)",
@@ -413,12 +418,13 @@ _TIMES = re.compile(
     r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|\d{1,2}\s*時(?:\s*\d{1,2}\s*分)?"
 )
 _SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+_TIME_WORDS = re.compile(r"更新|現在|時点|投稿|公開|掲載|updated|posted|as of|last|now", re.I)
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _date_masked(line: str) -> str:
     masked = _DATE_MASKS.sub("#", line)
-    if masked != line or _SECONDS.search(line):
+    if masked != line or _SECONDS.search(line) or _TIME_WORDS.search(line):
         masked = _TIMES.sub("#", masked)
     return masked
 

@@ -24,6 +24,7 @@ from lxml.cssselect import CSSSelector
 from mamori.monitoring import jsscan
 from mamori.monitoring.software import detect as detect_software
 
+FORMAT_VERSION = 2
 MAX_HTML_BYTES = 5_000_000
 MAX_ELEMENTS = 200_000
 MAX_DEPTH = 256
@@ -64,6 +65,17 @@ _CSS_CLASS_HIDING = re.compile(
     r"|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}",
     re.IGNORECASE,
 )
+# Invisible-but-present (visibility, opacity) also hides spam, but scroll-in animations start
+# that way; such rules count unless the class name reads like an animation.
+_CSS_FADE_HIDING = re.compile(
+    r"visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.IGNORECASE
+)
+_ANIMATION_NAME = re.compile(
+    r"wow|fade|anim|aos|reveal|appear|scroll|inview|lazy|slide|js-|invisible|is-hidden|loading",
+    re.IGNORECASE,
+)
+_ALT_OPEN, _ALT_CLOSE = "\x05", "\x06"
+_ALT_SEGMENT = re.compile("\x05[^\x06]*\x06")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 _REFRESH_URL = re.compile(r"""^\s*\d*\s*[;,]?\s*(?:url\s*=\s*)?['"]?([^'"]*)['"]?\s*$""", re.I)
 # Numbers and long hex runs (nonces, timestamps, cache busters) change on every load of many
@@ -78,7 +90,7 @@ _SOFT_REGION = re.compile(
     re.IGNORECASE,
 )
 _LINK_MARK, _SOFT_OPEN, _SOFT_CLOSE = "\x01", "\x03", "\x04"
-_DROP_MARKS = str.maketrans("", "", "\x01\x03\x04")
+_DROP_MARKS = str.maketrans("", "", "\x01\x03\x04\x05\x06")
 MAX_LINE_HASHES = 2000
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _SIMPLE_SELECTOR_TOKEN = re.compile(r"([.#])([A-Za-z0-9_-]+)")
@@ -112,6 +124,9 @@ class Fingerprint:
     text: str = ""
     truncated: bool = False
     errors: tuple[str, ...] = ()
+    # 1: before stylesheets, handlers, javascript: URLs, base, script shapes/flags, soft and
+    # link lines and software were recorded. Stored baselines of version 1 lack them.
+    version: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -128,6 +143,7 @@ class Fingerprint:
             if key not in known:
                 continue
             values[key] = tuple(value) if isinstance(value, list) else value
+        values.setdefault("version", 1)
         return cls(**values)
 
 
@@ -251,13 +267,19 @@ def css_hidden(css_texts: Sequence[str]) -> _CssHidden:
     ids: set[str] = set()
     for css in css_texts:
         for selector, body in _top_level_rules(css):
-            if not _CSS_CLASS_HIDING.search(body.replace("\n", " ")):
-                continue
+            flat = body.replace("\n", " ")
+            fading = False
+            if not _CSS_CLASS_HIDING.search(flat):
+                if not _CSS_FADE_HIDING.search(flat):
+                    continue
+                fading = True
             for part in selector.split(","):
                 last = part.strip().split()[-1] if part.strip() else ""
                 if ":" in last or "[" in last:
                     continue  # :hover menus, attribute selectors: not a fixed hidden block
                 for kind, name in _SIMPLE_SELECTOR_TOKEN.findall(last):
+                    if fading and _ANIMATION_NAME.search(name):
+                        continue
                     (classes if kind == "." else ids).add(name)
     # Screen-reader-only helpers hide a few words of navigation, not blocks of content.
     classes -= {"screen-reader-text", "sr-only", "visually-hidden", "skip-link", "hidden-xs"}
@@ -492,7 +514,8 @@ def _marked_text(root: lxml.html.HtmlElement) -> str:
         if tag in ("a", "area") and element.get("href"):
             pieces.append(_LINK_MARK)
         if tag == "img" and element.get("alt"):
-            pieces.append(" " + _WHITESPACE.sub(" ", str(element.get("alt"))) + " ")
+            alt = _WHITESPACE.sub(" ", str(element.get("alt")))
+            pieces.append(f" {_ALT_OPEN}{alt}{_ALT_CLOSE} ")
         if element.text:
             # Source line breaks are just spaces to a browser; only blocks start new lines.
             pieces.append(_WHITESPACE.sub(" ", element.text))
@@ -521,7 +544,12 @@ def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:
         if opens or soft_depth:
             soft_depth = max(0, soft_depth + opens - raw.count(_SOFT_CLOSE))
         has_link = _LINK_MARK in raw
-        if has_link or in_soft or _SOFT_CLOSE in raw:
+        if _ALT_OPEN in raw:
+            # A line that is only image descriptions changes when a banner image rotates.
+            if not _ALT_SEGMENT.sub("", raw).translate(_DROP_MARKS).strip():
+                in_soft = True
+            raw = raw.translate(_DROP_MARKS)
+        elif has_link or in_soft or _SOFT_CLOSE in raw:
             raw = raw.translate(_DROP_MARKS)
         line = _WHITESPACE.sub(" ", raw).strip()
         if not line:
@@ -623,6 +651,7 @@ def fingerprint(
         soft_lines=tuple(sorted(soft)),
         link_lines=tuple(sorted(links)),
         software=tuple(component.encode() for component in software),
+        version=FORMAT_VERSION,
         text=text,
         truncated=truncated,
         errors=tuple(errors),

@@ -601,7 +601,14 @@ def run_check(
                     now,
                     keep_fingerprint=previous != fp.raw_sha256 or is_new_change or baseline is None,
                 )
-                advance = baseline is not None and level == "info" and change is None
+                advance = (
+                    baseline is not None
+                    and change is None
+                    and (
+                        level == "info"
+                        or (level == "none" and baseline.version < fp.version)  # format upgrade
+                    )
+                )
                 if baseline is None or advance:
                     # The first fetch, or only information-level differences (a library update,
                     # a new partner link) with nothing awaiting review: this is the baseline now.

@@ -57,6 +57,7 @@ def prepare(html: str, seed: int = 0) -> str:
         '<li><span class="date">2024.04.01</span> <a href="/news/1">春季休業のお知らせ</a></li>'
         '<li><span class="date">2024.03.15</span> <a href="/news/2">新製品を発売しました</a></li>'
         "</ul></section>"
+        '<div class="mainvisual"><img src="/img/kv1.jpg" alt="職人の手仕事をお届けします"></div>'
         f'<div class="banner"><a href="/campaign/{seed % 4}"><img src="/img/banner{seed % 4}.jpg"'
         f' alt="{BANNERS[seed % 4]}"></a><p>{BANNERS[seed % 4]}</p></div>'
         '<form action="/checkout" method="post" id="checkout">'
@@ -189,6 +190,9 @@ ATTACKS: tuple[Variant, ...] = (
         '<a href="https://cheap-pills.example/">pills</a><a href="https://casino-bonus.example/">bonus</a></div>')),
     Variant("css_display_none_links", ATTACK, "CSS-hidden links", _body_end(
         '<style>.x9{display:none}</style><div class="x9"><a href="https://replica-shop.example/">bags</a></div>')),
+    Variant("css_opacity_hidden_links", ATTACK, "CSS-hidden links", _body_end(
+        '<style>#seo-block{opacity:0;position:absolute;z-index:-1}</style><div id="seo-block">'
+        '<a href="https://cheap-pills.example/">pills</a></div>')),
     Variant("inline_hidden_links", ATTACK, "hidden links", _body_end(
         '<div style="display:none"><a href="https://cheap-pills.example/">pills</a></div>')),
     Variant("offscreen_links", ATTACK, "hidden links", _body_end(
@@ -215,6 +219,8 @@ ATTACKS: tuple[Variant, ...] = (
         "</title>", '</title><base href="https://mirror-cdn.example/">')),
     Variant("defacement_english", ATTACK, "defacement message", _body_start(
         "<h1>Hacked by Team Sh4dow</h1><p>Your security is low.</p>")),
+    Variant("defacement_title", ATTACK, "defacement message", lambda html: re.sub(
+        r"<title>[^<]*</title>", "<title>HACKED BY Sh4dow Team</title>", html, count=1)),
     Variant("defacement_japanese", ATTACK, "defacement message", _body_start(
         "<h1>このサイトはハッキングされました</h1>")),
     Variant("defacement_japanese_kaizan", ATTACK, "defacement message", _body_start(
@@ -240,6 +246,9 @@ BENIGNS: tuple[Variant, ...] = (
         r'<div class="banner">.*?</div>',
         '<div class="banner"><a href="/campaign/9"><img src="/img/banner9.jpg" alt="夏の感謝祭">'
         "</a><p>夏の感謝祭</p></div>", html, flags=re.S)),
+    Variant("rotating_key_visual", BENIGN, "rotating banner", _replace(
+        '<img src="/img/kv1.jpg" alt="職人の手仕事をお届けします">',
+        '<img src="/img/kv2.jpg" alt="新しい工房がオープンしました">')),
     Variant("csrf_token", BENIGN, "CSRF token", lambda html: re.sub(
         r'(name="csrfmiddlewaretoken" value="|name="csrf-token" content=")[0-9a-f]+',
         lambda m: m.group(1) + _token(77), html)),

@@ -201,3 +201,26 @@ def test_an_injected_skimmer_alerts_with_what_to_do_first(
             f"/o/{org.slug}/monitoring/changes/{page.pending_change_id}/"
         ).content.decode()
         assert "まず行うこと" in change and "collect.example" in change
+
+
+@pytest.mark.django_db
+def test_a_baseline_stored_before_the_upgrade_does_not_alert_and_is_refreshed(org: Any) -> None:
+    from mamori.monitoring.fingerprint import fingerprint
+
+    with page_server() as (base, pages):
+        html = home(1).replace("<h1>", '<h1 onclick="menu()">') + (
+            '<link rel="stylesheet" href="https://fonts.example.net/a.css">'
+        )
+        pages.set("/", html, headers=SAFE_HEADERS)
+        current = fingerprint(html.encode(), page_url=base + "/").to_dict()
+        old_format = {
+            key: value
+            for key, value in current.items()
+            if key
+            not in {"styles", "handlers", "js_urls", "base_hrefs", "inline_shapes", "inline_flags",
+                    "soft_lines", "link_lines", "software", "version"}
+        }  # fmt: skip
+        page = WatchedPage.objects.create(organization=org, url=base + "/", baseline=old_format)
+        page = check(page)
+        assert page.state == PageState.OK and page.pending_change is None
+        assert page.baseline["version"] == 2 and page.baseline["handlers"]
