@@ -209,8 +209,13 @@ def _in_range(key: object, bounds: tuple) -> bool:
     return not (end_excl is not None and key >= end_excl)
 
 
+def _embeds_updates(version: str) -> bool:
+    """True for an NVD version that carries its update ("11.5(1)su3", "9.0r3.3")."""
+    return version not in (ANY, NA) and split_typed_update(version) is not None
+
+
 def _version_verdict(
-    compiled: _Compiled, version: str, key: VersionKey | None
+    compiled: _Compiled, version: str, key: VersionKey | None, embeds: bool = False
 ) -> tuple[str, str] | None:
     """(confidence, reason code) when the item's version is affected, else None."""
     kind = compiled.kind
@@ -228,7 +233,9 @@ def _version_verdict(
         update = compiled.update
         if compiled.joined_key is not None and key == compiled.joined_key:
             return HIGH, "version_exact"  # "9.0R3.3" typed together = NVD's 9.0 + r3.3
-        if update == ANY:  # every update of this version: "9.8P7" is a 9.8
+        # Every update of this version ("9.8P7" is a 9.8) — unless NVD writes this product's
+        # updates into the version ("11.5(1)su3"), where "11.5(1)" is the base release only.
+        if update == ANY and not embeds:
             split = split_typed_update(version)
             if split is not None and version_key(split[0]) == compiled.exact_key:
                 return HIGH, "version_exact"
@@ -418,6 +425,8 @@ class MatchIndex:
         self._by_product: dict[tuple[str, str], list[_Compiled]] = {}
         self._by_name: dict[str, list[tuple[int, ProductName, str, str, str]]] = {}
         self.criteria_count = 0
+        # products whose NVD versions carry their updates ("11.5(1)su3")
+        self._embedded: set[tuple[str, str]] = set()
 
     @classmethod
     def build(cls, advisories: Iterable[Advisory]) -> MatchIndex:
@@ -451,6 +460,8 @@ class MatchIndex:
                 continue
             cpe, entry = compiled
             self._by_product.setdefault((cpe.vendor, cpe.product), []).append(entry)
+            if _embeds_updates(cpe.version):
+                self._embedded.add((cpe.vendor, cpe.product))
             self.criteria_count += 1
             compiled_any = True
         if not compiled_any:
@@ -467,10 +478,11 @@ class MatchIndex:
             return []
         found: dict[tuple[str, str], Match] = {}
         key = _item_key(cpe)
+        embeds = (cpe.vendor, cpe.product) in self._embedded
         for compiled in self._by_product.get((cpe.vendor, cpe.product), ()):
             if not _others_agree(compiled, cpe):
                 continue
-            verdict = _version_verdict(compiled, cpe.version, key)
+            verdict = _version_verdict(compiled, cpe.version, key, embeds)
             if verdict is not None:
                 advisory = self.advisories[compiled.advisory_index]
                 if advisory is not None:
@@ -543,6 +555,11 @@ def match_advisory(
         inventory = Inventory(inventory)
     found: dict[tuple[str, str], Match] = {}
     any_cpe = False
+    embedded: set[tuple[str, str]] = set()
+    for criterion in advisory.criteria:
+        parsed = _parse_cpe(criterion.cpe23)
+        if parsed is not None and _embeds_updates(parsed.version):
+            embedded.add((parsed.vendor, parsed.product))
     for criterion in advisory.criteria:
         compiled_pair = _compile(criterion, 0)
         if compiled_pair is None:
@@ -554,7 +571,8 @@ def match_advisory(
         ):
             if not _others_agree(compiled, item_cpe):
                 continue
-            verdict = _version_verdict(compiled, item_cpe.version, key)
+            embeds = (cpe.vendor, cpe.product) in embedded
+            verdict = _version_verdict(compiled, item_cpe.version, key, embeds)
             if verdict is not None:
                 match = _make_match(advisory, compiled, item_id, item_cpe, verdict, platforms)
                 if match is not None:

@@ -63,6 +63,17 @@ def test_every_update_of_a_version_matches_a_criterion_whose_update_is_any():
     cucm = _exact("cpe:2.3:a:cisco:unified_communications_manager:11.5\\(1\\):*:*:*:*:*:*:*")
     item = "cpe:2.3:a:cisco:unified_communications_manager:11.5\\(1\\)su8:*:*:*:*:*:*:*"
     assert cucm.match(item)
+    # where NVD writes this product's updates into the version, "11.5(1)" is the base only
+    listed = _index(
+        MatchCriterion(
+            cpe23="cpe:2.3:a:cisco:unified_communications_manager:11.5\\(1\\):*:*:*:*:*:*:*"
+        ),
+        MatchCriterion(
+            cpe23="cpe:2.3:a:cisco:unified_communications_manager:11.5\\(1\\)su3:*:*:*:*:*:*:*"
+        ),
+    )
+    assert not listed.match(item)
+    assert listed.match(item.replace("su8", "su3"))
     uccx = _exact("cpe:2.3:a:cisco:unified_contact_center_express:12.5\\(1\\):-:*:*:*:*:*:*")
     assert not uccx.match(
         "cpe:2.3:a:cisco:unified_contact_center_express:12.5\\(1\\)su2:*:*:*:*:*:*:*"
