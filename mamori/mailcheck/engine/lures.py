@@ -28,6 +28,9 @@ SCAN_CHARS = 20_000  # lures and disguise sit near the top; long threads need no
 DISGUISE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE")
 INVISIBLE = "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]|[{INVISIBLE}])*[^\W\d_]")
+DOMAIN_IN_PATH = re.compile(
+    r"(?:^|[/=.@])((?:[a-z0-9-]+\.)+(?:com|net|org|jp|co\.jp|ne\.jp))(?=[/?#&]|$)"
+)
 HAS_ASCII_LETTER = re.compile(r"[A-Za-z]")
 HIDDEN_IN_WORD = re.compile(rf"[a-z][{INVISIBLE}]+[a-z]", re.IGNORECASE)
 ROLE_WORDS = re.compile(
@@ -317,6 +320,15 @@ def check_infrastructure(
         reg = registrable(host)
         if reg in free_hosting() or host in free_hosting():
             out.add("link.free_hosting", href[:200])
+        # A brand's domain written into the path of someone else's link:
+        # http://example.com.np/www.americanexpress.com/login
+        if reg not in env.brand_of_domain and not env.is_known(reg):
+            rest = href[match.end() : match.end() + 300].lower()
+            for found in DOMAIN_IN_PATH.finditer(rest):
+                brand = env.brand_of_domain.get(registrable(found.group(1)))
+                if brand is not None:
+                    out.add("link.brand_in_path", f"{href[:200]} ({brand.names[0]})")
+                    break
         decoded = unquote(href).lower()
         if any(r in decoded for r in recipients):
             out.add("link.recipient_in_url", href[:200])
