@@ -160,7 +160,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Django's Argon2, with a bound on concurrent hashes (memory): mamori.accounts.hashers.
+    "mamori.accounts.hashers.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 LOGIN_URL = "accounts:login"
@@ -190,6 +191,10 @@ SUDO_SECONDS = env_int("MAMORI_SUDO_SECONDS", 15 * 60)
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("MAMORI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("MAMORI_LOGIN_MAX_FAILURES_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("MAMORI_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Password hashes (Argon2, ~100 MB each at peak) running at once per process, and how long a
+# sign-in waits for a free slot before it is asked to try again.
+PASSWORD_HASH_CONCURRENCY = env_int("MAMORI_PASSWORD_HASH_CONCURRENCY", 2)
+PASSWORD_HASH_WAIT_SECONDS = env_int("MAMORI_PASSWORD_HASH_WAIT_SECONDS", 10)
 INVITATION_DAYS = env_int("MAMORI_INVITATION_DAYS", 7)
 
 LANGUAGE_CODE = "ja"

@@ -3,11 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
+from .hashers import PasswordHasherBusy, busy_message
 from .requirements import MFA_ENROLMENT, PASSWORD_CHANGE, unmet_requirements
 from .services import has_mfa, profile_of
 
@@ -76,6 +78,20 @@ class SessionGuardMiddleware:
                         logout(request)
                         return redirect(reverse("accounts:login"))
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A password hash that found no free slot anywhere (sign-in pages handle it on their
+        form): a clear "try again" page, never a server error."""
+        if isinstance(exception, PasswordHasherBusy):
+            if request.path.startswith("/api/"):
+                response: HttpResponse = JsonResponse({"detail": busy_message()}, status=503)
+            else:
+                title = gettext("Try again in a moment")
+                context = {"status": 503, "title": title, "text": busy_message()}
+                response = render(request, "core/error.html", context, status=503)
+            response["Retry-After"] = "5"
+            return response
+        return None
 
     @staticmethod
     def _mfa_required(user: object) -> bool:

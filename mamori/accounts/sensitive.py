@@ -70,6 +70,7 @@ ORDINARY_ACTIONS: dict[str, str] = {
     **dict.fromkeys(
         [
             "core:home",
+            "core:readyz",
             "core:dashboard",
             "core:jobs",
             "orgs:members",

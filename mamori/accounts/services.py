@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -35,7 +36,10 @@ def profile_of(user: Any) -> Profile:
 
 
 def login_blocked(username: str, ip: str | None) -> bool:
-    """True when the account or the address has failed too often within the window."""
+    """True when the account or the address has failed too often within the window.
+
+    Guesses in flight count too: start_attempt records each one before it is evaluated.
+    """
     since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
     failures = LoginAttempt.objects.filter(succeeded=False, created_at__gte=since)
     if failures.filter(username=username).count() >= settings.LOGIN_MAX_FAILURES_PER_ACCOUNT:
@@ -43,24 +47,78 @@ def login_blocked(username: str, ip: str | None) -> bool:
     return bool(ip) and failures.filter(ip=ip).count() >= settings.LOGIN_MAX_FAILURES_PER_IP
 
 
-def note_login_failure(request: HttpRequest, username: str, reason: str) -> None:
-    ip = client_ip(request)
-    with transaction.atomic():
-        LoginAttempt.objects.create(username=username, ip=ip, succeeded=False)
-        user = User.objects.filter(username=username).first()
-        record(
-            "login.failure",
-            actor=user,
-            object_repr=username,
-            changes={"reason": reason},
-            ip=ip,
+def _lock_attempt_keys(username: str, ip: str | None) -> None:
+    """Serialise start_attempt per account and per address for the rest of the transaction.
+
+    SQLite needs nothing: every transaction begins IMMEDIATE (one writer at a time, settings).
+    PostgreSQL: transaction-scoped advisory locks, taken in a fixed order (no deadlock).
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        int.from_bytes(
+            hashlib.sha256(f"mamori.login:{value}".encode()).digest()[:8], "big", signed=True
         )
+        for value in {f"user:{username}", f"ip:{ip or ''}"}
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def note_login_success(request: HttpRequest, user: Any, method: str) -> None:
+def start_attempt(request: HttpRequest, username: str) -> LoginAttempt | None:
+    """Count and record one guess at once (atomically): None when the limit is reached, and the
+    guess must not be evaluated. The recorded attempt counts as a failure until
+    attempt_succeeded() — so concurrent guesses cannot all slip under the limit."""
     ip = client_ip(request)
     with transaction.atomic():
-        LoginAttempt.objects.create(username=user.username, ip=ip, succeeded=True)
+        _lock_attempt_keys(username, ip)
+        if login_blocked(username, ip):
+            blocked = True
+        else:
+            blocked = False
+            attempt = LoginAttempt.objects.create(username=username, ip=ip, succeeded=False)
+    if blocked:
+        record(
+            "login.blocked",
+            object_repr=username,
+            ip=ip,
+            changes={"reason": "rate limit"},
+        )
+        return None
+    return attempt
+
+
+def attempt_succeeded(attempt: LoginAttempt) -> None:
+    LoginAttempt.objects.filter(pk=attempt.pk).update(succeeded=True)
+
+
+def attempt_abandoned(attempt: LoginAttempt) -> None:
+    """The guess was never evaluated (the server was busy): it does not count."""
+    LoginAttempt.objects.filter(pk=attempt.pk).delete()
+
+
+def note_login_failure(request: HttpRequest, username: str, reason: str) -> None:
+    """Audit a failed guess (its LoginAttempt was recorded by start_attempt)."""
+    user = User.objects.filter(username=username).first()
+    record(
+        "login.failure",
+        actor=user,
+        object_repr=username,
+        changes={"reason": reason},
+        ip=client_ip(request),
+    )
+
+
+def note_login_success(
+    request: HttpRequest, user: Any, method: str, attempt: LoginAttempt | None = None
+) -> None:
+    ip = client_ip(request)
+    with transaction.atomic():
+        if attempt is not None:
+            attempt_succeeded(attempt)
+        else:
+            LoginAttempt.objects.create(username=user.username, ip=ip, succeeded=True)
         record(
             "login.success", actor=user, object_repr=user.username, changes={"mfa": method}, ip=ip
         )

@@ -37,6 +37,7 @@ from .forms import (
     SudoForm,
     TokenForm,
 )
+from .hashers import PasswordHasherBusy, busy_message
 from .models import ApiToken
 
 User = get_user_model()
@@ -53,6 +54,17 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _check_password(user: Any, password: str, attempt: Any, form: Any) -> bool:
+    """user.check_password, or False with a "busy" error on the form when no hashing slot came
+    free (the attempt then does not count)."""
+    try:
+        return bool(user.check_password(password))
+    except PasswordHasherBusy:
+        services.attempt_abandoned(attempt)
+        form.add_error(None, busy_message())
+        return False
+
+
 def _too_many_attempts(request: HttpRequest) -> str:
     minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
     return _(
@@ -61,13 +73,15 @@ def _too_many_attempts(request: HttpRequest) -> str:
     ) % {"minutes": minutes}
 
 
-def _finish_login(request: HttpRequest, user: object, device: object, method: str) -> HttpResponse:
+def _finish_login(
+    request: HttpRequest, user: object, device: object, method: str, attempt: Any = None
+) -> HttpResponse:
     next_url = _safe_next(request, reverse("core:home"))
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
-    services.note_login_success(request, user, method)
+    services.note_login_success(request, user, method, attempt)
     profile = services.profile_of(user)
     response = redirect(next_url)
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language, samesite="Lax")
@@ -86,20 +100,28 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = services.normalise_email(form.cleaned_data["email"])
-        if services.login_blocked(username, client_ip(request)):
-            record(
-                "login.blocked",
-                object_repr=username,
-                ip=client_ip(request),
-                changes={"reason": "rate limit"},
-            )
+        attempt = services.start_attempt(request, username)
+        if attempt is None:
             form.add_error(None, _too_many_attempts(request))
         else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            try:
+                user = authenticate(
+                    request, username=username, password=form.cleaned_data["password"]
+                )
+            except PasswordHasherBusy:
+                services.attempt_abandoned(attempt)
+                form.add_error(None, busy_message())
+                return render(
+                    request,
+                    "accounts/login.html",
+                    {"form": form, "next": _safe_next(request, "")},
+                    status=503,
+                )
             if user is None:
                 services.note_login_failure(request, username, "password")
                 form.add_error(None, _("The email address or password is not correct."))
             elif services.has_mfa(user):
+                services.attempt_succeeded(attempt)  # the password step; the code step counts anew
                 request.session[PENDING_KEY] = {
                     "user": user.pk,
                     "until": timezone.now().timestamp() + PENDING_SECONDS,
@@ -108,7 +130,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 next_url = _safe_next(request, "")
                 return redirect(verify_url + (f"?next={next_url}" if next_url else ""))
             else:
-                return _finish_login(request, user, None, "none")
+                return _finish_login(request, user, None, "none", attempt)
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")})
 
 
@@ -122,21 +144,22 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         wait = services.second_factor_wait_seconds(user)
-        if services.login_blocked(user.username, client_ip(request)):
-            form.add_error(None, _too_many_attempts(request))
-        elif wait:
+        attempt = None if wait else services.start_attempt(request, user.username)
+        if wait:
             form.add_error(
                 "code",
                 _("Too many wrong codes. Wait %(seconds)d seconds, then enter the newest code.")
                 % {"seconds": wait},
             )
+        elif attempt is None:
+            form.add_error(None, _too_many_attempts(request))
         else:
             device, method = services.verify_second_factor(user, form.cleaned_data["code"])
             if device is None:
                 services.note_login_failure(request, user.username, "second factor")
                 form.add_error("code", _("The code is not correct or has expired."))
             else:
-                return _finish_login(request, user, device, method)
+                return _finish_login(request, user, device, method, attempt)
     return render(
         request, "accounts/login_verify.html", {"form": form, "next": _safe_next(request, "")}
     )
@@ -226,17 +249,20 @@ def sudo(request: HttpRequest) -> HttpResponse:
     user = request.user
     needs_code = services.has_mfa(user)
     if request.method == "POST" and form.is_valid():
-        if services.login_blocked(user.username, client_ip(request)):
+        attempt = services.start_attempt(request, user.username)
+        if attempt is None:
             form.add_error(None, _too_many_attempts(request))
-        elif not user.check_password(form.cleaned_data["password"]):
-            services.note_login_failure(request, user.username, "sudo password")
-            form.add_error("password", _("The password is not correct."))
+        elif not _check_password(user, form.cleaned_data["password"], attempt, form):
+            if form.is_valid():  # not busy: the password was wrong
+                services.note_login_failure(request, user.username, "sudo password")
+                form.add_error("password", _("The password is not correct."))
         elif (
             needs_code and services.verify_second_factor(user, form.cleaned_data["code"])[0] is None
         ):
             services.note_login_failure(request, user.username, "sudo second factor")
             form.add_error("code", _("The code is not correct or has expired."))
         else:
+            services.attempt_succeeded(attempt)
             services.grant_sudo(request)
             record("sudo.granted", request=request, object_repr=user.username)
             return redirect(_safe_next(request, reverse("core:home")))
@@ -253,12 +279,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
     profile = services.profile_of(request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
-        if services.login_blocked(user.username, client_ip(request)):
+        attempt = services.start_attempt(request, user.username)
+        if attempt is None:
             form.add_error(None, _too_many_attempts(request))
-        elif not user.check_password(form.cleaned_data["current_password"]):
-            services.note_login_failure(request, user.username, "password change")
-            form.add_error("current_password", _("The password is not correct."))
+        elif not _check_password(user, form.cleaned_data["current_password"], attempt, form):
+            if form.is_valid():  # not busy: the password was wrong
+                services.note_login_failure(request, user.username, "password change")
+                form.add_error("current_password", _("The password is not correct."))
         else:
+            services.attempt_succeeded(attempt)
             revoked = services.change_password(request, form.cleaned_data["password1"])
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password was changed."))

@@ -61,18 +61,6 @@ def test_every_post_view_is_reviewed() -> None:
         "Classify these views in mamori/accounts/sensitive.py (sensitive ones need "
         f"@sudo_required): {unreviewed}"
     )
-    stale = sorted(
-        name
-        for table in (
-            sensitive.SENSITIVE_ACTIONS,
-            sensitive.REAUTHENTICATED_IN_FORM,
-            sensitive.SIGN_IN_FLOW,
-            sensitive.ORDINARY_ACTIONS,
-        )
-        for name in table
-        if name not in views
-    )
-    assert stale == [], f"No longer a POST view; remove from sensitive.py: {stale}"
 
 
 def test_every_sensitive_view_carries_sudo() -> None:
