@@ -160,8 +160,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
-    # Django's Argon2, with a bound on concurrent hashes (memory): mamori.accounts.hashers.
-    "mamori.accounts.hashers.BoundedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 LOGIN_URL = "accounts:login"
@@ -191,10 +190,6 @@ SUDO_SECONDS = env_int("MAMORI_SUDO_SECONDS", 15 * 60)
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("MAMORI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("MAMORI_LOGIN_MAX_FAILURES_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("MAMORI_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
-# Password hashes (Argon2, ~100 MB each at peak) running at once per process, and how long a
-# sign-in waits for a free slot before it is asked to try again.
-PASSWORD_HASH_CONCURRENCY = env_int("MAMORI_PASSWORD_HASH_CONCURRENCY", 2)
-PASSWORD_HASH_WAIT_SECONDS = env_int("MAMORI_PASSWORD_HASH_WAIT_SECONDS", 10)
 INVITATION_DAYS = env_int("MAMORI_INVITATION_DAYS", 7)
 
 LANGUAGE_CODE = "ja"
@@ -210,6 +205,12 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is mi
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "files"
+# Uploaded files are written under a temporary name and linked into place when complete, so a
+# failed write (a full disk) leaves nothing behind (mamori.core.storage).
+STORAGES = {
+    "default": {"BACKEND": "mamori.core.storage.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAMORI_UPLOAD_MAX_BYTES", 30 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
