@@ -101,6 +101,41 @@ class Feed(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def warning_labels(self) -> list[str]:
+        """The last fetch's warnings in the reader's language (the parser's notes are English)."""
+        labels: list[str] = []
+        for part in (self.last_warning or "").split("; "):
+            if not part:
+                continue
+            for prefix, label in WARNING_LABELS:
+                if part.startswith(prefix):
+                    text = str(label)
+                    break
+            else:
+                text = str(_("The feed was read, with a warning."))
+            if text not in labels:
+                labels.append(text)
+        return labels
+
+
+# The feed parser's warnings (mamori.intel.parsers.feeds) by their first words.
+WARNING_LABELS = (
+    (
+        "recovered from",
+        _("The feed has XML errors; the entries that could be read were kept."),
+    ),
+    (
+        "repaired:",
+        _("The feed has small XML errors (undefined entities or a bare &); they were repaired."),
+    ),
+    (
+        "future dates:",
+        _("Some entries were dated more than a day ahead; they are shown at the time of fetching."),
+    ),
+    ("too many items:", _("The feed has very many entries; only the first ones were kept.")),
+)
+
 
 class FeedItem(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
