@@ -344,3 +344,41 @@ def user_for_token(secret: str) -> Any | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+# Login attempts older than the rate-limit window count for nothing; a margin keeps a day of
+# them for a look after an incident (the audit trail keeps every failure anyway).
+LOGIN_ATTEMPT_MARGIN = timedelta(days=1)
+# Enrolments started and never confirmed.
+PENDING_TOTP_MAX_AGE = timedelta(days=1)
+
+
+def prune_expired() -> dict[str, int]:
+    """Delete what no longer protects anyone: old login attempts, expired sessions, invitations
+    that were used, withdrawn or have expired, and unconfirmed authenticator enrolments.
+
+    Password-reset links are signed, not stored: nothing to delete; they stop working after
+    PASSWORD_RESET_TIMEOUT or as soon as the password (or last sign-in) changes.
+    """
+    from django.contrib.sessions.models import Session
+    from django.db.models import Q
+
+    from mamori.orgs.models import Invitation
+
+    now = timezone.now()
+    window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    counts = {
+        "login_attempts": LoginAttempt.objects.filter(
+            created_at__lt=now - window - LOGIN_ATTEMPT_MARGIN
+        ).delete()[0],
+        "sessions": Session.objects.filter(expire_date__lt=now).delete()[0],
+        "invitations": Invitation.objects.filter(
+            Q(accepted_at__isnull=False) | Q(revoked_at__isnull=False) | Q(expires_at__lt=now)
+        ).delete()[0],
+        "pending_authenticators": TOTPDevice.objects.filter(confirmed=False)
+        .filter(Q(created_at__lt=now - PENDING_TOTP_MAX_AGE) | Q(created_at__isnull=True))
+        .delete()[0],
+    }
+    return counts

@@ -64,6 +64,7 @@ TASK_MODULES: list[str] = [
     "mamori.notify.tasks",
     "mamori.mailcheck.tasks",
     "mamori.assessments.tasks",
+    "mamori.accounts.tasks",
 ]
 
 # Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).

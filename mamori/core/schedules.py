@@ -16,6 +16,7 @@ SYSTEM_SCHEDULES: list[str] = [
     "mamori.mailcheck.tasks:ensure_schedules",
     "mamori.notify.tasks:ensure_schedules",
     "mamori.assessments.tasks:ensure_schedules",
+    "mamori.accounts.tasks:ensure_schedules",
 ]
 
 logger = logging.getLogger("mamori.jobs")
