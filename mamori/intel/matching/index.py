@@ -209,6 +209,12 @@ def _in_range(key: object, bounds: tuple) -> bool:
     return not (end_excl is not None and key >= end_excl)
 
 
+@lru_cache(maxsize=100_000)
+def _version_scheme(version: str) -> str:
+    """The ordering scheme the item's version itself names ("1:2.3-4" is Debian's), or ""."""
+    return scheme_for(version=version)
+
+
 def _embeds_updates(version: str) -> bool:
     """True for an NVD version that carries its update ("11.5(1)su3", "9.0r3.3")."""
     return version not in (ANY, NA) and split_typed_update(version) is not None
@@ -242,7 +248,7 @@ def _version_verdict(
         return None
     if kind == _PREFIX:
         return (HIGH, "version_prefix") if version.startswith(compiled.prefix) else None
-    scheme = compiled.scheme or scheme_for(version=version)
+    scheme = compiled.scheme or _version_scheme(version)
     if scheme:  # the ecosystem's own ordering, when both sides are versions of it
         item_key = scheme_key(scheme, version)
         bounds = _scheme_bounds(compiled, scheme) if item_key is not None else None
