@@ -187,8 +187,6 @@ def verify_chain(extra_heads: Iterable[Head] = ()) -> VerifyReport:
     path = str(head_file.head_path())
     if bad_lines:
         report.warnings.append(ChainProblem("bad_head", count=bad_lines, path=path, warning=True))
-    if not heads and report.reset is None:
-        report.warnings.append(ChainProblem("no_head", path=path, warning=True))
     by_seq: dict[int, list[Head]] = {}
     for head in heads:
         by_seq.setdefault(head.seq, []).append(head)
@@ -218,6 +216,8 @@ def verify_chain(extra_heads: Iterable[Head] = ()) -> VerifyReport:
                 head_problem = ChainProblem("head_differs", event.id, head=recorded)
         expected_prev, prev_seq = event.hash, max(prev_seq, event.seq)
     report.last_seq = prev_seq
+    if not heads and report.reset is None and report.events:
+        report.warnings.append(ChainProblem("no_head", path=path, warning=True))
 
     problems = found.result()
     if report.events and changed == report.events:

@@ -191,3 +191,9 @@ def test_upgrade_rekeys_an_existing_chain_once_and_audits_it(own_head_file: Path
     assert report.intact, _english(report)
     assert report.reset is not None and report.reset.reset == "rekeyed"
     assert report.heads_checked == 2
+
+
+@pytest.mark.django_db
+def test_an_empty_trail_without_a_head_file_is_simply_intact() -> None:
+    report = verify_chain()
+    assert (report.events, report.problems, report.warnings) == (0, [], [])
