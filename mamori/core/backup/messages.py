@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,14 @@ class Problem:
         if self.detail:
             lines.append(f"  ({self.detail})")
         return "\n".join(lines)
+
+
+def os_problem(error: OSError, where: Path) -> Problem:
+    """A failed read or write: a full disk says so and names the place; others name the file."""
+    place = str(error.filename or where)
+    if error.errno == errno.ENOSPC:
+        return problem("disk_full", place)
+    return problem("io_error", f"{place}: {error.strerror or error}")
 
 
 def problem(code: str, detail: str = "") -> Problem:

@@ -35,7 +35,7 @@ from mamori.core.backup.format import (
     member_name_problem,
     write_archive,
 )
-from mamori.core.backup.messages import Problem, Refusal, problem
+from mamori.core.backup.messages import Problem, Refusal, os_problem, problem
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,8 @@ def _snapshot_sqlite(
         finally:
             copy.close()
     except sqlite3.Error as error:
+        if "disk is full" in str(error).lower():
+            raise Refusal("disk_full", str(dest.parent)) from error
         raise Refusal("dump_failed", str(error)) from error
     finally:
         source.close()
@@ -227,7 +229,11 @@ def create_backup(
     except FileExistsError as error:
         return problem("output_exists", str(error))
     except OSError as error:
-        return problem("io_error", str(error))
+        return os_problem(error, output)
+    except sqlite3.OperationalError as error:
+        if "full" not in str(error).lower():  # "database or disk is full"
+            raise
+        return problem("disk_full", str(output))
     return BackupResult(
         path=destination,
         checksum_path=checksum_path,

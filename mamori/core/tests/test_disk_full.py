@@ -138,6 +138,19 @@ def test_read_only_pages_work_while_the_disk_is_full(small_disk: Path, tmp_path:
             status, _type, body = _get(port, page, cookie)
             assert status == 200, (page, body[:500])
             assert "不正なリクエスト" not in body
+        # A backup onto the full disk says so and names the place.
+        backup = subprocess.run(
+            [sys.executable, "-m", "mamori.cli", "backup", "--output", str(small_disk / "b")],
+            cwd=REPO_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert backup.returncode != 0
+        assert "ディスクの空きがありません" in backup.stderr, backup.stderr
+        assert str(small_disk) in backup.stderr
+        assert "io_error" not in backup.stderr
         filler.unlink()
         assert _get(port, "/o/demo/", cookie)[0] == 200
     finally:
