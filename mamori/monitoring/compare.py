@@ -40,6 +40,13 @@ ROUTINE_LINES = 3
 REPLACED_MIN_CHARS = 200
 REPLACED_KEPT_RATIO = 0.4
 MAX_LEARNED = 500
+# Scripts served from where visitors' and editors' uploads land, or with a non-script name:
+# where malware is dropped on a compromised site.
+_UPLOAD_PATH = re.compile(
+    r"/(?:wp-content/uploads|uploads?|files|images?|img|media|tmp|temp|cache)/"
+    r"|\.(?:png|jpe?g|gif|ico|svg|txt|php|bmp|webp)$",
+    re.IGNORECASE,
+)
 # Learning fetches soon after the baseline (one-off per page; regular checks never learn).
 LEARN_CHECKS = 2
 
@@ -182,6 +189,7 @@ def _resource_reasons(
     danger_code: str,
     own_code: str,
     known_origins: set[str],
+    upload_code: str = "",
 ) -> tuple[list[Reason], list[str]]:
     """Reasons for new scripts/stylesheets/frames, and the URLs that are library updates."""
     added = _new_urls(old_urls, new_urls)
@@ -192,6 +200,7 @@ def _resource_reasons(
     foreign: dict[str, list[str]] = {}
     updated: list[str] = []
     own: list[str] = []
+    uploads: list[str] = []
     for url in added:
         host = url_host(url)
         if host is None:
@@ -202,12 +211,16 @@ def _resource_reasons(
             foreign.setdefault(origin, []).append(url)
         elif without_query(url) in old_paths or family_key(url) in old_families:
             updated.append(url)
+        elif upload_code and _UPLOAD_PATH.search(without_query(url)):
+            uploads.append(url)
         else:
             own.append(url)
     reasons: list[Reason] = []
     if foreign:
         urls = [url for group in foreign.values() for url in group]
         reasons.append(reason(danger_code, urls, domains=_domain_list(foreign)))
+    if uploads:
+        reasons.append(reason(upload_code, uploads, count=len(uploads)))
     if own:
         reasons.append(reason(own_code, own, count=len(own)))
     return reasons, updated
@@ -314,6 +327,7 @@ def _structural_reasons(
         site_domain,
         danger_code="new_script_domain",
         own_code="new_script_url",
+        upload_code="new_script_upload",
         known_origins=_origins(old.scripts),
     )
     reasons += found

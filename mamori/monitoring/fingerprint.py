@@ -74,6 +74,13 @@ _ANIMATION_NAME = re.compile(
     r"wow|fade|anim|aos|reveal|appear|scroll|inview|lazy|slide|js-|invisible|is-hidden|loading",
     re.IGNORECASE,
 )
+_FRAMEWORK_HIDING = frozenset(
+    {"d-none", "hidden", "hide", "display-none", "is-hidden", "u-hidden", "visually-hidden",
+     "sr-only", "screen-reader-text", "offscreen", "off-screen", "hidden-text"}
+)  # fmt: skip
+_SHOWN_AGAIN = re.compile(
+    r"d-(?:sm|md|lg|xl|xxl)-(?!none)|visible-|show-(?:sm|md|lg|pc)|pc-only|sp-only"
+)
 _ALT_OPEN, _ALT_CLOSE = "\x05", "\x06"
 _ALT_SEGMENT = re.compile("\x05[^\x06]*\x06")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -86,7 +93,8 @@ _WHITESPACE = re.compile(r"\s+")
 # routine. Matched against class and id words.
 _SOFT_REGION = re.compile(
     r"(?:^|[\s_-])(?:banners?|carousel|slider|slides?|slideshow|swiper|slick|rotat\w*|ticker|marquee"
-    r"|ads?|adslot|advert\w*|adsbygoogle|promo|splide|glide|owl-carousel|bxslider)(?:$|[\s_-])",
+    r"|ads?|adslot|advert\w*|adsbygoogle|promo|splide|glide|owl-carousel|bxslider|hero"
+    r"|mainvisual|main-visual|keyvisual|key-visual|kv|mv|campaign)(?:$|[\s_-])",
     re.IGNORECASE,
 )
 _LINK_MARK, _SOFT_OPEN, _SOFT_CLOSE = "\x01", "\x03", "\x04"
@@ -225,11 +233,17 @@ class _CssHidden:
     def hides(self, element: lxml.html.HtmlElement) -> bool:
         if self.ids and element.get("id") in self.ids:
             return True
-        if self.classes:
-            names = element.get("class")
-            if names and not self.classes.isdisjoint(names.split()):
-                return True
-        return False
+        names = element.get("class")
+        if not names:
+            return False
+        words = names.split()
+        if self.classes and not self.classes.isdisjoint(words):
+            return True
+        # Hiding classes of common CSS frameworks (their CSS is in a file the page links to),
+        # unless a responsive class shows the element again on larger screens.
+        return not _FRAMEWORK_HIDING.isdisjoint(words) and not any(
+            ":" in word or _SHOWN_AGAIN.match(word) for word in words
+        )
 
 
 def _top_level_rules(css: str) -> list[tuple[str, str]]:

@@ -197,6 +197,10 @@ ATTACKS: tuple[Variant, ...] = (
         '<div style="display:none"><a href="https://cheap-pills.example/">pills</a></div>')),
     Variant("offscreen_links", ATTACK, "hidden links", _body_end(
         '<div style="position:absolute;left:-5000px"><a href="https://loans-fast.example/">loans</a></div>')),
+    Variant("framework_hidden_links", ATTACK, "CSS-hidden links", _body_end(
+        '<div class="d-none"><a href="https://replica-shop.example/">bags</a></div>')),
+    Variant("uploaded_script", ATTACK, "external script", _body_end(
+        '<script src="/wp-content/uploads/2024/05/cache.js"></script>')),
     Variant("cdn_jsdelivr_gh", ATTACK, "user-content CDN", _body_end(
         '<script src="https://cdn.jsdelivr.net/gh/helper-kit/widgets@1.0/w.min.js"></script>')),
     Variant("cdn_jsdelivr_new_npm", ATTACK, "user-content CDN", _body_end(

@@ -148,3 +148,29 @@ def test_fingerprint_carries_software_and_new_structure() -> None:
     assert list(page.handlers.values()) == ['<img onerror="alert(1)">']
     assert page.js_urls == ("a[href]=javascript:alert(2)",)
     assert page.hidden_links == ("https://spam.example/",)
+
+
+def test_framework_hiding_classes_unless_shown_again_on_larger_screens() -> None:
+    def hidden(cls: str) -> tuple[str, ...]:
+        html = (
+            f'<html><body><div class="{cls}"><a href="https://x.example/">x</a></div></body></html>'
+        )
+        return fingerprint(html.encode(), page_url="https://a.jp/").hidden_links
+
+    assert hidden("d-none") == ("https://x.example/",)
+    assert hidden("sr-only") == ("https://x.example/",)
+    assert hidden("d-none d-md-block") == ()
+    assert hidden("hidden md:block") == ()
+    assert hidden("news-list") == ()
+
+
+def test_scripts_from_upload_folders_are_danger() -> None:
+    from mamori.monitoring.compare import compare
+
+    base = b'<html><body><script src="/js/app.js"></script></body></html>'
+    old = fingerprint(base, page_url="https://a.jp/")
+    for path in ("/wp-content/uploads/2024/x.js", "/images/logo.png", "/js/app2.js"):
+        new = fingerprint(base.replace(b"</body>", f'<script src="{path}"></script></body>'.encode()),
+                          page_url="https://a.jp/")  # fmt: skip
+        level = compare(old, new, site_domain="a.jp").level
+        assert level == ("caution" if path == "/js/app2.js" else "danger"), path
