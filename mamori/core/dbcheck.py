@@ -137,9 +137,27 @@ def startup_problem() -> str | None:
     return None if detail is None else damage_paragraph(path, detail)
 
 
+def install_key_problem() -> str | None:
+    """The paragraph to print when the install key file cannot be used (every audited change
+    would fail without it); None when it is fine (it is created on first use)."""
+    from mamori.core.install import InstallKeyError, install_identity
+
+    try:
+        install_identity()
+    except (InstallKeyError, OSError) as error:
+        path = settings.INSTALL_KEY_FILE
+        return (
+            f"mamori: インストール鍵ファイル {path} を使えません（{error}）。監査ログとバックアップの"
+            "署名に必要です。別に保管している元のファイルを戻してください。\n"
+            f"mamori: the install key file {path} cannot be used ({error}). The audit trail and "
+            "backup signatures need it: put back the copy you keep elsewhere."
+        )
+    return None
+
+
 def exit_if_damaged() -> None:
     """For `mamori serve` / `mamori worker`: print the paragraph and exit 1 on a damaged file."""
-    message = startup_problem()
+    message = startup_problem() or install_key_problem()
     if message is not None:
         print(message, file=sys.stderr)
         raise SystemExit(1)

@@ -217,3 +217,11 @@ def test_a_damaged_page_while_serving_is_one_clear_page_logged_once(
     log = (install / "serve.log").read_text()
     assert log.count("database damaged") == 1, log
     assert "Traceback" not in log
+
+
+def test_serve_explains_an_unusable_install_key_file(install: Path) -> None:
+    (install / "install_key").write_text("{not json")
+    ran = mamori(install, "serve", "--no-worker", "--port", "0")
+    assert ran.returncode == 1
+    assert "Traceback" not in ran.stderr
+    assert "インストール鍵ファイル" in ran.stderr and "install_key" in ran.stderr
