@@ -296,7 +296,8 @@ def page_specs(page: WatchedPage, change: PageChange | None) -> dict[str, Findin
         "subject_id": str(page.pk),
     }
     if change is not None and change.status == ChangeStatus.OPEN:
-        reasons = change.reason_list
+        # Reasons of level "none" (parts that move on their own) are not evidence of anything.
+        reasons = [item for item in change.reason_list if item.get("level") != "none"]
         if change.level == "danger":
             shown = [
                 ", ".join(str(e) for e in item.get("evidence", [])[:3]) or str(item.get("code"))

@@ -192,6 +192,15 @@ def test_an_injected_skimmer_alerts_with_what_to_do_first(
         assert page.state == PageState.DANGER
         finding = Finding.objects.get(organization=org, kind="monitoring.defacement")
         assert finding.severity == "critical" and "collect.example" in finding.params["changes"]
+        from mamori.findings.guidance import get_guidance
+
+        guidance = get_guidance("monitoring.defacement")
+        assert guidance is not None
+        summary = guidance.render_summary(finding.params, "ja")
+        assert "collect.example" in summary and "§7.7" in summary
+        assert "ホームページが書き換えられた" in summary and "管理者パスワード" in summary
+        # Evidence lists what changed, not the parts that move on their own.
+        assert all("毎回変わる部分" not in item["text"] for item in finding.evidence)
         viewer = client_as(members["viewer"])
         detail = viewer.get(f"/o/{org.slug}/monitoring/{page.pk}/").content.decode()
         assert "スキミング" in detail
