@@ -3,13 +3,10 @@ requests, macro instructions, and the password half of a PPAP exchange."""
 
 from __future__ import annotations
 
-import functools
-import re
 import unicodedata
 
-from .catalog import _load
 from .links import LinkFacts
-from .lures import compile_phrases, first_match
+from .lures import _phrases_of_content, first_match
 from .parse import ParsedMail
 from .signals import Collector
 
@@ -34,16 +31,11 @@ def _snippet(text: str, start: int, end: int) -> str:
     return " ".join(text[left : end + 15].split())
 
 
-@functools.cache
-def _phrases() -> dict[str, tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]]:
-    return {category: compile_phrases(list(p)) for category, p in _load("lures.yaml").items()}
-
-
 def check_content(
     mail: ParsedMail, links: LinkFacts, out: Collector, cap: int, text: str | None = None
 ) -> dict[str, bool]:
     text = mail_text(mail, cap) if text is None else text
-    phrases = _phrases()
+    phrases = _phrases_of_content()
     found: dict[str, bool] = {}
     for category, signal_id in CATEGORY_SIGNALS:
         match = first_match(phrases[category], text)

@@ -30,6 +30,8 @@ class HtmlDigest:
     links: list[Link] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
     links_dropped: int = 0
+    images: int = 0
+    alt_text: str = ""  # alt text of images (brand logos say "Amazon" there)
 
 
 class _Digester(HTMLParser):
@@ -41,6 +43,7 @@ class _Digester(HTMLParser):
         self._skip = 0
         self._anchor: tuple[str, list[str]] | None = None
         self._form: Form | None = None
+        self._alts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIP_TAGS:
@@ -65,6 +68,13 @@ class _Digester(HTMLParser):
             self.digest.forms.append(Form("", True))
         elif tag in {"img", "iframe"} and values.get("src", "").lower().startswith("data:text"):
             self._add_link(values["src"], "")
+        if tag == "img" and not self._skip:
+            self.digest.images += 1
+            alt = values.get("alt", "").strip()
+            if alt:
+                self._alts.append(alt)
+                if self._anchor is not None:
+                    self._anchor[1].append(f" {alt} ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIP_TAGS:
@@ -96,6 +106,7 @@ class _Digester(HTMLParser):
     def finish(self) -> HtmlDigest:
         self._close_anchor()
         self.digest.text = re.sub(r"[ \t\r\f\v]+", " ", "".join(self._text))
+        self.digest.alt_text = " ".join(self._alts)[:2000]
         return self.digest
 
 

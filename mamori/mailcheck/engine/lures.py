@@ -55,16 +55,45 @@ class LureCategory:
     label_en: str
     # Each phrase with a quick test of the literal words one of which it cannot match without
     # (one big alternation is ten times slower than this).
-    phrases: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]
+    phrases: tuple[tuple[Needles | None, re.Pattern[str]], ...]
+    needles: Needles | None = None  # all the phrases' needles together (None: some have none)
 
 
 REGEX_META = set("\\.^$*+?{}[]|()")
+ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 
-def _needles(phrase: str) -> tuple[str, ...]:
-    """Literal strings one of which must occur for the phrase to match; () when unknown."""
-    match = re.match(r"^\\b|^", phrase)
-    rest = phrase[match.end() if match else 0 :]
+@dataclass(frozen=True)
+class Needles:
+    """Literal words one of which a phrase cannot match without: ASCII ones are looked up among
+    the text's word prefixes (one set per text), others as substrings."""
+
+    words: frozenset[str]
+    substrings: tuple[str, ...]
+
+
+def _literal_variants(option: str) -> list[str]:
+    """The leading literal run of a regex option, with single optional characters both ways
+    ("e-?mails?" → e-mails, e-mail, emails, email); [] when it has none worth testing."""
+    variants = [""]
+    i = 0
+    while i < len(option):
+        ch = option[i]
+        if ch in REGEX_META or ch == " ":
+            break
+        if i + 1 < len(option) and option[i + 1] == "?":
+            variants = [v + ch for v in variants] + variants
+            i += 2
+            continue
+        variants = [v + ch for v in variants]
+        i += 1
+    out = [v for v in dict.fromkeys(variants) if len(v) >= 2]
+    return out if len(out) == len(set(variants)) else []
+
+
+def _needles(phrase: str) -> Needles | None:
+    """Literal words one of which must occur for the phrase to match; None when unknown."""
+    rest = phrase[2:] if phrase.startswith("\\b") else phrase
     if rest.startswith("("):
         depth, end = 0, -1
         for i, ch in enumerate(rest):
@@ -73,52 +102,97 @@ def _needles(phrase: str) -> tuple[str, ...]:
             if depth == 0:
                 end = i
                 break
-        group = rest[1:end]
-        if end > 0 and rest[end + 1 : end + 2] not in {"?", "*"}:
-            options = group.split("|")
-            words = [o.split(" ")[0].rstrip("?") for o in options]
-            if all(w and not (set(w) & REGEX_META) for w in words):
-                return tuple(words)
-        return ()
-    literal = ""
-    for ch in rest:
-        if ch in REGEX_META or ch == " ":
-            break
-        literal += ch
-    if literal and rest[len(literal) : len(literal) + 1] in {"?", "*", "{"}:
-        literal = literal[:-1]
-    return (literal,) if len(literal) >= 2 else ()
+        if end <= 0 or rest[end + 1 : end + 2] in {"?", "*"}:
+            return None
+        options = [o for o in rest[1:end].split("|")]
+        if any("(" in o for o in options):
+            return None
+    else:
+        options = [rest]
+    literals: list[str] = []
+    for option in options:
+        found = _literal_variants(option)
+        if not found:
+            return None
+        literals.extend(found)
+    words = frozenset(w for w in literals if ASCII_WORD.fullmatch(w))
+    subs = tuple(w for w in literals if w not in words)
+    return Needles(words, subs)
+
+
+@functools.lru_cache(maxsize=8)
+def _word_prefixes(text: str, lengths: tuple[int, ...]) -> frozenset[str]:
+    words = set(ASCII_WORD.findall(text))
+    return frozenset(w[:n] for w in words for n in lengths if len(w) >= n) | words
+
+
+def _may_match(needles: Needles | None, text: str) -> bool:
+    if needles is None:
+        return True
+    if needles.words and not needles.words.isdisjoint(_word_prefixes(text, _needle_lengths())):
+        return True
+    return any(sub in text for sub in needles.substrings)
+
+
+def _union(phrases: tuple[tuple[Needles | None, re.Pattern[str]], ...]) -> Needles | None:
+    if any(needles is None for needles, _pattern in phrases):
+        return None
+    words: set[str] = set()
+    subs: list[str] = []
+    for needles, _pattern in phrases:
+        assert needles is not None
+        words |= needles.words
+        subs.extend(needles.substrings)
+    return Needles(frozenset(words), tuple(dict.fromkeys(subs)))
 
 
 def _phrase_matches(cat: LureCategory, text: str) -> Iterator[re.Match[str]]:
+    if not _may_match(cat.needles, text):
+        return
     for needles, pattern in cat.phrases:
-        if needles is not None and needles.search(text) is None:
-            continue
-        yield from pattern.finditer(text)
+        if _may_match(needles, text):
+            yield from pattern.finditer(text)
+
+
+_ALL_NEEDLE_LENGTHS: set[int] = set()
+
+
+@functools.cache
+def _needle_lengths() -> tuple[int, ...]:
+    lure_categories()
+    _phrases_of_content()
+    return tuple(sorted(_ALL_NEEDLE_LENGTHS))
 
 
 def compile_phrases(
     phrases: list[str], flags: int = re.MULTILINE
-) -> tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]:
-    """Each phrase with a quick test of the literal words it needs (None: always try it)."""
+) -> tuple[tuple[Needles | None, re.Pattern[str]], ...]:
+    """Each phrase with the literal words it needs (None: always try it)."""
     out = []
     for phrase in phrases:
         needles = _needles(phrase)
-        quick = re.compile("|".join(map(re.escape, needles))) if needles else None
-        out.append((quick, re.compile(phrase, flags)))
+        if needles is not None:
+            _ALL_NEEDLE_LENGTHS.update(len(w) for w in needles.words)
+        out.append((needles, re.compile(phrase, flags)))
     return tuple(out)
 
 
+@functools.cache
+def _phrases_of_content() -> dict[str, tuple[tuple[Needles | None, re.Pattern[str]], ...]]:
+    """The older content checks' phrases (lures.yaml), compiled the same way."""
+    return {category: compile_phrases(list(p)) for category, p in _load("lures.yaml").items()}
+
+
 def first_match(
-    phrases: tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...],
+    phrases: tuple[tuple[Needles | None, re.Pattern[str]], ...],
     text: str,
     skip_negated: bool = True,
 ) -> re.Match[str] | None:
     """The earliest phrase match in the text that no negation cancels."""
     _cats, neg_before, neg_after = lure_categories()
     best: re.Match[str] | None = None
-    for quick, pattern in phrases:
-        if quick is not None and quick.search(text) is None:
+    for needles, pattern in phrases:
+        if not _may_match(needles, text):
             continue
         for match in pattern.finditer(text):
             if skip_negated and (
@@ -141,7 +215,8 @@ def lure_categories() -> tuple[tuple[LureCategory, ...], re.Pattern[str], re.Pat
             weight=str(entry.get("weight", "low")),
             label_ja=str(entry["label"]["ja"]),
             label_en=str(entry["label"]["en"]),
-            phrases=compile_phrases(entry["phrases"]),
+            phrases=(phrases := compile_phrases(entry["phrases"])),
+            needles=_union(phrases),
         )
         for name, entry in data["categories"].items()
     )
@@ -239,7 +314,8 @@ def check_lures(
         out.add("content.generic_greeting", greeting_pattern().search(text[:2000]).group(0)[:80])
     subject = unicodedata.normalize("NFKC", mail.subject).lower()
     _check_recipient_named(mail, subject, out)
-    claimed = env.brands_named_in(mail.subject)
+    alts = " ".join(d.alt_text for d in mail.html if d.alt_text)
+    claimed = env.brands_named_in(f"{mail.subject}\n{alts}" if alts else mail.subject)
     sender_brand = env.brand_of_domain.get(registrable(mail.sender.domain))
     if (
         claimed
@@ -265,6 +341,19 @@ MAIL_WORDS = re.compile(
 )
 
 
+def _word_in(word: str, text: str) -> bool:
+    """The word stands alone in the text (not inside "[list-name]" or another word)."""
+    start = text.find(word)
+    while start >= 0:
+        before = text[start - 1] if start else " "
+        end = start + len(word)
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "[.-_") and not (after.isalnum() or after == "_"):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
 def _check_recipient_named(mail: ParsedMail, subject: str, out: Collector) -> None:
     """The reader's address or domain in the subject: how bulk lures pose as personal."""
     if mail.is_list:
@@ -272,9 +361,7 @@ def _check_recipient_named(mail: ParsedMail, subject: str, out: Collector) -> No
     for rcpt in mail.recipients[:10]:
         local, _, host = rcpt.partition("@")
         domain = registrable(host) if host else ""
-        named = rcpt in subject or (
-            len(local) >= 5 and re.search(rf"(?<![\w\[.-]){re.escape(local)}\b", subject)
-        )
+        named = rcpt in subject or (len(local) >= 5 and _word_in(local, subject))
         named = named or (len(domain) >= 6 and domain in subject)
         if named:
             severity = "medium" if MAIL_WORDS.search(subject) else "low"
@@ -300,6 +387,12 @@ def check_disguise(mail: ParsedMail, raw_text: str, out: Collector) -> None:
 def check_infrastructure(
     mail: ParsedMail, env: Environment, out: Collector, hrefs: list[str]
 ) -> None:
+    # A picture of a letter with one link: nothing for a filter to read.
+    images = sum(d.images for d in mail.html)
+    visible = sum(len(d.text.split()) for d in mail.html) + sum(len(t.split()) for t in mail.text)
+    links = sum(len(d.links) for d in mail.html)
+    if mail.html and images and 1 <= links <= 2 and visible <= 12 and not mail.attachments:
+        out.add("content.image_only", f"{images} image(s), {links} link(s), {visible} words")
     domain = registrable(mail.sender.domain) if mail.sender.domain else ""
     display = mail.sender.display
     throwaway = mail.sender.domain.endswith(".onmicrosoft.com")

@@ -117,9 +117,21 @@ def _jsonable(value: object) -> bool:
 def score_and_verdict(signals: Sequence[Signal]) -> tuple[int, str]:
     """Score 0..100 from the signals' severities; any high signal means danger.
 
+    Weak signals add up: two low ones make caution, and enough different medium ones danger.
+
     A passing SPF/DKIM/DMARC result never subtracts: most phishing passes for its own domain.
     """
-    score = min(100, sum(SEVERITY_POINTS.get(s.severity, 0) for s in signals))
+    # Evidence accumulates across kinds of signal: five click-tracked links of one newsletter are
+    # one reason, not five, so each signal id counts once, at its highest severity.
+    # Lures of different categories (account on hold, parcel fee, ...) are different reasons.
+    strongest: dict[str, int] = {}
+    for signal in signals:
+        points = SEVERITY_POINTS.get(signal.severity, 0)
+        key = signal.id
+        if key == "content.lure":
+            key += signal.evidence.partition(":")[0]
+        strongest[key] = max(points, strongest.get(key, 0))
+    score = min(100, sum(strongest.values()))
     if score >= DANGER_SCORE or any(s.severity == "high" for s in signals):
         return max(score, DANGER_SCORE), "danger"
     if score >= CAUTION_SCORE or any(s.severity == "medium" for s in signals):

@@ -388,3 +388,27 @@ def test_unrelated_short_and_similar_domains_are_not_lookalikes() -> None:
     for host in ("xing.com", "email.test", "jcc.or.jp", "ntt.co.jp", "smbs-consulting.com",
                  "example.co.jp", "grimoirelab.github.io", "mail.partner.example.com"):  # fmt: skip
         assert index.match(host) is None, (host, index.match(host))
+
+
+def test_brand_domain_in_another_sites_link_path() -> None:
+    raw = _mail(
+        "American Express: New Message, Please read",
+        "Dear Member, you have an urgent message regarding your card services:\n"
+        "http://gallery.example.com.np/www.americanexpress.com/login?id=8812\n",
+        ("Message", "rostin@cox.example.net"),
+    )
+    report, ids = _check(raw)
+    assert "link.brand_in_path" in ids
+    assert report.verdict in FLAGGED
+
+
+def test_image_only_mail_with_a_logo_alt_text() -> None:
+    html = (
+        '<html><body><a href="https://pay-center.example.top/r/1">'
+        '<img src="https://pay-center.example.top/i.png" alt="PayPal"></a></body></html>'
+    )
+    raw = build_mail(sender=("Service", "info@pay-center.example.top"), subject="Notice", html=html)
+    report, ids = _check(raw)
+    assert "content.image_only" in ids
+    assert "content.brand_claim" in ids  # the logo's alt text names the brand
+    assert report.verdict in FLAGGED
