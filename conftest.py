@@ -63,6 +63,16 @@ def client_as(db: Any) -> Callable[..., Client]:
         client.force_login(user)
         session = client.session
         session["login_at"] = timezone.now().timestamp()
+        # As after a real sign-in and a first page: activity noted and the current
+        # organisation stored, so a test's first request does not save the session (query
+        # counts compare first and later requests).
+        from mamori.core.middleware import ACTIVITY_KEY
+        from mamori.orgs.models import Membership
+
+        session[ACTIVITY_KEY] = int(timezone.now().timestamp())
+        first = Membership.objects.filter(user=user).select_related("organization").first()
+        if first is not None:
+            session["current_org"] = first.organization.slug
         if sudo:
             session["sudo_until"] = timezone.now().timestamp() + 600
         session.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .playbooks import Catalog, ChecklistItem, Playbook, load_catalog
@@ -46,5 +47,6 @@ def checklist_for(playbook_ids: Iterable[str]) -> list[ChecklistItem]:
 
 
 def playbook_choices() -> list[tuple[str, str]]:
-    """(id, Japanese title / English title) for form choices."""
-    return [(pb.id, f"{pb.title.ja} / {pb.title.en}") for pb in catalog().playbooks]
+    """(id, title in the active language) for form choices."""
+    english = (get_language() or "ja").startswith("en")
+    return [(pb.id, pb.title.en if english else pb.title.ja) for pb in catalog().playbooks]

@@ -22,7 +22,7 @@ def build(ctx: Any) -> None:
     ransomware = services.report_incident(
         None,
         org,
-        title="経理部 PC に身代金要求画面 / Ransom screen on an accounting PC",
+        title="経理部 PC に身代金要求画面",
         description="朝来たらパソコンに身代金を要求する画面が出ていた。共有フォルダのファイルも開けない。",
         playbook_ids=["ransomware"],
         severity="critical",
@@ -42,13 +42,13 @@ def build(ctx: Any) -> None:
         None,
         ransomware,
         SimpleUploadedFile("ransom-note.txt", b"YOUR FILES ARE ENCRYPTED (demo copy)\n"),
-        "脅迫文のテキスト / The ransom note",
+        "脅迫文のテキスト",
         actor=editor,
     )
     services.add_task(
         None,
         ransomware,
-        "バックアップの状態を確認 / Check the backups",
+        "バックアップの状態を確認",
         owner,
         timezone.localdate() + timedelta(days=1),
     )
@@ -63,7 +63,7 @@ def build(ctx: Any) -> None:
     closed = services.report_incident(
         None,
         org,
-        title="見積書を別の取引先へ誤送信 / Quote mailed to the wrong customer",
+        title="見積書を別の取引先へ誤送信",
         description="見積書を添付したメールを、名前の似た別の取引先に送ってしまった。",
         playbook_ids=["mail-misaddressed"],
         severity="medium",

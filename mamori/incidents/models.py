@@ -215,12 +215,24 @@ class IncidentTask(models.Model):
         return self.title
 
     @property
+    def display_title(self) -> str:
+        """The breach clock's own tasks read in the viewer's language; others as written."""
+        label = SYSTEM_TASK_TITLES.get(self.system_key)
+        return str(label) if label is not None else self.title
+
+    @property
     def is_overdue(self) -> bool:
         return (
             self.done_at is None
             and self.due_date is not None
             and self.due_date < timezone.localdate()
         )
+
+
+SYSTEM_TASK_TITLES = {
+    "breach_preliminary": _("Send the preliminary report to the PPC"),
+    "breach_final": _("Send the final report to the PPC"),
+}
 
 
 class NoticeMethod(models.TextChoices):

@@ -120,7 +120,7 @@ def build(incident: Incident, now: datetime | None = None) -> dict[str, Any]:
         },
         "tasks": [
             {
-                "title": t.title,
+                "title": t.display_title,
                 "owner": getattr(t.owner, "email", "") or "",
                 "due_date": t.due_date.isoformat() if t.due_date else "",
                 "done_at": _local(t.done_at),

@@ -413,10 +413,10 @@ def complete_task(request: HttpRequest | None, task: IncidentTask, *, actor: Any
 
 
 def _breach_task_titles() -> dict[str, str]:
-    # Stored in both languages so the task reads right whoever opens it.
+    # Stored in Japanese; pages show IncidentTask.display_title in the reader's language.
     return {
-        "breach_preliminary": "個人情報保護委員会へ速報を提出 / Send the preliminary report to the PPC",
-        "breach_final": "個人情報保護委員会へ確報を提出 / Send the final report to the PPC",
+        "breach_preliminary": "個人情報保護委員会へ速報を提出",
+        "breach_final": "個人情報保護委員会へ確報を提出",
     }
 
 
@@ -647,7 +647,12 @@ def prevention_specs(incident: Incident) -> list[FindingSpec]:
                 },
                 evidence=[
                     {"kind": "incident", "text": incident.title, "id": incident.pk},
-                    {"kind": "measure", "text": measure.text.en, "id": measure_id},
+                    {
+                        "kind": "measure",
+                        "text": measure.text.ja,
+                        "text_en": measure.text.en,
+                        "id": measure_id,
+                    },
                 ],
                 subject_type="incidents.incident",
                 subject_id=str(incident.pk),

@@ -361,7 +361,7 @@ def spec_for(
             "id": match.kind,
         },
         {"kind": "confidence", "text": match.confidence, "id": match.confidence},
-        {"kind": "remediation", "text": f"{texts['ja']}\n{texts['en']}", "id": ""},
+        {"kind": "remediation", "text": texts["ja"], "text_en": texts["en"], "id": ""},
     ]
     evidence.extend({"kind": "reference", "text": url, "id": url} for url in _references(advisory))
     kev_due = advisory.kev.due_date if advisory.kev else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from .delivery import DeliveryError
 from .models import Channel, ChannelKind, DeliveryStatus, Digest, Notification, NotificationKind
 
 
@@ -15,7 +16,7 @@ def build(ctx: Any) -> None:
     now = timezone.now()
     mail = Channel.objects.create(
         organization=org,
-        name="管理担当へのメール / Mail to the IT team",
+        name="管理担当へのメール",
         kind=ChannelKind.EMAIL,
         min_severity="high",
         quiet_start=time(22, 0),
@@ -27,19 +28,19 @@ def build(ctx: Any) -> None:
     )
     Channel.objects.create(
         organization=org,
-        name="社内チャット / Team chat",
+        name="社内チャット",
         kind=ChannelKind.CHAT,
         enabled=False,
         min_severity="critical",
         apprise_url="json://chat.demo.example.jp/hooks/mamori",
         last_failure_at=now - timedelta(days=2),
-        last_error="the chat service did not accept the message",
+        last_error=str(DeliveryError("chat_rejected")),
     )
     Notification.objects.create(
         organization=org,
         channel=mail,
         kind=NotificationKind.TEST,
-        subject="[mamori] 通知のテスト / mamori test notification",
+        subject="[mamori] 通知のテスト",
         body="demo",
         recipients="demo-owner@example.jp",
         status=DeliveryStatus.SENT,

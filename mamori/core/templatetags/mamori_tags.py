@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
@@ -75,3 +76,20 @@ def job_error(last_error: str) -> str:
     from mamori.core.job_labels import error_summary
 
     return error_summary(last_error or "")
+
+
+# A stored message written as "日本語 / English" (delivery errors, older records).
+_BILINGUAL = re.compile(
+    r"^(?P<ja>.*[\u3040-\u30ff\u4e00-\u9fff）].*?) / (?P<en>[\x20-\x7e].*)$", re.S
+)
+
+
+@register.filter
+def one_language(text: Any) -> str:
+    """The part of a "日本語 / English" message in the page's language (other text as is)."""
+    value = str(text or "")
+    match = _BILINGUAL.match(value)
+    if match is None:
+        return value
+    english = (get_language() or "ja").startswith("en")
+    return match.group("en") if english else match.group("ja")
