@@ -246,6 +246,9 @@ class _CssHidden:
         )
 
 
+_CSS_PUNCTUATION = re.compile(r"[{};]")
+
+
 def _top_level_rules(css: str) -> list[tuple[str, str]]:
     """(selector, declarations) of rules outside @media/@supports blocks (those hide only
     sometimes); nested blocks are skipped by counting braces."""
@@ -256,7 +259,8 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
     body_start = 0
     selector = ""
     skipping = False
-    for index, char in enumerate(css):
+    for match in _CSS_PUNCTUATION.finditer(css):
+        char, index = match.group(0), match.start()
         if char == "{":
             if depth == 0:
                 selector = css[selector_start:index].strip()
@@ -271,7 +275,7 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
                     rules.append((selector, css[body_start:index]))
                 selector_start = index + 1
                 skipping = False
-        elif char == ";" and depth == 0:
+        elif depth == 0:
             selector_start = index + 1  # @import …; and other statements
     return rules
 
@@ -422,10 +426,9 @@ def _structure(
                     found["inline"].add(digest)
                     if digest not in shapes:
                         previews[digest] = body[:INLINE_PREVIEW_CHARS]
-                        shapes[digest] = jsscan.shape(body)
-                        script_flags = jsscan.script_flags(body)
+                        shapes[digest], script_flags = jsscan.analyse(body)
                         if script_flags:
-                            flags[digest] = script_flags
+                            flags[digest] = list(script_flags)
         elif tag == "link":
             rel = str(element.get("rel", "")).lower().split()
             kind = str(element.get("as", "")).lower()

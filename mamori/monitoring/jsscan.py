@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 MAX_SCAN_CHARS = 200_000
+MAX_FLAG_SCAN_CHARS = 64_000  # injected code is short; a huge inline bundle is scanned in part
 
 # --- shapes ---------------------------------------------------------------------------------
 
@@ -27,7 +29,12 @@ _HOST_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 # Long runs of letters and digits (tokens, ids, hashes) change on every load of many pages.
-_TOKEN = re.compile(r"\b(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{12,}\b")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{12,}")
+_DIGIT = re.compile(r"\d")
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    return "T" if _DIGIT.search(match.group(0)) else match.group(0)
 
 
 def _mask_string(match: re.Match[str]) -> str:
@@ -40,7 +47,7 @@ def _mask_string(match: re.Match[str]) -> str:
 def shape(code: str) -> str:
     """A short hash of the script with its values masked (strings keep the hosts they name)."""
     text = _STRING.sub(_mask_string, code[:MAX_SCAN_CHARS])
-    text = _TOKEN.sub("T", text)
+    text = _TOKEN.sub(_mask_token, text)
     text = _NUMBER.sub("0", text)
     text = _SPACE.sub(" ", text).strip()
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
@@ -96,13 +103,29 @@ def _joined(code: str) -> str:
     return text
 
 
+MAX_CACHED_CHARS = 20_000
+
+
+def analyse(code: str) -> tuple[str, tuple[str, ...]]:
+    """(shape, flags) of one inline script; small scripts are cached (they come back on every
+    check of the page), large ones are not kept in memory."""
+    if len(code) > MAX_CACHED_CHARS:
+        return shape(code), tuple(script_flags(code))
+    return _analyse_cached(code)
+
+
+@lru_cache(maxsize=4096)
+def _analyse_cached(code: str) -> tuple[str, tuple[str, ...]]:
+    return shape(code), tuple(script_flags(code))
+
+
 def hosts_named(code: str) -> set[str]:
     return {host.lower().strip("[]") for host in _HOST_IN_TEXT.findall(_joined(code))}
 
 
 def script_flags(code: str) -> list[str]:
     """Suspicious patterns in one inline script (empty for ordinary code)."""
-    text = code[:MAX_SCAN_CHARS]
+    text = code[:MAX_FLAG_SCAN_CHARS]
     joined = _joined(text)
     hosts = sorted(hosts_named(text))
     flags: list[str] = []
