@@ -62,7 +62,7 @@ def test_token_stops_working_for_an_org_that_starts_requiring_mfa(
     assert saved.status_code == 302
     refused = api.get(f"/api/orgs/{org.slug}/members")
     assert refused.status_code == 403
-    assert "2段階認証" in refused.json()["detail"]
+    assert "多要素認証" in refused.json()["detail"]
     assert api.get(f"/api/orgs/{org.slug}/findings").status_code == 403
     assert api.post(
         f"/api/orgs/{org.slug}/inventory/devices", {"name": "x"}, content_type="application/json"
