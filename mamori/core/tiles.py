@@ -27,7 +27,9 @@ def tiles(org: Any, membership: Any) -> list[Tile]:
             label=_("Members without two-step verification"),
             value=without,
             url=reverse("orgs:members", kwargs={"org_slug": org.slug}),
-            note=_("Handbook chapter 7 §7.3, §7.6: protect every account that can reach company data."),
+            note=_(
+                "Handbook chapter 7 §7.3, §7.6: protect every account that can reach company data."
+            ),
             level="warn" if without else "",
             order=80,
         )
