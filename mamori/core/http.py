@@ -9,6 +9,11 @@ TLS SNI and verifies the certificate against the name.
 
 ``fetch`` and ``tls_certificate`` never raise on network trouble: they return a value carrying
 ``error`` (text) and ``error_kind`` (a stable code).
+
+Libraries that open their own sockets (smtplib for a channel's SMTP server, imapclient for the
+report mailbox, requests inside apprise for chat webhooks) run inside ``pinned_outbound()``:
+every name they resolve goes through the same check, once, and resolves to exactly the checked
+addresses, whatever its spelling (``2130706433``, ``0x7f000001``, ``LOCALHOST``).
 """
 
 from __future__ import annotations
