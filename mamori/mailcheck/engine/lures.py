@@ -308,6 +308,8 @@ def check_lures(
         covered = COVERED.get(cat.name)
         if covered and out.has(covered):
             continue
+        if mail.is_list and cat.weight == "low":
+            continue  # list traffic talks about invoices and shared files all day
         out.add("content.lure", f"{cat.label_ja} / {cat.label_en}: {snippet}", cat.weight)
     strong = found - {"urgency", "invoice", "parcel", "shared_document"}
     if found and greeting_pattern().search(text[:2000]):
@@ -319,6 +321,7 @@ def check_lures(
     sender_brand = env.brand_of_domain.get(registrable(mail.sender.domain))
     if (
         claimed
+        and not mail.is_list
         and sender_brand not in claimed
         and registrable(mail.sender.domain) not in env.trusted
     ):

@@ -412,3 +412,18 @@ def test_image_only_mail_with_a_logo_alt_text() -> None:
     assert "content.image_only" in ids
     assert "content.brand_claim" in ids  # the logo's alt text names the brand
     assert report.verdict in FLAGGED
+
+
+def test_mailing_list_traffic_about_brands_and_invoices_is_safe() -> None:
+    raw = _mail(
+        "[osst-users] Re: PayPal invoice for the conference",
+        "Hi all,\nthe outstanding invoice was paid by PayPal, proof of payment is on the wiki.\n"
+        "Reply to the list if anything is missing.\n",
+        ("Jane Doe", "jane@univ.example.edu"),
+        headers={
+            "List-Id": "<osst-users.lists.example.org>",
+            "Reply-To": "osst-users@lists.example.org",
+        },
+    )
+    report, _ids = _check(raw)
+    assert report.verdict == "safe", [(s.id, s.evidence) for s in report.signals]
