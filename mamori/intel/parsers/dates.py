@@ -109,7 +109,7 @@ def _parse(text: str) -> dt.datetime | None:
     if text[0].isdigit() or text[0] == "-":
         parsers = (_w3dtf, _iso_short, _hungarian, _korean, _perforce, _rfc822)
     else:
-        parsers = (_greek, _perforce, _rfc822)
+        parsers = (_rfc822, _perforce, _greek)
     for parser in parsers:
         try:
             stamp = parser(text)
