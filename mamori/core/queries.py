@@ -14,11 +14,13 @@ def dashboard(org: Organization, membership: Membership) -> dict[str, Any]:
     """Everything the dashboard shows: the tiles of every module, and recent activity."""
     from .dashboard import tiles
     from .getting_started import checklist
+    from .overview import overview
 
     context: dict[str, Any] = {
         "tiles": tiles(org, membership),
         "recent_events": [],
         "getting_started": checklist(org),
+        "overview": overview(org),
     }
     if membership.allows(Role.OWNER):
         context["recent_events"] = list(
