@@ -22,6 +22,7 @@ JOB_KIND_LABELS: dict[str, Any] = {
     "mailcheck.purge": _("Deleting old stored mail"),
     "mailcheck.poll_mailbox": _("Reading the mail-check mailbox"),
     "assessments.monthly_report": _("Sending the monthly report"),
+    "core.prune_job_history": _("Deleting old finished jobs"),
 }
 
 JOB_STATUS_LABELS: dict[str, Any] = {
