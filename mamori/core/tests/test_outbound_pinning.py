@@ -308,3 +308,93 @@ def test_pin_is_per_thread_and_leaves_other_code_alone() -> None:
     assert pin.refused and "127.0.0.1" in pin.refused[0]
     assert seen["other"]
     assert socket.getaddrinfo("localhost", 80, type=socket.SOCK_STREAM)
+
+
+# --- TLS: the name is still verified and sent as SNI ----------------------------------------------
+
+
+def _certificate_for(directory: Any, name: str) -> tuple[str, str]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = directory / "cert.pem"
+    key_path = directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@override_settings(OUTBOUND_ALLOW_NETWORKS=["127.0.0.2/32"])
+def test_chat_over_tls_verifies_the_name_and_sends_it_as_sni(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import ssl
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cert, key = _certificate_for(tmp_path, "hook.mamori.test")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cert)  # requests (inside apprise) trusts the test CA
+    names = {"hook.mamori.test": "127.0.0.2", "other.mamori.test": "127.0.0.2"}
+
+    def fake(host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0):  # noqa: A002, ANN202
+        if isinstance(host, str) and host.lower() in names:
+            host = names[host.lower()]
+        return _socket.getaddrinfo(host, port, family, type, proto, flags)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    monkeypatch.setattr(http, "_underlying_getaddrinfo", fake, raising=False)
+    sni: list[str | None] = []
+    bodies: list[bytes] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            bodies.append(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: sni.append(name)  # type: ignore[assignment]
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Hook)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    worker = threading.Thread(target=server.serve_forever, daemon=True)
+    worker.start()
+    port = server.server_address[1]
+    try:
+        send_chat(f"jsons://hook.mamori.test:{port}/hook", "件名", "本文")
+        assert len(bodies) == 1 and "hook.mamori.test" in sni
+        # Same address, another name: the certificate does not match, nothing is delivered.
+        with pytest.raises(DeliveryError):
+            send_chat(f"jsons://other.mamori.test:{port}/hook", "件名", "本文")
+        assert len(bodies) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
