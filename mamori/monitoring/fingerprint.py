@@ -97,6 +97,10 @@ _SOFT_REGION = re.compile(
     r"|mainvisual|main-visual|keyvisual|key-visual|kv|mv|campaign)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+# Elements that can hold a rotating region (inline elements and the page's own frame cannot).
+_REGION_TAGS = (BLOCK_TAGS | {"a", "ins", "span", "figure", "picture"}) - {
+    "html", "body", "main", "br", "hr", "title", "option",
+}  # fmt: skip
 _LINK_MARK, _SOFT_OPEN, _SOFT_CLOSE = "\x01", "\x03", "\x04"
 _DROP_MARKS = str.maketrans("", "", "\x01\x03\x04\x05\x06")
 MAX_LINE_HASHES = 2000
@@ -523,11 +527,12 @@ def _marked_text(root: lxml.html.HtmlElement) -> str:
         if tag in BLOCK_TAGS:
             pieces.append("\n")
         soft = False
-        names = element.get("class")
-        ident = element.get("id")
-        if (names or ident) and tag not in ("html", "body", "main") and _is_soft(names, ident):
-            soft = True
-            pieces.append(_SOFT_OPEN)
+        if tag in _REGION_TAGS:
+            names = element.get("class")
+            ident = element.get("id")
+            if (names or ident) and _is_soft(names, ident):
+                soft = True
+                pieces.append(_SOFT_OPEN)
         if tag in ("a", "area") and element.get("href"):
             pieces.append(_LINK_MARK)
         if tag == "img" and element.get("alt"):
