@@ -10,7 +10,20 @@
          theft by an insider …);
       4. more than 1,000 people are involved (1,000 exactly is not "more than").
     Exception: data protected by strong encryption or similar (高度な暗号化等の秘匿化) whose key
-    did not leak. Unknown answers give the status ``undetermined`` with the list of what is
+    did not leak.
+    Three further paths (each with its reason text and a citation in breach_report.yaml):
+      * ``acquiring``: personal information the business was *in the course of acquiring*
+        (input to a web form or checkout that was skimmed) counts for situation 3 only
+        (施行規則 第7条第3号 as amended from 2024-04-01, 通則編 3-5-3-1); it does not make the
+        other three situations apply.
+      * ``loss_only`` / ``copy_exists``: loss or damage (滅失・毀損) is a 漏えい等 whatever its
+        cause; it is not one when the same data remains elsewhere (a backup with the same
+        content, 通則編 3-5-1-3/3-5-1-4), so a loss with a copy is not reportable.
+      * ``entrusted``: when the data was entrusted by a client (委託元), the contractor may
+        instead notify the client promptly and is then freed of the report and the notice
+        (法 第26条第1項ただし書, 施行規則 第9条, 通則編 3-5-3-5).
+    ``known_first_by`` (free text) records who in the business knew first: the clock starts
+    when any part of the business knew, not when the person in charge heard (通則編 3-5-3-3). Unknown answers give the status ``undetermined`` with the list of what is
     missing; the caller should prepare as if a report is required.
 
 ``deadlines(aware_at, malicious) -> Deadlines``
@@ -75,7 +88,15 @@ ANSWER_KEYS = (
     "affected_count",
     "encrypted",
     "key_leaked",
+    "acquiring",
+    "loss_only",
+    "copy_exists",
+    "entrusted",
+    "known_first_by",
 )
+TEXT_ANSWER_KEYS = frozenset({"known_first_by"})
+MAX_TEXT_ANSWER_CHARS = 200
+CLIENT_NOTICE_DAYS = 2  # our target for notifying the client: end of day 2 (see reasons.entrusted)
 _TRUE = frozenset({"yes", "y", "true", "1", "はい", "ある"})
 _FALSE = frozenset({"no", "n", "false", "0", "いいえ", "ない"})
 
@@ -99,6 +120,9 @@ class BreachTexts:
     answer_labels: Mapping[str, Text]
     deadline_rule: Text
     shift_reasons: Mapping[str, Text]
+    client_notice_items: tuple[ReportItem, ...] = ()
+    public_notice_items: tuple[ReportItem, ...] = ()
+    enquiry_desk_checklist: tuple[Text, ...] = ()
 
 
 def _text(value: object) -> Text:
@@ -133,6 +157,9 @@ def texts() -> BreachTexts:
         answer_labels={k: _text(v) for k, v in (data.get("answer_labels") or {}).items()},
         deadline_rule=_text(rules.get("deadlines")),
         shift_reasons={k: _text(v) for k, v in (rules.get("shift_reasons") or {}).items()},
+        client_notice_items=items("client_notice_items"),
+        public_notice_items=items("public_notice_items"),
+        enquiry_desk_checklist=tuple(_text(v) for v in data.get("enquiry_desk_checklist") or []),
     )
 
 
@@ -144,6 +171,32 @@ def report_items() -> tuple[ReportItem, ...]:
 def notice_items() -> tuple[ReportItem, ...]:
     """What a notice to the people affected carries."""
     return texts().notice_items
+
+
+def client_notice_items() -> tuple[ReportItem, ...]:
+    """What a contractor's notice to its client (委託元) carries (施行規則 第9条)."""
+    return texts().client_notice_items
+
+
+def public_notice_items() -> tuple[ReportItem, ...]:
+    """What a public notice (公表) carries (通則編 3-5-4-5)."""
+    return texts().public_notice_items
+
+
+def enquiry_desk_checklist() -> tuple[Text, ...]:
+    """Steps to set up the enquiry desk before notices go out."""
+    return texts().enquiry_desk_checklist
+
+
+def client_notice_due(aware_at: datetime) -> datetime:
+    """mamori's target for a contractor's notice to the client: end of day 2 in Tokyo.
+
+    The law says 「速やかに」 (施行規則 第9条); day 2 leaves the client time for its own 速報.
+    """
+    if not isinstance(aware_at, datetime) or aware_at.utcoffset() is None:
+        raise ValueError("aware_at must be a timezone-aware datetime")
+    day_one = aware_at.astimezone(TOKYO).date()
+    return _end_of(day_one + timedelta(days=CLIENT_NOTICE_DAYS - 1))
 
 
 @dataclass(frozen=True)
@@ -184,6 +237,23 @@ def report_draft(stage: str, known: Mapping[str, object] | None = None) -> Repor
     return ReportDraft(stage=stage, lines=tuple(lines), complete=complete)
 
 
+def notice_draft(
+    items: tuple[ReportItem, ...], known: Mapping[str, object] | None = None
+) -> tuple[DraftLine, ...]:
+    """A notice (to the people, the public or the client) filled from the PPC report draft.
+
+    Items share ids with the report items where the content is the same, so the notices stay in
+    step with what the report says; other items start empty.
+    """
+    values = known if isinstance(known, Mapping) else {}
+    lines = []
+    for item in items:
+        raw = values.get(item.id)
+        value = raw.strip()[:MAX_DRAFT_VALUE_CHARS] if isinstance(raw, str) else ""
+        lines.append(DraftLine(item=item, value=value, missing=not value))
+    return tuple(lines)
+
+
 # --------------------------------------------------------------------------- assess
 
 
@@ -198,6 +268,11 @@ class BreachAnswers:
     affected_count: int | None = None
     encrypted: bool | None = None
     key_leaked: bool | None = None
+    acquiring: bool | None = None
+    loss_only: bool | None = None
+    copy_exists: bool | None = None
+    entrusted: bool | None = None
+    known_first_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +286,8 @@ class Decision:
     invalid: tuple[str, ...]  # answer keys whose value could not be read (treated as unknown)
     malicious: bool  # use the 60-day final deadline
     encryption_exception: bool
+    contractor_path: bool = False  # entrusted data: notifying the client replaces the report
+    copy_exception: bool = False  # loss or damage with the same data kept elsewhere
 
 
 def _as_bool(value: object) -> bool | None:
@@ -247,6 +324,12 @@ def _read_answers(answers: object) -> tuple[BreachAnswers, tuple[str, ...]]:
         if raw is None or raw == "":
             values[key] = None
             continue
+        if key in TEXT_ANSWER_KEYS:
+            text = raw.strip()[:MAX_TEXT_ANSWER_CHARS] if isinstance(raw, str) else ""
+            if not text:
+                invalid.append(key)
+            values[key] = text or None
+            continue
         parsed = _as_count(raw) if key == "affected_count" else _as_bool(raw)
         if parsed is None:
             invalid.append(key)
@@ -266,22 +349,41 @@ def assess(answers: BreachAnswers | Mapping[str, object] | None) -> Decision:
     reasons: list[Text] = []
 
     over_1000: bool | None = None if a.affected_count is None else a.affected_count > MORE_THAN
+    # Data still being acquired (a skimmed form) counts for situation 3 only (規則 第7条第3号).
+    acquiring_only = a.acquiring is True and a.personal_data is not True
     criteria = {
-        "sensitive": a.sensitive,
-        "financial_risk": a.financial_risk,
+        "sensitive": None if acquiring_only else a.sensitive,
+        "financial_risk": None if acquiring_only else a.financial_risk,
         "malicious": a.malicious,
-        "over_1000": over_1000,
+        "over_1000": None if acquiring_only else over_1000,
     }
+    if acquiring_only:
+        criteria = {"malicious": a.malicious}
     triggers = tuple(k for k, v in criteria.items() if v is True)
     unknown = [
         ("affected_count" if k == "over_1000" else k) for k, v in criteria.items() if v is None
     ]
     malicious = a.malicious is True
 
-    def decision(status: str, exception: bool = False, missing: tuple[str, ...] = ()) -> Decision:
+    def decision(
+        status: str,
+        exception: bool = False,
+        missing: tuple[str, ...] = (),
+        copy_exception: bool = False,
+    ) -> Decision:
         required = status == "required"
         if required:
             reasons.append(t.reasons["notify_individuals"])
+        # The contractor path and who knew first come first; the decision's own reason stays last.
+        contractor = a.entrusted is True and status != "not_required"
+        first: list[Text] = []
+        if a.known_first_by:
+            first.append(_fill(t.reasons["known_first_by"], who=a.known_first_by))
+        if contractor:
+            first.append(t.reasons["entrusted"])
+        elif a.entrusted is None and status != "not_required":
+            first.append(t.reasons["entrusted_unknown"])
+        reasons[0:0] = first
         return Decision(
             status=status,
             report_to_ppc=required,
@@ -292,9 +394,20 @@ def assess(answers: BreachAnswers | Mapping[str, object] | None) -> Decision:
             invalid=invalid,
             malicious=malicious,
             encryption_exception=exception,
+            contractor_path=contractor,
+            copy_exception=copy_exception,
         )
 
-    if a.personal_data is False and not triggers:
+    if a.loss_only is True and a.copy_exists is True:
+        # Nothing left the business and the same data remains: not a 滅失 (通則編 3-5-1-3).
+        reasons.append(t.reasons["loss_with_copy"])
+        return decision("not_required", copy_exception=True)
+    if acquiring_only:
+        reasons.append(t.reasons["acquiring"])
+    if a.loss_only is True:
+        reasons.append(t.reasons["loss_counts"])
+
+    if a.personal_data is False and a.acquiring is not True and not triggers:
         reasons.append(t.reasons["not_personal_data"])
         return decision("not_required")
 
@@ -312,8 +425,14 @@ def assess(answers: BreachAnswers | Mapping[str, object] | None) -> Decision:
     if a.encrypted is True and a.key_leaked is True:
         reasons.append(t.reasons["encrypted_key_leaked"])
 
-    missing = tuple(k for k in ("personal_data",) if a.personal_data is None and not triggers)
+    missing = tuple(
+        k
+        for k in ("personal_data",)
+        if a.personal_data is None and a.acquiring is not True and not triggers
+    )
     missing += tuple(k for k in unknown if not triggers)
+    if a.loss_only is True and a.copy_exists is None:
+        missing += ("copy_exists",)
     if a.encrypted is True and a.key_leaked is None and (triggers or missing):
         # Encryption would be the exception, but only if the key stayed safe: ask.
         reasons.append(t.reasons["encrypted_key_unknown"])

@@ -214,7 +214,11 @@ class BreachForm(forms.Form):
         label=_("When did the organisation become aware of it?"),
         required=False,
         widget=DATETIME_WIDGET,
-        help_text=_("The deadlines count from this moment."),
+        help_text=_(
+            "The deadlines count from this moment: when anyone in the business (any department"
+            " or employee) first knew, not when the person in charge heard of it (PPC General"
+            " Guidelines 3-5-3-3)."
+        ),
     )
     affected_count = forms.IntegerField(
         label=_("Number of people whose data is involved"), required=False, min_value=0
@@ -233,6 +237,14 @@ class BreachForm(forms.Form):
             if key == "affected_count":
                 continue
             label = labels.get(key)
+            if key in breach_clock.TEXT_ANSWER_KEYS:
+                self.fields[key] = forms.CharField(
+                    label=pick(label) if label else key,
+                    required=False,
+                    max_length=breach_clock.MAX_TEXT_ANSWER_CHARS,
+                    help_text=_("For example: the sales department, from a customer's call."),
+                )
+                continue
             self.fields[key] = forms.ChoiceField(
                 label=pick(label) if label else key, choices=TRISTATE, required=False
             )

@@ -476,10 +476,42 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "draft_complete": draft.complete,
             "notice_items": [pick(i.text) for i in breach_clock.notice_items()],
+            "notice_drafts": _notice_drafts(incident),
+            "enquiry_desk": [pick(t) for t in breach_clock.enquiry_desk_checklist()],
+            "contractor_path": bool(decision and decision.contractor_path),
+            "client_notice_due": breach_clock.client_notice_due(incident.breach_aware_at)
+            if decision and decision.contractor_path and incident.breach_aware_at
+            else None,
             "notices": list(incident.notices.all()),
             "can_edit": request.membership.allows(Role.EDITOR),
         },
     )
+
+
+def _notice_drafts(incident: Incident) -> list[dict[str, Any]]:
+    """The notice to individuals, the public notice and the notice to the client (委託元),
+    each filled from the PPC report draft so the three say the same as the report."""
+    known = incident.breach_report_values
+    kinds = (
+        ("individuals", _("Notice to the people affected"), breach_clock.notice_items()),
+        ("public", _("Public notice"), breach_clock.public_notice_items()),
+        (
+            "client",
+            _("Notice to the client who entrusted the data"),
+            breach_clock.client_notice_items(),
+        ),
+    )
+    return [
+        {
+            "kind": kind,
+            "title": title,
+            "lines": [
+                {"label": pick(line.item.text), "value": line.value, "missing": line.missing}
+                for line in breach_clock.notice_draft(items, known)
+            ],
+        }
+        for kind, title, items in kinds
+    ]
 
 
 # --------------------------------------------------------------------------- review, export

@@ -295,3 +295,88 @@ def test_report_draft_tolerates_bad_values():
     assert by_id["summary"].missing and by_id["cause"].missing
     assert len(by_id["other"].value) == 20_000
     assert report_draft("final", None).lines
+
+
+# --------------------------------------------------------------------------- issue 16 paths
+
+
+def test_skimmed_form_input_counts_when_malicious_even_without_stored_personal_data():
+    # 施行規則 第7条第3号 (2024 amendment): data in the course of acquisition counts.
+    decision = assess({"personal_data": False, "acquiring": True, "malicious": True})
+    assert decision.status == "required"
+    assert decision.triggers == ("malicious",)
+    assert any("第7条第3号" in r.ja and "Art. 7(3)" in r.en for r in decision.reasons)
+
+
+def test_skimmed_form_input_only_asks_about_malicious_intent():
+    decision = assess({"acquiring": True})
+    assert decision.status == "undetermined"
+    assert decision.missing == ("malicious",)
+    # the other three situations do not apply to data still being acquired
+    assert assess({"acquiring": True, "malicious": False, "sensitive": True}).status == (
+        "not_required"
+    )
+
+
+def test_loss_of_sensitive_data_is_reportable_whatever_the_cause():
+    decision = assess({**ALL_NO, "sensitive": True, "loss_only": True, "copy_exists": False})
+    assert decision.status == "required"
+    assert any("滅失" in r.ja and "3-5-1-3" in r.ja for r in decision.reasons)
+
+
+def test_loss_of_more_than_1000_people_without_copy_is_reportable():
+    answers = {**ALL_NO, "affected_count": 1001, "loss_only": True, "copy_exists": False}
+    assert assess(answers).status == "required"
+
+
+def test_loss_with_a_copy_is_not_a_loss():
+    answers = {**ALL_NO, "affected_count": 5000, "loss_only": True, "copy_exists": True}
+    decision = assess(answers)
+    assert decision.status == "not_required"
+    assert decision.copy_exception
+    assert "3-5-1-3" in decision.reasons[-1].ja
+
+
+def test_loss_with_copy_unknown_is_undetermined():
+    answers = {**ALL_NO, "sensitive": True, "loss_only": True}
+    decision = assess(answers)
+    assert decision.status == "undetermined"
+    assert "copy_exists" in decision.missing
+
+
+def test_entrusted_data_offers_the_notify_the_client_path():
+    decision = assess({**ALL_NO, "malicious": True, "entrusted": True})
+    assert decision.status == "required"
+    assert decision.contractor_path
+    text = next(r for r in decision.reasons if "委託元" in r.ja)
+    assert "第26条第1項ただし書" in text.ja and "第9条" in text.ja and "3-5-3-5" in text.ja
+    assert not assess({**ALL_NO, "malicious": True, "entrusted": False}).contractor_path
+    unknown = assess({**ALL_NO, "malicious": True})
+    assert any("委託元" in r.ja for r in unknown.reasons) and not unknown.contractor_path
+
+
+def test_client_notice_due_is_end_of_day_two_in_tokyo():
+    from mamori.incidents.breach_clock import client_notice_due, client_notice_items
+
+    # 23:30 UTC on 1 April is 08:30 JST on 2 April: day 1 is 2 April
+    aware = datetime(2026, 4, 1, 23, 30, tzinfo=UTC)
+    assert client_notice_due(aware) == end_of(2026, 4, 3)
+    with pytest.raises(ValueError):
+        client_notice_due(datetime(2026, 4, 1))  # noqa: DTZ001
+    assert [i.id for i in client_notice_items()][:2] == ["summary", "data_items"]
+
+
+def test_public_notice_and_enquiry_desk_texts_are_bilingual():
+    from mamori.incidents.breach_clock import enquiry_desk_checklist, public_notice_items
+
+    assert any(i.id == "enquiry" for i in public_notice_items())
+    for text in [i.text for i in public_notice_items()] + list(enquiry_desk_checklist()):
+        assert text.ja and text.en
+
+
+def test_who_knew_first_is_recorded_with_the_rule():
+    decision = assess({**ALL_NO, "sensitive": True, "known_first_by": " 営業部（顧客からの電話） "})
+    assert decision.status == "required"
+    first = decision.reasons[0]
+    assert "営業部（顧客からの電話）" in first.ja and "3-5-3-3" in first.ja
+    assert "known_first_by" in assess({"known_first_by": 5}).invalid
