@@ -168,6 +168,20 @@ def headline(finding: Finding, language: str | None = None, limit: int = 0) -> s
     return f"{title} — {subject}"
 
 
+def status_label(finding: Finding) -> str:
+    """One status for a finding and its action, so the two never disagree on a page: an open
+    finding whose action is under way reads 「対応中」, one whose action is done reads
+    「対応済み（再確認待ち）」 until the next check resolves it."""
+    if finding.status != "open":
+        return str(finding.get_status_display())
+    action = getattr(finding, "action", None)
+    if action is not None and action.status == "in_progress":
+        return str(gettext_lazy("In progress"))
+    if action is not None and action.status == "done":
+        return str(gettext_lazy("Done, waiting for the next check"))
+    return str(finding.get_status_display())
+
+
 def present(finding: Finding, org_slug: str = "") -> dict[str, Any]:
     """Everything a page shows of one finding; pass `org_slug` to link its evidence."""
     guidance = _catalogue().get(finding.guidance_key)
@@ -177,6 +191,7 @@ def present(finding: Finding, org_slug: str = "") -> dict[str, Any]:
     if guidance is None:
         return {
             "title": problem_title(finding, language),
+            "status": status_label(finding),
             "subject": subject,
             "summary": subject,
             "why": "",
@@ -186,6 +201,7 @@ def present(finding: Finding, org_slug: str = "") -> dict[str, Any]:
         }
     return {
         "title": guidance.title.get(language),
+        "status": status_label(finding),
         "subject": subject,
         "summary": guidance.render_summary(_localised(finding.params or {}, language), language),
         "why": guidance.why.get(language),

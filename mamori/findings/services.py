@@ -123,19 +123,19 @@ def sync(
         if new_findings:
             for finding in new_findings:
                 finding.severity_rank = _rank(finding.severity)
+                finding.due_date = fired[finding.key].due_date or due(finding)
             created = Finding.objects.bulk_create(new_findings, batch_size=1000)
             Action.objects.bulk_create(
                 [
-                    Action(
-                        organization=org,
-                        finding=finding,
-                        due_date=fired[finding.key].due_date or due(finding),
-                    )
+                    Action(organization=org, finding=finding, due_date=finding.due_date)
                     for finding in created
                 ],
                 batch_size=1000,
             )
             result.opened = len(created)
+        for finding in reopened:
+            # A reopened finding starts a new action clock (its severity is already current).
+            finding.due_date = fired[finding.key].due_date or due(finding)
         if changed:
             for finding in changed:
                 finding.severity_rank = _rank(finding.severity)
@@ -151,6 +151,7 @@ def sync(
                     "severity",
                     "severity_rank",
                     "last_seen",
+                    "due_date",
                 ],
                 batch_size=1000,
             )
@@ -161,10 +162,7 @@ def sync(
                 status=ActionStatus.TODO, completed_at=None
             )
             for finding in reopened:
-                spec = fired[finding.key]
-                Action.objects.filter(finding=finding).update(
-                    due_date=spec.due_date or due(finding)
-                )
+                Action.objects.filter(finding=finding).update(due_date=finding.due_date)
         if complete:
             gone = [
                 f.pk
@@ -278,6 +276,10 @@ def recheck(request: HttpRequest, finding: Finding) -> bool:
         return True
     run_rule(finding.organization, rule)
     finding.refresh_from_db()
+    if finding.status == Status.OPEN:
+        # Checked just now and still there: 最終検出 says so (sync refreshes it only hourly).
+        finding.last_seen = timezone.now()
+        finding.save(update_fields=["last_seen"])
     record(
         "finding.rechecked",
         request=request,
@@ -302,6 +304,9 @@ def update_action(
         action.status = status
         action.completed_at = timezone.now() if status == ActionStatus.DONE else None
         action.save(update_fields=["owner", "due_date", "status", "completed_at"])
+        # The lists sort by the finding's copy of the due date (models.Finding.due_date).
+        Finding.objects.filter(pk=action.finding_id).update(due_date=due_date)
+        action.finding.due_date = due_date
         after = {"owner": str(owner or ""), "due_date": due_date, "status": status}
         record(
             "action.updated",

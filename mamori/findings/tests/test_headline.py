@@ -103,3 +103,37 @@ def test_english_reader_sees_the_english_subject_and_evidence_only(
     )
     assert "Operating system and software updates" in html and "Do you update? → No" in html
     assert "OS・ソフトウェアの更新" not in html and "更新していますか" not in html
+
+
+@pytest.mark.django_db
+def test_recheck_of_a_problem_still_there_updates_last_seen_and_status_agrees(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mamori.findings.models import Action
+    from mamori.findings.rules import RULES, load_rules
+    from mamori.findings.services import run_rule
+    from mamori.inventory.models import Account, Service
+
+    person = Person.objects.create(
+        organization=org, name="伊藤 健", left_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    service = Service.objects.create(organization=org, name="Microsoft 365")
+    Account.objects.create(organization=org, person=person, service=service, username="ito")
+    load_rules()
+    run_rule(org, RULES.get("inventory.leaver_access"))
+    finding = Finding.objects.get(organization=org, kind="inventory.leaver_access")
+    stale = timezone.now() - dt.timedelta(minutes=50)
+    Finding.objects.filter(pk=finding.pk).update(last_seen=stale)
+    Action.objects.filter(finding=finding).update(status="in_progress")
+    editor = client_as(members["editor"])
+    editor.post(reverse("findings:recheck", args=[org.slug, finding.pk]))
+    finding.refresh_from_db()
+    assert finding.status == "open" and finding.last_seen > stale
+    page = editor.get(reverse("findings:detail", args=[org.slug, finding.pk])).content.decode()
+    assert '<p class="status">対応中' in page
+    listing = editor.get(reverse("findings:list", args=[org.slug])).content.decode()
+    assert "<td>対応中</td>" in listing and "<td>未対応</td>" not in listing
