@@ -31,6 +31,7 @@ class Register(models.Model):
 class EmploymentType(models.TextChoices):
     REGULAR = "regular", _("Full-time employee")
     PART_TIME = "part_time", _("Part-time")
+    FIXED_TERM = "fixed_term", _("Fixed-term or contract employee")
     DISPATCHED = "dispatched", _("Agency worker")
     CONTRACTOR = "contractor", _("Contractor")
 

@@ -34,7 +34,6 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("氏名", "名前", "社員名", "フルネーム", "名称", "Full name"),
     "email": ("メール", "Eメール", "E-mail", "mail"),
-    "department": ("所属", "部門", "部署名"),
     "employment_type": ("雇用区分", "区分"),
     "joined_on": ("入社日", "入社年月日", "Joined on", "Start date"),
     "left_on": ("退職日", "退社日", "Left on", "End date"),
@@ -44,6 +43,26 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "role": ("権限", "ロール"),
     "mfa_enabled": ("多要素認証", "二要素認証", "2段階認証", "MFA"),
     "active": ("有効", "状態", "Enabled"),
+    "department": ("所属", "所属部署", "部門", "部署名", "課", "Department"),
+    "notes": ("備考", "メモ", "摘要", "コメント", "Memo", "Remarks", "Comment"),
+}
+
+# Words Japanese staff lists use for the employment type (besides the labels themselves).
+CHOICE_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "employment_type": {
+        "regular": ("正社員", "正規", "正規社員", "社員", "常勤", "役員"),
+        "part_time": (
+            "パート",
+            "アルバイト",
+            "バイト",
+            "パートタイム",
+            "パート・アルバイト",
+            "非常勤",
+        ),
+        "fixed_term": ("契約社員", "嘱託", "嘱託社員", "有期", "有期雇用", "契約"),
+        "dispatched": ("派遣", "派遣社員", "人材派遣"),
+        "contractor": ("業務委託", "委託", "フリーランス", "個人事業主", "外注"),
+    },
 }
 
 
@@ -83,7 +102,11 @@ def _base_column(model: type[models.Model], name: str) -> Column:
     if isinstance(field, models.ForeignKey):
         return Column(name, label_ja, label_en, "text", max_length=300)
     if field.choices:
-        choices = [Choice(str(value), *_both(label)) for value, label in field.choices]
+        extra = CHOICE_ALIASES.get(name, {})
+        choices = [
+            Choice(str(value), *_both(label), aliases=extra.get(str(value), ()))
+            for value, label in field.choices
+        ]
         return Column(name, label_ja, label_en, "choice", required=required, choices=choices)
     if isinstance(field, models.BooleanField):
         return Column(name, label_ja, label_en, "bool")

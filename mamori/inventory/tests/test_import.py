@@ -210,3 +210,36 @@ def test_sharing_report_creates_shares_and_flags_public_personal_data(
 
     run_rules(org)
     assert Finding.objects.filter(kind="inventory.public_share_sensitive", status="open").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_japanese_staff_list_vocabulary_and_memo_columns(
+    org: Any, members: dict[str, Any], client_as: Any, tmp_path: Any, settings: Any
+) -> None:
+    settings.DATA_DIR = tmp_path
+    editor = client_as(members["editor"])
+    staff = xlsx(
+        [
+            ["氏名", "所属部署", "雇用区分", "備考"],
+            ["青木 一", "総務部", "パート", "火・木のみ"],
+            ["井上 二", "営業部", "アルバイト", ""],
+            ["上田 三", "経理部", "契約社員", "2025年度まで"],
+            ["江藤 四", "経理部", "嘱託", ""],
+            ["大野 五", "製造部", "派遣", ""],
+            ["加藤 六", "IT", "業務委託", "保守会社から"],
+        ]
+    )
+    preview = upload(editor, org, "people", staff, "名簿.xlsx")
+    assert preview.context["plan"].ok, preview.context["problems"]
+    assert confirm(editor, org, "people", preview).status_code == 302
+    kinds = dict(Person.objects.values_list("name", "employment_type"))
+    assert kinds == {
+        "青木 一": "part_time",
+        "井上 二": "part_time",
+        "上田 三": "fixed_term",
+        "江藤 四": "fixed_term",
+        "大野 五": "dispatched",
+        "加藤 六": "contractor",
+    }
+    assert Person.objects.get(name="青木 一").department == "総務部"
+    assert Person.objects.get(name="加藤 六").notes == "保守会社から"
