@@ -62,13 +62,21 @@ class Finding(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A copy of the action's due date (services.py keeps the two equal), so the findings list and
+    # the to-do list read their first page in index order instead of sorting every open row
+    # across the join with Action.
+    due_date = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "key"], name="one_finding_per_key")
         ]
         indexes = [
-            models.Index(fields=["organization", "status", "-severity_rank"]),
+            # The lists' order (severity, then due date) and the counts by severity_rank.
+            models.Index(
+                fields=["organization", "status", "-severity_rank", "due_date", "id"],
+                name="finding_list_order",
+            ),
             models.Index(fields=["organization", "kind", "status"]),
         ]
 

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from mamori.orgs.access import scoped
 from mamori.orgs.models import Organization
 
-from .models import Action, ActionStatus, Finding, Status
+from .models import SEVERITY_RANK, Action, ActionStatus, Finding, Status
 
 
 def findings(org: Organization, filters: dict[str, Any]) -> QuerySet[Finding]:
@@ -18,29 +18,41 @@ def findings(org: Organization, filters: dict[str, Any]) -> QuerySet[Finding]:
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
     if filters.get("severity"):
-        rows = rows.filter(severity=filters["severity"])
+        rows = rows.filter(severity_rank=SEVERITY_RANK.get(filters["severity"], 0))
     if filters.get("q"):
         rows = rows.filter(Q(subject__icontains=filters["q"]) | Q(kind__icontains=filters["q"]))
-    return rows.order_by("-severity_rank", "action__due_date", "pk")
+    # The order of the index finding_list_order: the first page is read from the index, not
+    # sorted out of every open row (Finding.due_date is the action's due date, kept in step).
+    return rows.order_by("-severity_rank", "due_date", "pk")
 
 
 def todo(org: Organization, owner: Any = None) -> QuerySet[Action]:
     rows = (
         scoped(Action, org)
-        .filter(finding__status=Status.OPEN)
+        # Said of the finding too, so the database walks the finding index in list order and
+        # fetches each action by its finding (a nested loop stopped after one page).
+        .filter(finding__organization=org, finding__status=Status.OPEN)
         .exclude(status=ActionStatus.DONE)
         .select_related("finding", "owner")
     )
     if owner is not None:
         rows = rows.filter(owner=owner)
-    return rows.order_by("-finding__severity_rank", "due_date", "pk")
+    return rows.order_by("-finding__severity_rank", "finding__due_date", "finding_id")
 
 
 def open_counts(org: Organization) -> dict[str, int]:
+    """Open findings by severity, counted from the index (by severity_rank, not severity)."""
     rows = (
-        scoped(Finding, org).filter(status=Status.OPEN).values("severity").annotate(n=Count("id"))
+        scoped(Finding, org)
+        .filter(status=Status.OPEN)
+        .values("severity_rank")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     counts = {"critical": 0, "high": 0, "medium": 0, "low": 0}
+    by_rank = {rank: severity for severity, rank in SEVERITY_RANK.items()}
     for row in rows:
-        counts[row["severity"]] = row["n"]
+        severity = by_rank.get(row["severity_rank"])
+        if severity is not None:
+            counts[severity] = row["n"]
     return counts

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,15 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from mamori.core.dashboard import Tile
 from mamori.orgs.access import scoped
 
-from .models import Action, ActionStatus, Finding, Status
+from .models import Action, ActionStatus, Status
+from .queries import open_counts
 
 
 def tiles(org: Any, membership: Any) -> list[Tile]:
-    counts = scoped(Finding, org).aggregate(
-        critical=Count("id", filter=Q(status=Status.OPEN, severity="critical")),
-        high=Count("id", filter=Q(status=Status.OPEN, severity="high")),
-        total=Count("id", filter=Q(status=Status.OPEN)),
-    )
+    counts = open_counts(org)
+    counts["total"] = sum(counts.values())
     overdue = (
         scoped(Action, org)
         .filter(finding__status=Status.OPEN, due_date__lt=timezone.localdate())
