@@ -36,6 +36,7 @@ EVIDENCE_LABELS = {
     "confidence": gettext_lazy("Confidence"),
     "remediation": gettext_lazy("What to do"),
     "measure": gettext_lazy("Prevention measure"),
+    "lifecycle": gettext_lazy("End of vendor support"),
 }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mamori.findings.rules import FindingSpec, Rule, register
 
+from .lifecycle import end_of_support
 from .models import (
     Account,
     AccountRole,
@@ -292,18 +293,39 @@ class DeviceOsUnsupported(Rule):
     triggers = frozenset({"inventory.device"})
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = _active_devices(org).filter(os_supported=False)
-        for pk, name, os_name, os_version in rows.values_list(
-            "pk", "name", "os_name", "os_version"
+        # Marked unsupported by a person, or past its vendor's end of support in the dated
+        # lifecycle table (Windows 10 ended 2025-10-14 whether or not anyone typed it).
+        today = timezone.localdate()
+        rows = _active_devices(org).filter(Q(os_supported=False) | ~Q(os_name=""))
+        for pk, name, os_name, os_version, marked in rows.values_list(
+            "pk", "name", "os_name", "os_version", "os_supported"
         ):
+            ended = end_of_support(os_name, os_version)
+            past = ended is not None and ended.ends <= today
+            if marked is not False and not past:
+                continue
             os_text = f"{os_name} {os_version}".strip()
+            evidence: list[dict[str, Any]] = [
+                {"kind": "device", "id": pk, "text": f"{name} ({os_text})"}
+            ]
+            if past and ended is not None:
+                evidence.append(
+                    {
+                        "kind": "lifecycle",
+                        "id": ended.ends.isoformat(),
+                        "text": f"{ended.family} {ended.version}: {ended.ends.isoformat()} "
+                        f"（{ended.source}、{ended.checked_on.isoformat()} 確認）",
+                        "text_en": f"{ended.family} {ended.version}: {ended.ends.isoformat()} "
+                        f"({ended.source}, checked {ended.checked_on.isoformat()})",
+                    }
+                )
             yield FindingSpec(
                 key=f"{self.kind}:device:{pk}",
                 subject=name,
                 subject_type="inventory.device",
                 subject_id=str(pk),
                 params={"device": name, "os": os_text},
-                evidence=[{"kind": "device", "id": pk, "text": f"{name} ({os_text})"}],
+                evidence=evidence,
             )
 
 
