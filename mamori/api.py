@@ -49,7 +49,7 @@ api = NinjaAPI(
     version="1",
     auth=TokenAuth(),
     urls_namespace="api",
-    docs_url=None,
+    docs_url="/docs",
 )
 
 
