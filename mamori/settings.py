@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "ninja",  # its templates and static Swagger UI: /api/docs without a CDN (CSP allows 'self')
     "mamori.core",
     "mamori.audit",
     "mamori.orgs",
@@ -265,6 +264,8 @@ JOB_POLL_SECONDS = env_int("MAMORI_JOB_POLL_SECONDS", 2)
 SHUTDOWN_GRACE_SECONDS = env_int("MAMORI_SHUTDOWN_GRACE_SECONDS", 20)
 # Finished (done) job rows are deleted after this many days by a daily job; failed ones stay.
 JOB_HISTORY_DAYS = env_int("MAMORI_JOB_HISTORY_DAYS", 30)
+# /readyz says "degraded" when no worker was seen, or the oldest due job waited, this long.
+READY_WORKER_SECONDS = env_int("MAMORI_READY_WORKER_SECONDS", 600)
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -194,7 +195,8 @@ class DamagedDatabaseMiddleware:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness for a load balancer or monitor: 200 when the database answers, else 503."""
+    """Readiness for a load balancer or monitor: 200 when the database answers and is migrated,
+    else 503; the JSON also says whether a worker was seen lately and the job lag."""
     problem = damage_seen()
     if problem is None:
         path = sqlite_path()
@@ -215,10 +217,16 @@ def readyz(request: HttpRequest) -> HttpResponse:
                 return _json(body, 503)
     if problem is not None:
         return _json({"status": "damaged", "database": problem}, 503)
-    return _json({"status": "ok"}, 200)
+    from mamori.core.health import readiness
+
+    try:  # migrations, the last worker seen and the oldest due job's lag (mamori.core.health)
+        status, body = readiness()
+    except DatabaseError as error:
+        return _json({"status": "unavailable", "database": type(error).__name__}, 503)
+    return _json(body, status)
 
 
-def _json(body: dict[str, str], status: int) -> HttpResponse:
+def _json(body: dict[str, Any], status: int) -> HttpResponse:
     response = HttpResponse(json.dumps(body), status=status, content_type="application/json")
     response["Cache-Control"] = "no-store"
     response._has_been_logged = True  # type: ignore[attr-defined]  # not an error per probe

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import dbcheck, views
+from . import dbcheck, health, views
 
 app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("readyz", dbcheck.readyz, name="readyz"),
     path("setup/", views.first_run, name="first_run"),
     path("switch/", views.switch_organization, name="switch"),
