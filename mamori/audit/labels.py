@@ -18,7 +18,7 @@ ACTION_LABELS: dict[str, Any] = {
     "password.reset": _("Reset their password by mail"),
     "password.reset_requested": _("Asked for a password reset mail"),
     "mfa": _("Changed two-step verification"),
-    "mfa.enrolled": _("Set up two-step verification"),
+    "mfa.enrolled": _("Turned on multi-factor authentication"),
     "mfa.reset": _("Removed two-step verification"),
     "mfa.recovery_codes_replaced": _("Replaced the recovery codes"),
     "token.created": _("Created an API token"),
