@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ninja",  # its templates and static Swagger UI: /api/docs without a CDN (CSP allows 'self')
     "mamori.core",
     "mamori.audit",
     "mamori.orgs",
