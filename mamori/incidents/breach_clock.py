@@ -18,7 +18,7 @@
         other three situations apply.
       * ``loss_only`` / ``copy_exists``: loss or damage (滅失・毀損) is a 漏えい等 whatever its
         cause; it is not one when the same data remains elsewhere (a backup with the same
-        content, 通則編 3-5-1-3/3-5-1-4), so a loss with a copy is not reportable.
+        content, 通則編 3-5-1-2/3-5-1-3, PPC Q&A 4-5), so a loss with a copy is not reportable.
       * ``entrusted``: when the data was entrusted by a client (委託元), the contractor may
         instead notify the client promptly and is then freed of the report and the notice
         (法 第26条第1項ただし書, 施行規則 第9条, 通則編 3-5-3-5).
@@ -399,7 +399,7 @@ def assess(answers: BreachAnswers | Mapping[str, object] | None) -> Decision:
         )
 
     if a.loss_only is True and a.copy_exists is True:
-        # Nothing left the business and the same data remains: not a 滅失 (通則編 3-5-1-3).
+        # Nothing left the business and the same data remains: not a 滅失 (通則編 3-5-1-2, Q&A 4-5).
         reasons.append(t.reasons["loss_with_copy"])
         return decision("not_required", copy_exception=True)
     if acquiring_only:

@@ -212,6 +212,7 @@ class Contact:
     email: str | None = None
     hours: Text | None = None
     source_url: str | None = None
+    checked_on: str | None = None  # YYYY-MM-DD: when the address was last checked at source_url
 
 
 @dataclass(frozen=True)
@@ -556,8 +557,20 @@ def validate_playbook(
 
 
 _CONTACT_KEYS = frozenset(
-    {"id", "kind", "name", "description", "url", "phone", "email", "hours", "source_url"}
+    {
+        "id",
+        "kind",
+        "name",
+        "description",
+        "url",
+        "phone",
+        "email",
+        "hours",
+        "source_url",
+        "checked_on",
+    }
 )
+_DATE = re.compile(r"^20\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 _PHONE = re.compile(r"^(?:#\d{4}|\d{3}|\d{2,4}-\d{2,4}-\d{3,4}|0\d{2,3}-\d{2,3}-\d{3,4})$")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
@@ -602,6 +615,11 @@ def validate_contacts(
         email = c.string(entry["email"], f"{path}.email") if "email" in entry else None
         if email is not None and not _EMAIL.match(email):
             c.add(f"{path}.email", f"{email!r} does not look like an e-mail address")
+        checked_on = str(entry["checked_on"]) if "checked_on" in entry else None
+        if kind == "public" and checked_on is None:
+            c.add(path, "a public contact needs checked_on (YYYY-MM-DD, when it was last checked)")
+        if checked_on is not None and not _DATE.match(checked_on):
+            c.add(f"{path}.checked_on", f"{checked_on!r} must be a date YYYY-MM-DD")
         if kind == "public" and not (url or phone or email):
             c.add(path, "a public contact needs a url, phone or email")
         if kind == "public" and (url or phone or email) and not source_url and not url:
@@ -617,6 +635,7 @@ def validate_contacts(
                 email=email,
                 hours=hours,
                 source_url=source_url or url,
+                checked_on=checked_on,
             )
     return contacts, c.problems
 

@@ -209,6 +209,102 @@ def test_contacts_cover_the_types_the_issue_names(catalog):
             assert contact.source_url and contact.source_url.startswith("https://")
 
 
+def _step_ids(playbook) -> set[str]:
+    return {step.id for step in playbook.all_steps()}
+
+
+def _all_text(playbook) -> str:
+    return json.dumps(playbook.as_data(), ensure_ascii=False)
+
+
+def test_ransomware_carries_the_first_hour_steps_issue_16_names(catalog):
+    pb = catalog.get("ransomware")
+    ids = _step_ids(pb)
+    for step in (
+        "pause-backup",
+        "export-logs",
+        "variant",
+        "leak-sites",
+        "no-restore-yet",
+        "continuity",
+        "ipa-report",
+    ):
+        assert f"ransomware.admin.{step}" in ids
+    text = _all_text(pb)
+    assert "No More Ransom" in text and "文例" in text
+    # おそれ is enough: prepare the 速報 unless exfiltration is ruled out
+    legal = next(d for d in pb.legal if d.id == "ransomware.legal.ppc")
+    assert "速報を準備" in legal.text.ja and "第7条第3号" in legal.text.ja
+    assert "なりうる" not in legal.text.ja
+    assert {"ipa_report", "no_more_ransom", "insurer"} <= set(pb.contacts)
+
+
+def test_bec_calls_the_bank_within_the_hour_and_leaves_paying_again_to_management(catalog):
+    pb = catalog.get("bec-payee-fraud")
+    text = _all_text(pb)
+    for phrase in ("1 時間以内", "振り込め詐欺救済法", "SWIFT", ".eml", "OAuth", "サインイン履歴"):
+        assert phrase in text
+    ids = _step_ids(pb)
+    assert "bec-payee-fraud.user.no-reply" in ids
+    assert "bec-payee-fraud.admin.insurer" in ids
+    pay_again = pb.step("bec-payee-fraud.admin.pay-again")
+    assert pay_again is not None
+    assert "経営者" in pay_again.text.ja and "弁護士" in pay_again.text.ja
+    assert {"bank", "insurer", "lawyer"} <= set(pb.contacts)
+
+
+def test_emotet_checks_every_pc_smtp_password_and_someone_elses_infection(catalog):
+    pb = catalog.get("emotet-macro")
+    text = _all_text(pb)
+    assert "全 PC" in text and "言い切れない" in text
+    ids = _step_ids(pb)
+    for step in ("smtp-password", "second-stage", "not-our-infection", "jpcert-report"):
+        assert f"emotet-macro.admin.{step}" in ids
+
+
+def test_web_form_and_defacement_cite_the_2024_amendment(catalog):
+    for pid in ("web-form-leak", "website-defacement"):
+        pb = catalog.get(pid)
+        assert any("第7条第3号" in d.text.ja and d.breach_clock for d in pb.legal), pid
+    web = catalog.get("web-form-leak")
+    assert "web-form-leak.admin.preserve-logs" in _step_ids(web)
+    assert "card_company" in web.contacts
+
+
+def test_cloud_loss_is_reportable_whatever_the_cause_unless_a_copy_exists(catalog):
+    legal = catalog.get("cloud-data-loss").legal[0]
+    assert "原因" in legal.text.ja and "問わず" in legal.text.ja
+    assert "バックアップ" in legal.text.ja and "3-5-1-2" in legal.text.ja
+
+
+def test_contacts_carry_source_and_last_checked_date_and_the_ipa_desks_are_labelled(catalog):
+    for contact in catalog.contacts.values():
+        if contact.kind == "public":
+            assert contact.checked_on and contact.checked_on[:2] == "20", contact.id
+    business = catalog.contacts["ipa_business"]
+    assert business.email == "cs-support@ipa.go.jp"
+    assert "企業・組織" in business.name.ja
+    assert "個人" in catalog.contacts["ipa_anshin"].name.ja
+    # businesses are sent to the business desk, never the desk for individuals
+    for pb in catalog.playbooks:
+        assert "ipa_anshin" not in pb.contacts or "ipa_business" in pb.contacts, pb.id
+    assert "nisc.go.jp" not in json.dumps(
+        [pb.as_data() for pb in catalog.playbooks], ensure_ascii=False
+    )
+
+
+def test_contact_without_checked_on_is_a_problem():
+    from mamori.incidents.playbooks import validate_contacts
+
+    data = yaml.safe_load((CONTENT_DIR / "contacts.yaml").read_text(encoding="utf-8"))
+    del data["contacts"][0]["checked_on"]
+    _, problems = validate_contacts(data)
+    assert any("checked_on" in str(p) for p in problems)
+    data["contacts"][0]["checked_on"] = "last year"
+    _, problems = validate_contacts(data)
+    assert any("YYYY-MM-DD" in str(p) for p in problems)
+
+
 # --------------------------------------------------------------------------- the validator
 
 
