@@ -3,7 +3,6 @@ views stay thin and the PDF/Word exports share the same wording)."""
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -131,32 +130,49 @@ def policy_pdf_bytes(policy: SecurityPolicy) -> bytes:
     return build_pdf(story, title=policy.title)
 
 
-def policy_word_html(policy: SecurityPolicy) -> str:
-    """The edited policy as a single HTML file that Word opens as a document."""
-    esc = html.escape
-    parts = [
-        '<html xmlns:o="urn:schemas-microsoft-com:office:office" '
-        'xmlns:w="urn:schemas-microsoft-com:office:word" '
-        'xmlns="http://www.w3.org/TR/REC-html40">',
-        '<head><meta charset="utf-8">',
-        f"<title>{esc(policy.title)}</title>",
-        "<!--[if gte mso 9]><xml><w:WordDocument><w:View>Print</w:View></w:WordDocument></xml>"
-        "<![endif]-->",
-        "<style>body{font-family:'Yu Mincho','MS Mincho',serif;font-size:10.5pt;}"
-        "h1{font-size:16pt;text-align:center;}h2{font-size:12pt;}</style>",
-        f'</head><body lang="{esc(policy.language)}">',
-        f"<h1>{esc(policy.title)}</h1>",
-    ]
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def policy_docx_bytes(policy: SecurityPolicy) -> bytes:
+    """The edited policy as a real Word document (.docx, python-docx): title, numbered
+    headings and paragraphs, in a Japanese font. Text is inserted as text, never as markup."""
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = "Yu Mincho"
+    style.font.size = Pt(10.5)
+    # East Asian text takes the eastAsia font, not the Latin one.
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Yu Mincho")
+    document.core_properties.title = policy.title[:255]
+    document.core_properties.language = policy.language
+    heading = document.add_heading(_docx_text(policy.title), level=0)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for block in _blocks(policy.body):
         first, _, rest = block.partition("\n")
         if HEADING_RE.match(first):
-            parts.append(f"<h2>{esc(first)}</h2>")
+            document.add_heading(_docx_text(first), level=2)
             block = rest.strip()
             if not block:
                 continue
-        parts.append("<p>" + "<br>".join(esc(line) for line in block.splitlines()) + "</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        paragraph = document.add_paragraph()
+        for number, line in enumerate(block.splitlines()):
+            if number:
+                paragraph.add_run().add_break()
+            paragraph.add_run(_docx_text(line))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_text(text: str) -> str:
+    """XML 1.0 cannot hold control characters; Word would refuse the file."""
+    return "".join(ch for ch in text if ch in "\t" or ord(ch) >= 0x20)
 
 
 def questionnaire_titles(code: str) -> dict[str, str]:

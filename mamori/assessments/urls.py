@@ -19,7 +19,7 @@ urlpatterns = [
     path(base + "policy/", views.policy, name="policy"),
     path(base + "policy/generate/", views.policy_generate, name="policy_generate"),
     path(base + "policy/policy.pdf", views.policy_pdf, name="policy_pdf"),
-    path(base + "policy/policy.doc", views.policy_doc, name="policy_doc"),
+    path(base + "policy/policy.docx", views.policy_doc, name="policy_doc"),
     path("o/<slug:org_slug>/report/", views.report, name="report"),
     path("o/<slug:org_slug>/report/report.pdf", views.report_pdf, name="report_pdf"),
 ]

@@ -27,10 +27,10 @@ from .forms import (
     lang,
 )
 from .models import Assessment
-from .policy import WORD_MEDIA_TYPE
 from .presentation import (
+    DOCX_MEDIA_TYPE,
+    policy_docx_bytes,
     policy_pdf_bytes,
-    policy_word_html,
     result_view,
     section_questions,
     security_action_view,
@@ -430,8 +430,7 @@ def policy_doc(request: HttpRequest) -> HttpResponse:
     current = queries.policy_of(request.org)
     if current is None:
         raise Http404
-    body = policy_word_html(current).encode("utf-8")
-    return _download(body, f"{WORD_MEDIA_TYPE}; charset=utf-8", "security-policy.doc")
+    return _download(policy_docx_bytes(current), DOCX_MEDIA_TYPE, "security-policy.docx")
 
 
 @org_view()

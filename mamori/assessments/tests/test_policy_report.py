@@ -76,10 +76,14 @@ def test_policy_exports_pdf_and_word_with_the_edited_text(
     assert org.name in text
     assert "<b>社外秘</b> & 取扱注意" in text
     doc = client_as(members["viewer"]).get(_url("policy_doc", org))
-    assert doc["Content-Type"].startswith("application/msword")
-    assert 'filename="security-policy.doc"' in doc["Content-Disposition"]
-    body = doc.content.decode()
-    assert "&lt;b&gt;社外秘&lt;/b&gt; &amp; 取扱注意" in body and "<b>社外秘" not in body
+    assert doc["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="security-policy.docx"' in doc["Content-Disposition"]
+    import io
+
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(doc.content)).paragraphs)
+    assert "<b>社外秘</b> & 取扱注意" in text and policy.title in text
 
 
 @pytest.mark.django_db
