@@ -267,6 +267,8 @@ SHUTDOWN_GRACE_SECONDS = env_int("MAMORI_SHUTDOWN_GRACE_SECONDS", 20)
 JOB_HISTORY_DAYS = env_int("MAMORI_JOB_HISTORY_DAYS", 30)
 # /readyz says "degraded" when no worker was seen, or the oldest due job waited, this long.
 READY_WORKER_SECONDS = env_int("MAMORI_READY_WORKER_SECONDS", 600)
+# Prometheus /metrics answers only with "Authorization: Bearer <this>"; unset: 404.
+METRICS_TOKEN = os.environ.get("MAMORI_METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dbcheck, health, views
+from . import dbcheck, health, metrics, views
 
 app_name = "core"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", dbcheck.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("setup/", views.first_run, name="first_run"),
     path("switch/", views.switch_organization, name="switch"),
     path("o/<slug:org_slug>/", views.dashboard, name="dashboard"),
