@@ -110,8 +110,27 @@ def _crawl(client: Client, start: str, language: str) -> dict[str, str]:
     return seen
 
 
-def _problems(pages: dict[str, str]) -> list[str]:
+def _english_messages() -> list[str]:
+    """Message ids of the catalogue long enough to be recognised in a page (a sentence or a
+    label of several words): on a Japanese page, one of them means a string that reached the
+    page untranslated (not marked, or translated before the language was known)."""
+    from babel.messages.pofile import read_po
+
+    from mamori.core.i18n_check import PO_PATH
+
+    with PO_PATH.open("rb") as handle:
+        catalog = read_po(handle, locale="ja")
     found = []
+    for message in catalog:
+        text = message.id[0] if isinstance(message.id, tuple) else message.id
+        if text and "%" not in text and "{" not in text and len(text) >= 16 and " " in text:
+            found.append(text)
+    return found
+
+
+def _problems(pages: dict[str, str], language: str = "en") -> list[str]:
+    found = []
+    english = _english_messages() if language == "ja" else []
     for url, text in pages.items():
         for pattern, what in RAW:
             if pattern.search(text):
@@ -121,6 +140,11 @@ def _problems(pages: dict[str, str]) -> list[str]:
         for match in GLUED.finditer(text):
             context = text[max(0, match.start() - 20) : match.end() + 20]
             found.append(f"{url}: two languages glued: {context!r}")
+        found.extend(
+            f"{url}: untranslated on a Japanese page: {message!r}"
+            for message in english
+            if message in text
+        )
     return found
 
 
@@ -146,5 +170,18 @@ def test_demo_pages_show_no_internals_and_one_language(language: str, capsys: An
     session.save()
     pages = _crawl(client, "/o/demo/", language)
     assert len([p for p in pages.values() if p]) >= 30, sorted(pages)
-    problems = _problems(pages)
+    problems = _problems(pages, language)
     assert problems == [], "\n".join(problems[:60])
+
+
+def test_the_sweep_catches_what_it_looks_for() -> None:
+    pages = {
+        "/a/": "状態 {'os_supported': None} 詳細",
+        "/b/": 'Traceback (most recent call last) File "/srv/x.py", line 3',
+        "/c/": "最近の操作 findings.synced 山田",
+        "/d/": "完了 / done",
+        "/e/": "ようこそ Checks updated the findings さん",
+    }
+    found = "\n".join(_problems(pages, "ja"))
+    for url in pages:
+        assert url in found, url
