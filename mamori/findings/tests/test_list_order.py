@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -114,3 +116,33 @@ def test_migration_copies_each_actions_due_date_onto_its_finding(org: Any) -> No
     migration.copy_due_dates(apps, None)
     for finding in Finding.objects.filter(organization=org):
         assert finding.due_date == Action.objects.get(finding=finding).due_date
+
+
+@pytest.mark.django_db
+def test_list_page_counts_open_findings_once_and_pages_them(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    _sync(org, [_spec(f"k{i}", ("high", "low")[i % 2], i) for i in range(61)])
+    Finding.objects.filter(key="k0").update(status=Status.RESOLVED)
+    viewer = client_as(members["viewer"])
+    url = f"/o/{org.slug}/findings/"
+    with CaptureQueriesContext(connection) as context:
+        first = viewer.get(url).content.decode()
+    counting = [q["sql"] for q in context.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counting) == 1, counting  # the severity counts, not a second count for paging
+    assert len(_linked(first, org)) == 50
+    # 60 open findings: the second page holds the last 10, in order.
+    second = viewer.get(url + "?page=2").content.decode()
+    expected = [f.pk for f in queries.findings(org, {"status": Status.OPEN})][50:]
+    assert _linked(second, org) == expected and len(expected) == 10
+    # One severity: the page count is that severity's count (30 high).
+    high_ids = [f.pk for f in queries.findings(org, {"status": "open", "severity": "high"})]
+    assert len(high_ids) == 30
+    assert _linked(viewer.get(url + "?status=open&severity=high").content.decode(), org) == (
+        high_ids
+    )
+    # A text search still counts for itself.
+    searched = viewer.get(url + "?status=open&q=k1").content.decode()
+    assert set(_linked(searched, org)) == {
+        f.pk for f in Finding.objects.filter(subject__contains="k1", status=Status.OPEN)
+    }
