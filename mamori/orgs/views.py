@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from mamori.accounts.decorators import sudo_required
 from mamori.accounts.forms import SignupForm
 from mamori.audit.services import record
 from mamori.core.text import csv_rows
 
+from . import overview as overview_queries
 from . import queries, services
 from .access import org_view, scoped
 from .forms import (
@@ -41,6 +42,32 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=request.user).select_related("organization")
     return render(
         request, "orgs/organization_list.html", {"form": form, "memberships": memberships}
+    )
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    """Every organisation of the user on one page (no organisation in the URL: the scope is the
+    user's own memberships)."""
+    sort = overview_queries.normalise_sort(request.GET.get("sort"))
+    return render(
+        request,
+        "orgs/overview.html",
+        {
+            "rows": overview_queries.overview(request.user, sort),
+            "sort": sort,
+            "columns": [
+                ("name", _("Organisation")),
+                ("score", _("Security posture score")),
+                ("critical", _("Open critical findings")),
+                ("overdue", _("Overdue actions")),
+                ("incidents", _("Open incidents")),
+                ("deadline", _("Nearest report deadline")),
+                ("monitors", _("Failed monitors")),
+                ("feeds", _("Failing feeds")),
+            ],
+        },
     )
 
 
