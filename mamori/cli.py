@@ -13,6 +13,10 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("mamori.core.commands.serve", "Apply migrations and run the web app (and a worker)"),
     "worker": ("mamori.core.commands.worker", "Run background workers only"),
+    "migrate": (
+        "mamori.core.commands.migrate",
+        "Apply database migrations (once; others starting together wait)",
+    ),
     "demo": ("mamori.core.commands.demo", "Create a populated demo organisation"),
     "backup": ("mamori.core.commands.backup", "Write a consistent, checksummed backup"),
     "restore": ("mamori.core.commands.restore", "Restore a backup written by `mamori backup`"),

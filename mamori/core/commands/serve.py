@@ -1,4 +1,5 @@
-"""`mamori serve`: apply migrations, then run the web app (waitress) and an embedded worker.
+"""`mamori serve`: apply migrations (unless --no-migrate), then run the web app (waitress) and
+an embedded worker.
 
 SIGTERM or Ctrl-C stops gracefully (mamori.core.shutdown): no new connections, requests in
 progress finish and idle connections close, the embedded worker ends its current job (or hands
@@ -35,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="バックグラウンドジョブを実行しない / do not run the embedded worker",
     )
+    parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="データベースを更新しない (`mamori migrate` を別に実行) / do not apply migrations "
+        "(run `mamori migrate` separately)",
+    )
     return parser
 
 
@@ -62,23 +69,14 @@ def main(argv: list[str]) -> int:
 
     from mamori.core import jobs
     from mamori.core.i18n import compile_catalogs
-    from mamori.core.migrate import MigrationFailed, migrate_all_or_nothing
+    from mamori.core.migrate_lock import migrate_locked
     from mamori.core.shutdown import serve as serve_gracefully
     from mamori.core.shutdown import wake
 
     compile_catalogs()
-    try:
-        applied = migrate_all_or_nothing()
-    except MigrationFailed as error:
-        print(
-            "mamori: データベースの更新に失敗しました。何も変更していません。\n"
-            "mamori: database migration failed; nothing was changed.\n"
-            f"  {error}",
-            file=sys.stderr,
-        )
+    # Under the migration lock: several starting together take turns (mamori.core.migrate_lock).
+    if not options.no_migrate and migrate_locked(out=sys.stdout, err=sys.stderr) != 0:
         return 1
-    if applied:
-        print(f"mamori: applied {len(applied)} migration(s)")
 
     from waitress import create_server
 
