@@ -16,6 +16,8 @@ JOB_KIND_LABELS: dict[str, Any] = {
     "intel.sync_nvd": _("Fetching vulnerabilities from NVD"),
     "intel.sync_kev": _("Fetching the CISA KEV catalogue"),
     "intel.sync_jvn": _("Fetching vulnerabilities from JVN"),
+    "intel.sync_myjvn": _("Fetching vulnerabilities from the MyJVN API"),
+    "accounts.prune": _("Removing old sign-in records, sessions and invitations"),
     "monitoring.check_page": _("Checking a watched web page"),
     "notify.deliver": _("Sending a notification"),
     "notify.periodic": _("Sending digests and reminders"),
