@@ -14,7 +14,7 @@ from django.db import connection
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _sqlite_only() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("a fresh SQLite data folder; runs in the SQLite session")
@@ -27,16 +27,20 @@ def _env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _start(data_dir: Path, *args: str) -> subprocess.Popen[str]:
+def _start(data_dir: Path, *args: str, database_url: str | None = None) -> subprocess.Popen[str]:
+    env = _env(data_dir)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     return subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-m", "mamori.cli", "migrate", *args],
-        env=_env(data_dir),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
 
+@pytest.mark.usefixtures("_sqlite_only")
 def test_two_migrations_started_together_both_succeed(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o700)
@@ -55,6 +59,7 @@ def test_two_migrations_started_together_both_succeed(tmp_path: Path) -> None:
     assert "0 migration(s) not applied" in err
 
 
+@pytest.mark.usefixtures("_sqlite_only")
 def test_check_lists_waiting_migrations_and_changes_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o700)
@@ -70,6 +75,7 @@ def test_check_lists_waiting_migrations_and_changes_nothing(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.usefixtures("_sqlite_only")
 def test_a_migration_waits_for_the_lock_another_holds(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o700)
@@ -88,3 +94,30 @@ def test_a_migration_waits_for_the_lock_another_holds(tmp_path: Path) -> None:
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, (out, err)
     assert "applied" in out
+
+
+def test_on_postgresql_a_migration_waits_for_the_advisory_lock(tmp_path: Path) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL advisory lock; runs in the PostgreSQL session")
+    import psycopg
+
+    from mamori.core.migrate_lock import ADVISORY_LOCK_KEY
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    db = connection.settings_dict
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    with psycopg.connect(url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+        process = _start(data_dir, database_url=url)
+        assert process.stdout is not None
+        line = process.stdout.readline()  # blocks until the command reports it is waiting
+        assert "waiting" in line
+        assert process.poll() is None
+        holder.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, (out, err)
+    assert "the database is up to date" in out
