@@ -211,6 +211,13 @@ def validate_triage_data(
         flags = item.get("flags", [])
         if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
             problems.append(Problem(file, f"{path}.flags", "must be a list of strings"))
+    no_match = data.get("no_match", [])
+    if not isinstance(no_match, list) or not all(
+        isinstance(item, dict)
+        and all(isinstance(item.get(lang), str) and item[lang].strip() for lang in ("ja", "en"))
+        for item in no_match
+    ):
+        problems.append(Problem(file, "no_match", "must be a list of {ja, en} texts"))
     variants = data.get("variants", {})
     if not isinstance(variants, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and k and v for k, v in variants.items()
@@ -291,6 +298,24 @@ def default_index() -> TriageIndex:
     if problems:
         raise ValueError("; ".join(str(p) for p in problems))
     return build_index(catalog, data)
+
+
+@lru_cache(maxsize=1)
+def general_first_steps() -> tuple[Text, ...]:
+    """What to do when no playbook really matches (triage.yaml ``no_match``)."""
+    data, error = read_yaml_file(CONTENT_DIR / "triage.yaml")
+    if error or not isinstance(data, dict):
+        return ()
+    return tuple(
+        Text(ja=str(item["ja"]).strip(), en=str(item["en"]).strip())
+        for item in data.get("no_match") or []
+        if isinstance(item, dict) and item.get("ja") and item.get("en")
+    )
+
+
+def is_real_match(suggestion: Suggestion) -> bool:
+    """A suggestion backed by the person's own words or a yes answer, not resemblance alone."""
+    return bool(suggestion.matched or suggestion.questions)
 
 
 def questions() -> tuple[Question, ...]:

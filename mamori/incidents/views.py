@@ -138,6 +138,8 @@ def triage_view(request: HttpRequest) -> HttpResponse:
             if question.id in answers:
                 flags.update(question.flags)
         for s in triage.suggest(form.cleaned_data["text"], answers, limit=5):
+            if not triage.is_real_match(s):
+                continue  # resemblance alone suggests unrelated playbooks: say nothing matched
             playbook = catalog().get(s.playbook_id)
             if playbook is None:
                 continue
@@ -158,6 +160,7 @@ def triage_view(request: HttpRequest) -> HttpResponse:
             "asked": asked,
             "suggestions": suggestions,
             "breach_hint": "breach_clock" in flags,
+            "general_steps": [pick(t) for t in triage.general_first_steps()],
             "text": form.cleaned_data.get("text", "") if asked else "",
         },
     )

@@ -160,4 +160,16 @@ TRIAGE_CASES: tuple[tuple[str, str], ...] = (
         "A supplier's email said their bank account changed and we paid the new account",
         "bec-payee-fraud",
     ),
+    (
+        "レジ横の支払い用QRコードの上に別のQRコードのシールが貼られていて、代金が届いていなかった",
+        "qr-code-sticker",
+    ),
+    ("Someone stuck a fake QR code sticker over our scan to pay sign", "qr-code-sticker"),
+    ("システムの管理者が急に退職し、管理者パスワードを誰も知らない", "sole-admin-lost"),
+    ("担当者が辞めてドメインとサーバーの引き継ぎがされていない", "sole-admin-lost"),
+    ("ホームページの写真が著作権侵害だと通知が届き、使用料を請求された", "copyright-claim"),
+    (
+        "We received a copyright infringement claim and a licence fee demand for an image",
+        "copyright-claim",
+    ),
 )
