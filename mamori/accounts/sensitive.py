@@ -38,6 +38,9 @@ SENSITIVE_ACTIONS: dict[str, str] = {
     "mailcheck:settings": "the report mailbox's server, user and password",
     "orgs:audit_export": "the whole audit trail, with IP addresses, leaves the server",
     "inventory:export": "a whole register (people, accounts, devices) leaves the server",
+    "orgs:overview_feed_presets": (
+        "changes the news sources of several organisations at once (their outbound fetches)"
+    ),
 }
 
 # Credential changes that ask for the current password in the form itself (not sudo), or that

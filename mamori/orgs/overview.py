@@ -24,7 +24,7 @@ from mamori.incidents.queries import ClockDeadline, pending_deadlines
 from mamori.intel.models import Feed
 from mamori.monitoring.models import PageState, WatchedPage
 
-from .models import Membership, Organization
+from .models import Membership, Organization, Role
 
 FAILING_PAGE_STATES = [PageState.CHANGED, PageState.DANGER, PageState.UNREACHABLE]
 
@@ -154,6 +154,15 @@ def _sort_key(sort: str) -> Any:
 
 def normalise_sort(sort: str | None) -> str:
     return sort if sort in SORT_KEYS else DEFAULT_SORT
+
+
+def owned_organizations(user: Any) -> list[Organization]:
+    """The organisations `user` owns (the targets of the overview's bulk actions)."""
+    return list(
+        Organization.objects.filter(memberships__user=user, memberships__role=Role.OWNER).order_by(
+            "name"
+        )
+    )
 
 
 def overview(user: Any, sort: str | None = None) -> list[OrgOverview]:

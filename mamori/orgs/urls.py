@@ -7,6 +7,7 @@ app_name = "orgs"
 urlpatterns = [
     path("orgs/", views.organization_list, name="list"),
     path("overview/", views.overview, name="overview"),
+    path("overview/feeds/", views.overview_feed_presets, name="overview_feed_presets"),
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/members/", views.member_list, name="members"),
     path("o/<slug:org_slug>/members/invite/", views.member_invite, name="invite"),

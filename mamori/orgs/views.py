@@ -14,6 +14,7 @@ from mamori.accounts.decorators import sudo_required
 from mamori.accounts.forms import SignupForm
 from mamori.audit.services import record
 from mamori.core.text import csv_rows
+from mamori.intel.services import enable_default_presets
 
 from . import overview as overview_queries
 from . import queries, services
@@ -56,6 +57,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "orgs/overview.html",
         {
             "rows": overview_queries.overview(request.user, sort),
+            "owned": overview_queries.owned_organizations(request.user),
             "sort": sort,
             "columns": [
                 ("name", _("Organisation")),
@@ -69,6 +71,33 @@ def overview(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+@require_POST
+@sudo_required
+def overview_feed_presets(request: HttpRequest) -> HttpResponse:
+    """Switch the default Japanese feed presets on for each chosen organisation the user owns
+    (a 支援者 setting up several clients at once)."""
+    owned = {org.pk: org for org in overview_queries.owned_organizations(request.user)}
+    chosen: list[int] = []
+    for value in request.POST.getlist("organization"):
+        try:
+            chosen.append(int(value))
+        except ValueError:
+            continue
+    targets = [owned[pk] for pk in dict.fromkeys(chosen) if pk in owned]
+    if not targets:
+        messages.error(request, _("Choose at least one organisation you own."))
+        return redirect("orgs:overview")
+    for org in targets:
+        enable_default_presets(org, request=request)
+    messages.success(
+        request,
+        _("The default Japanese feeds are on for %(count)s organisation(s).")
+        % {"count": len(targets)},
+    )
+    return redirect("orgs:overview")
 
 
 @org_view(read=Role.VIEWER, write=Role.OWNER)

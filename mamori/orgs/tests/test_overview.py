@@ -188,3 +188,52 @@ def test_overview_linked_for_members_of_several(advisor: Any, client_as: Any) ->
     assert 'href="/overview/"' in client.get(f"/o/{orgs[0].slug}/").content.decode()
     single = Membership.objects.filter(organization=orgs[1], role=Role.OWNER).count()
     assert single == 1
+
+
+@pytest.mark.django_db
+def test_bulk_default_feeds_for_owned_organisations_only(
+    advisor: Any, client_as: Any, make_user: Any
+) -> None:
+    from mamori.audit.models import AuditEvent
+    from mamori.intel.presets import PRESETS
+
+    default_keys = {p.key for p in PRESETS if p.default_on}
+    assert default_keys
+    owned = [create_organization(f"顧客{i}", advisor) for i in range(2)]
+    boss = make_user("boss@example.jp")
+    viewed = create_organization("閲覧だけの会社", boss)
+    Membership.objects.create(organization=viewed, user=advisor, role=Role.VIEWER)
+    outsider = make_user("stranger@example.com")
+    other = create_organization("よその会社", outsider)
+    Feed.objects.filter(organization__in=[*owned, viewed, other]).delete()
+
+    page = client_as(advisor).get("/overview/").content.decode()
+    assert 'action="/overview/feeds/"' in page
+    assert f'value="{owned[0].pk}"' in page
+    assert f'value="{viewed.pk}"' not in page
+
+    # Without a recent re-authentication the POST goes to the sudo page and changes nothing.
+    response = client_as(advisor, sudo=False).post(
+        "/overview/feeds/", {"organization": [owned[0].pk]}
+    )
+    assert response.status_code == 302
+    assert "/sudo" in response["Location"]
+    assert not Feed.objects.filter(organization=owned[0]).exists()
+
+    response = client_as(advisor).post(
+        "/overview/feeds/",
+        {"organization": [owned[0].pk, owned[1].pk, viewed.pk, other.pk, "x"]},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/overview/"
+    for org in owned:
+        enabled = set(
+            Feed.objects.filter(organization=org, enabled=True).values_list("preset", flat=True)
+        )
+        assert enabled == default_keys
+        assert AuditEvent.objects.filter(
+            organization_id=org.pk, action="intel.preset_enabled"
+        ).exists()
+    # Not an owner there, or not a member at all: untouched.
+    assert not Feed.objects.filter(organization__in=[viewed, other]).exists()
+    assert client_as(advisor).get("/overview/feeds/").status_code == 405
