@@ -476,6 +476,11 @@ def _record_software(page: WatchedPage, software: Iterable[str], now: Any) -> No
             "page": page.url,
         },
     )
+    # The website register changed: its advisories are matched again after commit, as when a
+    # person edits the version (mamori.intel.rules triggers on inventory.website).
+    from mamori.findings.services import run_rules_after_commit
+
+    run_rules_after_commit(page.organization, "inventory.website")
 
 
 def _enqueue_learning(page: WatchedPage, now: Any) -> None:
