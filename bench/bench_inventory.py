@@ -202,7 +202,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    from mamori.findings.models import Action, Finding
+    from mamori.findings.models import Finding
     from mamori.findings.services import run_rules
     from mamori.inventory import services, tabular
     from mamori.inventory.registers import REGISTERS
@@ -237,20 +237,16 @@ def main() -> None:
     list_times = page_times(client, f"/o/{org.slug}/findings/", requests)
     todo_times = page_times(client, f"/o/{org.slug}/todo/", requests)
 
+    # The floor is the index-only top 50 (index finding_list_order), not the page's own join:
+    # a bare query with the page's sort would hide a sort over every open row.
     def bare_list() -> None:
         list(
             Finding.objects.filter(organization=org, status="open")
-            .select_related("action")
-            .order_by("-severity_rank", "action__due_date", "pk")[:50]
-            .values("pk", "kind", "subject", "severity", "action__due_date")
+            .order_by("-severity_rank", "due_date", "pk")[:50]
+            .values_list("pk", "severity_rank", "due_date")
         )
 
-    def bare_todo() -> None:
-        list(
-            Action.objects.filter(organization=org, finding__status="open")
-            .order_by("-finding__severity_rank", "due_date", "pk")[:50]
-            .values("pk", "due_date", "finding__subject")
-        )
+    bare_todo = bare_list
 
     bare_list_times = [timed(bare_list)[0] for _ in range(requests)]
     bare_todo_times = [timed(bare_todo)[0] for _ in range(requests)]
