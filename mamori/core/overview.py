@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from mamori.findings.models import Action, ActionStatus, Finding, Status
+from mamori.findings import queries as findings_queries
+from mamori.findings.models import Finding, Status
 from mamori.findings.presentation import headline
 from mamori.orgs.access import scoped
 
@@ -24,13 +25,8 @@ FIRST_THINGS = 3
 
 
 def _first_things(org: Any) -> list[dict[str, Any]]:
-    actions = (
-        scoped(Action, org)
-        .filter(finding__status=Status.OPEN)
-        .exclude(status=ActionStatus.DONE)
-        .select_related("finding", "owner")
-        .order_by("-finding__severity_rank", "due_date", "pk")[:FIRST_THINGS]
-    )
+    # The to-do list's first rows, read in index order (findings.queries.todo).
+    actions = findings_queries.todo(org)[:FIRST_THINGS]
     return [
         {
             "text": headline(action.finding, limit=110),
