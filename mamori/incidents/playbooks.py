@@ -55,6 +55,15 @@ HANDBOOK_REF = re.compile(r"^ハンドブック 第(?P<chapter>\d+)章 §(?P<sec
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 ITEM_ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 ADMIN_PHASES: tuple[str, ...] = ("contain", "scope", "remove_cause", "recover", "report")
+# Each admin phase in the three stages of IPA 「中小企業のためのセキュリティインシデント対応の
+# 手引き」: 検知・初動 (detect), 報告・公表 (report), 復旧・再発防止 (recover).
+IPA_STAGE_OF_PHASE: dict[str, str] = {
+    "contain": "detect",
+    "scope": "detect",
+    "report": "report",
+    "remove_cause": "recover",
+    "recover": "recover",
+}
 ROLES: tuple[str, ...] = ("user", "home", "admin")
 PERSONAL_DATA_LEVELS = ("likely", "possible", "unlikely")
 CONTACT_KINDS = ("public", "organisation")

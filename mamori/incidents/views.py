@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from mamori.orgs.access import org_view
@@ -31,6 +32,7 @@ from .forms import (
     pick,
 )
 from .models import STATUS_ORDER, Incident, IncidentStatus
+from .playbooks import IPA_STAGE_OF_PHASE
 from .presentation import (
     breach_status_label,
     checklist_rows,
@@ -92,6 +94,7 @@ def _playbook_view(playbook: Any) -> dict[str, Any]:
         "admin_phases": [
             {
                 "label": PHASE_LABELS[phase],
+                "stage": IPA_STAGE_LABELS[IPA_STAGE_OF_PHASE[phase]],
                 "steps": [(pick(s.text), pick(s.detail)) for s in steps],
             }
             for phase, steps in playbook.admin_steps.phases()
@@ -121,6 +124,14 @@ def playbook_detail(request: HttpRequest, playbook_id: str) -> HttpResponse:
     if playbook is None:
         raise Http404
     return render(request, "incidents/playbook.html", _playbook_view(playbook))
+
+
+# The three stages of IPA 「中小企業のためのセキュリティインシデント対応の手引き」.
+IPA_STAGE_LABELS = {
+    "detect": _lazy("IPA stage: detection and first response"),
+    "report": _lazy("IPA stage: reporting and publication"),
+    "recover": _lazy("IPA stage: recovery and prevention"),
+}
 
 
 # --------------------------------------------------------------------------- triage and report

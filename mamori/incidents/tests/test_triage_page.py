@@ -57,3 +57,16 @@ def test_resemblance_alone_is_not_a_real_match() -> None:
     assert triage.is_real_match(
         triage.Suggestion(playbook_id="ddos", score=1.0, matched=("DDoS",), questions=())
     )
+
+
+@pytest.mark.django_db
+def test_playbook_page_maps_phases_to_the_three_ipa_stages(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    page = (
+        client_as(members["viewer"])
+        .get(reverse("incidents:playbook", args=[org.slug, "ransomware"]))
+        .content.decode()
+    )
+    for stage in ("検知・初動", "報告・公表", "復旧・再発防止"):
+        assert stage in page
