@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from mamori.core.files import DIRECTORY_MODE, FILE_MODE, secure_process
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -32,6 +34,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DATA_DIR = Path(os.environ.get("MAMORI_DATA_DIR", BASE_DIR / "var")).resolve()
+# Everything mamori writes is private to its user (mamori.core.files): umask 077 for the process,
+# the data directory 0700, files an older version left readable tightened to 0600.
+secure_process(DATA_DIR, extra_files=[os.environ.get("MAMORI_SQLITE_PATH", "")])
 
 
 def _secret_key() -> str:
@@ -52,6 +57,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Old keys still accepted for reading during a key rotation (see `mamori rotate-keys`).
+SECRET_KEY_FALLBACKS = env_list("MAMORI_SECRET_KEY_FALLBACKS")
 # The install's id and key (mamori.core.install): keys the audit chain and signs backups.
 INSTALL_KEY_FILE = Path(
     os.environ.get("MAMORI_INSTALL_KEY_FILE", "") or DATA_DIR / "install_key"
@@ -161,7 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Django's Argon2, with a bound on concurrent hashes (memory): mamori.accounts.hashers.
+    "mamori.accounts.hashers.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 LOGIN_URL = "accounts:login"
@@ -191,6 +199,10 @@ SUDO_SECONDS = env_int("MAMORI_SUDO_SECONDS", 15 * 60)
 LOGIN_MAX_FAILURES_PER_ACCOUNT = env_int("MAMORI_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
 LOGIN_MAX_FAILURES_PER_IP = env_int("MAMORI_LOGIN_MAX_FAILURES_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("MAMORI_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Password hashes (Argon2, ~100 MB each at peak) running at once per process, and how long a
+# sign-in waits for a free slot before it is asked to try again.
+PASSWORD_HASH_CONCURRENCY = env_int("MAMORI_PASSWORD_HASH_CONCURRENCY", 2)
+PASSWORD_HASH_WAIT_SECONDS = env_int("MAMORI_PASSWORD_HASH_WAIT_SECONDS", 10)
 INVITATION_DAYS = env_int("MAMORI_INVITATION_DAYS", 7)
 
 LANGUAGE_CODE = "ja"
@@ -212,6 +224,8 @@ STORAGES = {
     "default": {"BACKEND": "mamori.core.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+FILE_UPLOAD_PERMISSIONS = FILE_MODE
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIRECTORY_MODE
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAMORI_UPLOAD_MAX_BYTES", 30 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
