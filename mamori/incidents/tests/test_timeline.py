@@ -145,7 +145,14 @@ def test_a_correction_is_a_new_entry_referring_to_the_old_one(
     assert correction.author == members["editor"]
     assert TimelineEntry.objects.get(pk=entry.pk).text == "first note"
     page = client.get(reverse("incidents:detail", args=[org.slug, incident.pk])).content.decode()
-    assert f"#{entry.pk}" in page and "first note" in page and "not 9:00" in page
+    # Entries are numbered within the incident; the correction cites the corrected one's number.
+    number = (
+        list(TimelineEntry.objects.filter(incident=incident).order_by("created_at", "pk")).index(
+            TimelineEntry.objects.get(pk=entry.pk)
+        )
+        + 1
+    )
+    assert f"#{number}" in page and "first note" in page and "not 9:00" in page
 
 
 @pytest.mark.django_db
