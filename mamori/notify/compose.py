@@ -6,6 +6,7 @@ and a link to the finding page: never from a channel's settings, tokens or invit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,8 @@ from django.urls import reverse
 
 MESSAGES_PATH = Path(__file__).resolve().parent.parent / "content" / "notify" / "messages.yaml"
 MAX_BODY_CHARS = 20_000
+# Builders write every language asked for; deliveries ask for the recipients' one language.
+BOTH: tuple[str, ...] = ("ja", "en")
 MAX_SUMMARY_LINES = 30
 
 
@@ -50,13 +53,17 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())[:250]
 
 
-def finding_message(finding: Any) -> Message:
+def _footer(languages: Sequence[str]) -> str:
+    return "\n".join(text("footer", language) for language in languages)
+
+
+def finding_message(finding: Any, languages: Sequence[str] = BOTH) -> Message:
     from mamori.findings.guidance import get_guidance
 
     guidance = get_guidance(finding.guidance_key)
     org = finding.organization.name
     parts: dict[str, dict[str, str]] = {}
-    for language in ("ja", "en"):
+    for language in languages:
         if guidance is not None:
             title = guidance.title.get(language)
             summary = guidance.render_summary(finding.params or {}, language)
@@ -64,20 +71,15 @@ def finding_message(finding: Any) -> Message:
             title, summary = finding.kind, finding.subject
         parts[language] = {"title": _one_line(title), "summary": summary}
     subject = " / ".join(
-        [
-            text(
-                "alert_subject",
-                "ja",
-                severity_ja=severity_name(finding.severity, "ja"),
-                title_ja=parts["ja"]["title"],
-            ),
-            text(
-                "alert_subject",
-                "en",
-                severity_en=severity_name(finding.severity, "en"),
-                title_en=parts["en"]["title"],
-            ),
-        ]
+        text(
+            "alert_subject",
+            language,
+            **{
+                f"severity_{language}": severity_name(finding.severity, language),
+                f"title_{language}": parts[language]["title"],
+            },
+        )
+        for language in languages
     )
     link = absolute(
         reverse(
@@ -86,7 +88,7 @@ def finding_message(finding: Any) -> Message:
         )
     )
     blocks = []
-    for language in ("ja", "en"):
+    for language in languages:
         blocks.append(
             "\n".join(
                 [
@@ -100,11 +102,17 @@ def finding_message(finding: Any) -> Message:
                 ]
             )
         )
-    blocks.append(text("footer", "ja") + "\n" + text("footer", "en"))
+    blocks.append(_footer(languages))
     return Message(subject=subject[:300], body="\n\n----\n\n".join(blocks)[:MAX_BODY_CHARS])
 
 
-def event_message(org: Any, title: dict[str, str], body: dict[str, str], path: str) -> Message:
+def event_message(
+    org: Any,
+    title: dict[str, str],
+    body: dict[str, str],
+    path: str,
+    languages: Sequence[str] = BOTH,
+) -> Message:
     """A notice that is not a finding (an incident opened, a deadline near)."""
     blocks = [
         "\n".join(
@@ -117,33 +125,34 @@ def event_message(org: Any, title: dict[str, str], body: dict[str, str], path: s
                 absolute(path),
             ]
         )
-        for language in ("ja", "en")
+        for language in languages
     ]
-    blocks.append(text("footer", "ja") + "\n" + text("footer", "en"))
-    subject = f"[mamori] {_one_line(title.get('ja', ''))} / {_one_line(title.get('en', ''))}"
+    blocks.append(_footer(languages))
+    subject = "[mamori] " + " / ".join(_one_line(title.get(lang, "")) for lang in languages)
     return Message(subject=subject[:300], body="\n\n----\n\n".join(blocks)[:MAX_BODY_CHARS])
 
 
-def test_message(org: Any, channel_name: str) -> Message:
-    subject = f"{text('test_subject', 'ja')} / {text('test_subject', 'en')}"
+def test_message(org: Any, channel_name: str, languages: Sequence[str] = BOTH) -> Message:
+    subject = " / ".join(text("test_subject", language) for language in languages)
     body = "\n\n".join(
         [
-            text("test_body", "ja", org=org.name, channel=channel_name),
-            text("test_body", "en", org=org.name, channel=channel_name),
-            text("footer", "ja") + "\n" + text("footer", "en"),
+            *(text("test_body", lang, org=org.name, channel=channel_name) for lang in languages),
+            _footer(languages),
         ]
     )
     return Message(subject=subject, body=body)
 
 
-def findings_summary_message(org: Any, findings: list[Any]) -> Message:
+def findings_summary_message(
+    org: Any, findings: list[Any], languages: Sequence[str] = BOTH
+) -> Message:
     """One message for many critical findings at once (a rule run that opened a batch)."""
     from mamori.findings.guidance import get_guidance
 
     count = len(findings)
     link = absolute(reverse("findings:list", kwargs={"org_slug": org.slug}))
     blocks = []
-    for language in ("ja", "en"):
+    for language in languages:
         lines = [text("alert_intro", language, org=org.name), ""]
         for finding in findings[:MAX_SUMMARY_LINES]:
             guidance = get_guidance(finding.guidance_key)
@@ -156,8 +165,6 @@ def findings_summary_message(org: Any, findings: list[Any]) -> Message:
             lines.append(f"(+{count - MAX_SUMMARY_LINES})")
         lines += ["", text("open_link", language), link]
         blocks.append("\n".join(lines))
-    blocks.append(text("footer", "ja") + "\n" + text("footer", "en"))
-    subject = (
-        f"{text('many_subject', 'ja', count=count)} / {text('many_subject', 'en', count=count)}"
-    )
+    blocks.append(_footer(languages))
+    subject = " / ".join(text("many_subject", language, count=count) for language in languages)
     return Message(subject=subject[:300], body="\n\n----\n\n".join(blocks)[:MAX_BODY_CHARS])

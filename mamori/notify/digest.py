@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from mamori.findings.models import Action, ActionStatus, Finding, Status
 
-from .compose import Message, absolute, severity_name, text
+from .compose import BOTH, Message, absolute, severity_name, text
 
 MAX_ITEMS = 30
 DUE_WITHIN_DAYS = 7
@@ -40,7 +41,9 @@ def _news(org: Any, since: datetime) -> list[str]:
     return [f"- {title[:200]}" + (f"\n  {link}" if link else "") for title, link in rows]
 
 
-def digest_message(channel: Any, since: datetime, until: datetime) -> Message:
+def digest_message(
+    channel: Any, since: datetime, until: datetime, languages: Sequence[str] = BOTH
+) -> Message:
     org = channel.organization
     new = list(
         Finding.objects.filter(organization=org, first_seen__gte=since, first_seen__lt=until)
@@ -57,7 +60,7 @@ def digest_message(channel: Any, since: datetime, until: datetime) -> Message:
     news = _news(org, since)
     period = f"{timezone.localtime(since):%Y-%m-%d} – {timezone.localtime(until):%Y-%m-%d}"
     blocks = []
-    for language in ("ja", "en"):
+    for language in languages:
         lines = [text("digest_subject", language, org=org.name, period=period), ""]
         if not (new or due or news):
             lines.append(text("digest_nothing", language))
@@ -84,9 +87,8 @@ def digest_message(channel: Any, since: datetime, until: datetime) -> Message:
             lines.append(text("digest_news", language, count=len(news)))
             lines.extend(news)
         blocks.append("\n".join(lines))
-    blocks.append(text("footer", "ja") + "\n" + text("footer", "en"))
-    subject = (
-        f"{text('digest_subject', 'ja', org=org.name, period=period)} / "
-        f"{text('digest_subject', 'en', org=org.name, period=period)}"
+    blocks.append("\n".join(text("footer", language) for language in languages))
+    subject = " / ".join(
+        text("digest_subject", language, org=org.name, period=period) for language in languages
     )
     return Message(subject=subject[:300], body="\n\n----\n\n".join(blocks)[:20_000])

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time, timedelta
+from functools import partial
 from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,61 +151,81 @@ def preference_for(org: Organization, user: Any) -> Preference:
     return found or Preference(organization=org, user=user)
 
 
-def email_recipients(channel: Channel, *, digest: bool) -> list[str]:
-    """Members who did not opt out (alerts or digests), then the channel's own addresses."""
-    addresses: list[str] = []
+def recipients_by_language(channel: Channel, *, digest: bool) -> dict[str, list[str]]:
+    """Members who did not opt out (alerts or digests), by the language each reads, then the
+    channel's own addresses (in Japanese, the organisation's language): one mail per language,
+    never two languages glued in one message."""
+    groups: dict[str, list[str]] = {}
+    seen: set[str] = set()
     if channel.send_to_members:
         opted_out = set(
             Preference.objects.filter(organization_id=channel.organization_id)
             .filter(**({"digests": False} if digest else {"alerts": False}))
             .values_list("user_id", flat=True)
         )
-        for user_id, email in Membership.objects.filter(
+        for user_id, email, language in Membership.objects.filter(
             organization_id=channel.organization_id, user__is_active=True
-        ).values_list("user_id", "user__email"):
-            if email and user_id not in opted_out:
-                addresses.append(email)
+        ).values_list("user_id", "user__email", "user__profile__language"):
+            if email and user_id not in opted_out and email not in seen:
+                seen.add(email)
+                groups.setdefault("en" if language == "en" else "ja", []).append(email)
     for address in channel.recipient_list:
-        if address not in addresses:
-            addresses.append(address)
-    return addresses
+        if address not in seen:
+            seen.add(address)
+            groups.setdefault("ja", []).append(address)
+    return groups
+
+
+def email_recipients(channel: Channel, *, digest: bool) -> list[str]:
+    """Every address a mail of this channel goes to (all languages)."""
+    groups = recipients_by_language(channel, digest=digest)
+    return [address for addresses in groups.values() for address in addresses]
 
 
 # --- creating notifications -----------------------------------------------------------------
 
 
+def _audiences(channel: Channel, kind: str) -> dict[str, str]:
+    """language → recipients text: one message per language for mail; chat gets Japanese."""
+    if channel.kind != ChannelKind.EMAIL:
+        return {"ja": masked_url(channel.apprise_url)}
+    groups = recipients_by_language(channel, digest=kind == NotificationKind.DIGEST)
+    if not groups:  # delivery records "no recipients"
+        return {"ja": ""}
+    return {language: ", ".join(addresses) for language, addresses in groups.items()}
+
+
 def _queue(
     channel: Channel,
     kind: str,
-    message: Message,
+    build: Callable[[Sequence[str]], Message],
     *,
     severity: str = "",
     finding: Finding | None = None,
     event_key: str = "",
-) -> Notification:
-    recipients = (
-        ", ".join(email_recipients(channel, digest=kind == NotificationKind.DIGEST))
-        if channel.kind == ChannelKind.EMAIL
-        else masked_url(channel.apprise_url)
-    )
-    notification = Notification.objects.create(
-        organization_id=channel.organization_id,
-        channel=channel,
-        kind=kind,
-        finding=finding,
-        severity=severity,
-        event_key=event_key[:120],
-        subject=message.subject,
-        body=message.body,
-        recipients=recipients[:5000],
-    )
-    enqueue(
-        DELIVER_JOB,
-        {"notification_id": notification.pk},
-        organization_id=channel.organization_id,
-        max_attempts=DELIVERY_ATTEMPTS,
-    )
-    return notification
+) -> list[Notification]:
+    created = []
+    for language, recipients in _audiences(channel, kind).items():
+        message = build((language,))
+        notification = Notification.objects.create(
+            organization_id=channel.organization_id,
+            channel=channel,
+            kind=kind,
+            finding=finding,
+            severity=severity,
+            event_key=event_key[:120],
+            subject=message.subject,
+            body=message.body,
+            recipients=recipients[:5000],
+        )
+        enqueue(
+            DELIVER_JOB,
+            {"notification_id": notification.pk},
+            organization_id=channel.organization_id,
+            max_attempts=DELIVERY_ATTEMPTS,
+        )
+        created.append(notification)
+    return created
 
 
 def channels_for(org_id: int, severity: str) -> list[Channel]:
@@ -236,20 +257,23 @@ def findings_opened(org_id: int, finding_ids: Iterable[int]) -> list[Notificatio
         with transaction.atomic():
             for channel in channels_for(org_id, ordered[0].severity):
                 shown = [f for f in ordered if _rank(f.severity) >= _rank(channel.min_severity)]
-                message = findings_summary_message(ordered[0].organization, shown)
-                created.append(
-                    _queue(channel, NotificationKind.ALERT, message, severity=shown[0].severity)
+                created.extend(
+                    _queue(
+                        channel,
+                        NotificationKind.ALERT,
+                        partial(findings_summary_message, ordered[0].organization, shown),
+                        severity=shown[0].severity,
+                    )
                 )
         return created
     with transaction.atomic():
         for finding in findings:
-            message = finding_message(finding)
             for channel in channels_for(org_id, finding.severity):
-                created.append(
+                created.extend(
                     _queue(
                         channel,
                         NotificationKind.ALERT,
-                        message,
+                        partial(finding_message, finding),
                         severity=finding.severity,
                         finding=finding,
                     )
@@ -280,13 +304,16 @@ def notify_event(
 ) -> list[Notification]:
     """An immediate notice that is not a finding (e.g. an incident opened, a deadline near).
     With an event_key, the notice is queued once per channel however often this is called."""
-    message = event_message(org, title, body, path)
+    build = partial(event_message, org, title, body, path)
     with transaction.atomic():
         return [
-            _queue(channel, NotificationKind.ALERT, message, severity=severity, event_key=event_key)
+            notification
             for channel in channels_for(org.pk, severity)
             if not event_key
             or not Notification.objects.filter(channel=channel, event_key=event_key).exists()
+            for notification in _queue(
+                channel, NotificationKind.ALERT, build, severity=severity, event_key=event_key
+            )
         ]
 
 
@@ -392,28 +419,30 @@ def deliver(
 
 
 def send_test(request: HttpRequest, channel: Channel) -> tuple[bool, str]:
-    """Send a test now (not queued, so the owner sees the result at once)."""
-    message = test_message(channel.organization, channel.name)
-    notification = Notification.objects.create(
-        organization=channel.organization,
-        channel=channel,
-        kind=NotificationKind.TEST,
-        subject=message.subject,
-        body=message.body,
-        recipients=(
-            ", ".join(email_recipients(channel, digest=False))
-            if channel.kind == ChannelKind.EMAIL
-            else masked_url(channel.apprise_url)
-        )[:5000],
-    )
+    """Send a test now (not queued, so the owner sees the result at once): one message per
+    language of the recipients."""
+    notifications = []
+    for language, recipients in _audiences(channel, NotificationKind.TEST).items():
+        message = test_message(channel.organization, channel.name, (language,))
+        notifications.append(
+            Notification.objects.create(
+                organization=channel.organization,
+                channel=channel,
+                kind=NotificationKind.TEST,
+                subject=message.subject,
+                body=message.body,
+                recipients=recipients[:5000],
+            )
+        )
     record("notify.test_sent", request=request, organization=channel.organization, obj=channel)
-    try:
-        deliver(notification.pk)
-    except DeliveryError as error:
-        return False, str(error)
-    notification.refresh_from_db(fields=["status", "last_error"])
-    if notification.status != DeliveryStatus.SENT:
-        return False, notification.last_error or notification.get_status_display()
+    for notification in notifications:
+        try:
+            deliver(notification.pk)
+        except DeliveryError as error:
+            return False, str(error)
+        notification.refresh_from_db(fields=["status", "last_error"])
+        if notification.status != DeliveryStatus.SENT:
+            return False, notification.last_error or notification.get_status_display()
     return True, ""
 
 
@@ -446,8 +475,11 @@ def send_due_digests(now: datetime | None = None) -> int:
     for channel in due:
         period = timedelta(days=7 if channel.digest == Digest.WEEKLY else 1)
         with transaction.atomic():
-            message = digest_message(channel, moment - period, moment)
-            _queue(channel, NotificationKind.DIGEST, message)
+            _queue(
+                channel,
+                NotificationKind.DIGEST,
+                partial(digest_message, channel, moment - period, moment),
+            )
             channel.next_digest_at = next_digest_time(channel, moment)
             channel.save(update_fields=["next_digest_at"])
         count += 1

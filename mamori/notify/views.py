@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mamori.accounts.decorators import sudo_required
 from mamori.accounts.services import profile_of
+from mamori.core.templatetags.mamori_tags import one_language
 from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
 
@@ -83,7 +84,8 @@ def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
     if ok:
         messages.success(request, _("The test message was sent."))
     else:
-        messages.error(request, _("The test failed: %(error)s") % {"error": error})
+        # Delivery errors are stored as "日本語 / English": show the reader's half.
+        messages.error(request, _("The test failed: %(error)s") % {"error": one_language(error)})
     return redirect("notify:channels", org_slug=request.org.slug)  # type: ignore[attr-defined]
 
 

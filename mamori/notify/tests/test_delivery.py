@@ -305,9 +305,20 @@ def test_refused_destinations_and_services(org: Any) -> None:
 def test_digest_lists_new_findings_and_due_actions(
     org: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    from mamori.accounts.services import profile_of
+    from mamori.orgs.models import Membership
+
     channel = Channel.objects.create(
-        organization=org, name="digest", kind=ChannelKind.EMAIL, digest="daily"
+        organization=org,
+        name="digest",
+        kind=ChannelKind.EMAIL,
+        digest="daily",
+        extra_recipients="it-team@example.jp",
     )
+    owner = Membership.objects.get(organization=org).user
+    profile = profile_of(owner)
+    profile.language = "en"
+    profile.save()
     open_finding(
         org, django_capture_on_commit_callbacks, kind="monitoring.page_changed", severity="low"
     )
@@ -315,9 +326,13 @@ def test_digest_lists_new_findings_and_due_actions(
         next_digest_at=timezone.now() - timedelta(minutes=1)
     )
     assert services.send_due_digests() == 1
-    digest = Notification.objects.get(kind="digest")
-    assert "ホームページの表示内容が変わりました" in digest.body
-    assert "The text of a watched page has changed" in digest.body
+    # One mail per language, each in one language only.
+    japanese = Notification.objects.get(kind="digest", recipients="it-team@example.jp")
+    english = Notification.objects.get(kind="digest", recipients=owner.email)
+    assert "ホームページの表示内容が変わりました" in japanese.body
+    assert "The text of a watched page has changed" not in japanese.body
+    assert "The text of a watched page has changed" in english.body
+    assert "ホームページ" not in english.body and "まとめ" not in english.subject
     channel.refresh_from_db()
     assert channel.next_digest_at > timezone.now()
     assert services.send_due_digests() == 0
@@ -378,3 +393,30 @@ def test_many_critical_findings_at_once_make_one_message(
     with django_capture_on_commit_callbacks(execute=True):
         sync(org, "inventory.leaver_access", specs[:3], default_severity="high", complete=False)
     assert Notification.objects.filter(channel=channel).count() == 1  # nothing newly opened
+
+
+@pytest.mark.django_db
+def test_alert_mail_per_member_language(
+    org: Any, make_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An alert goes as one mail per language: each member reads only their own."""
+    from mamori.accounts.services import profile_of
+    from mamori.orgs.models import Membership, Role
+
+    english = make_user("en-member@example.jp", name="Alex")
+    Membership.objects.create(organization=org, user=english, role=Role.EDITOR)
+    profile = profile_of(english)
+    profile.language = "en"
+    profile.save()
+    Channel.objects.create(organization=org, name="mail", kind=ChannelKind.EMAIL)
+    open_finding(
+        org, django_capture_on_commit_callbacks, kind="inventory.leaver_access", severity="critical"
+    )
+    alerts = list(Notification.objects.filter(kind="alert"))
+    assert len(alerts) == 2
+    by_recipient = {n.recipients: n for n in alerts}
+    en = by_recipient["en-member@example.jp"]
+    ja = by_recipient["owner@example.jp"]
+    assert " / " not in en.subject and " / " not in ja.subject
+    assert "退職者" not in en.body and "Someone who has left still has access" in en.body
+    assert "退職者のアカウントが残っています" in ja.body and "Someone who has left" not in ja.body
