@@ -33,3 +33,15 @@ def csv_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
 def _chain(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[Iterable[Any]]:
     yield header
     yield from rows
+
+
+def storable(value: Any) -> Any:
+    """`value` with NUL characters removed from every string, also inside lists and dicts:
+    PostgreSQL text and JSON columns refuse them, and a hostile mail may carry them anywhere."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mamori.audit.services import record
+from mamori.core.text import storable
 from mamori.findings.rules import FindingSpec
 from mamori.orgs.models import Organization
 
@@ -44,7 +45,7 @@ class IncidentError(ValueError):
 
 def clean(value: object, limit: int) -> str:
     """Text as stored: NUL characters dropped (PostgreSQL refuses them), cut to the limit."""
-    return str(value or "").replace("\x00", "")[:limit]
+    return storable(str(value or ""))[:limit]
 
 
 def _actor(request: HttpRequest | None) -> Any:

@@ -80,13 +80,16 @@ def compose_reply(report: Report, *, to: str, from_addr: str, lang: str = "ja") 
     reply = EmailMessage()
     reply["From"] = from_addr
     reply["To"] = to
-    original = (report.subject or "").replace("\n", " ")[:120]
+    # Any line break (CR, LF, U+2028 …) or NUL would break the header: one line of words.
+    original = " ".join((report.subject or "").replace("\x00", "").split())[:120]
     reply["Subject"] = f"[mamori] {label['ja']} / {label['en']}: {original}".strip()
     reply["Date"] = formatdate(localtime=False)
     reply["Message-ID"] = make_msgid(domain=from_addr.rpartition("@")[2] or None)
     reply["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply loops
     if report.message_id:
-        reply["References"] = report.message_id[:900]
+        reference = "".join(report.message_id.replace("\x00", "").split())[:900]
+        if reference:
+            reply["References"] = reference
     body = "\n".join(
         [
             render_text(report, first),

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mamori.audit.services import changed_fields, record, snapshot
 from mamori.core.jobs import cancel, schedule
+from mamori.core.text import storable
 from mamori.findings.rules import FindingSpec
 from mamori.findings.services import sync
 from mamori.orgs.models import Membership, Organization, Role
@@ -74,15 +75,15 @@ def check_mail(
         file_name=file_name[:255],
         size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
-        subject=report.subject[:500],
-        from_header=report.from_[:500],
-        from_address=report.from_address.lower()[:320],
+        subject=storable(report.subject[:500]),
+        from_header=storable(report.from_[:500]),
+        from_address=storable(report.from_address.lower()[:320]),
         mail_date=_when(report),
-        message_id=report.message_id[:500],
+        message_id=storable(report.message_id[:500]),
         verdict=report.verdict,
         score=report.score,
-        signals=[s.to_dict() for s in report.signals],
-        facts=report.to_dict()["facts"],
+        signals=storable([s.to_dict() for s in report.signals]),
+        facts=storable(report.to_dict()["facts"]),
     )
     with transaction.atomic():
         mail.save()
