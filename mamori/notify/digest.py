@@ -11,18 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mamori.findings.models import Action, ActionStatus, Finding, Status
+from mamori.findings.presentation import headline
 
 from .compose import BOTH, Message, absolute, severity_name, text
 
 MAX_ITEMS = 30
 DUE_WITHIN_DAYS = 7
-
-
-def _title(finding: Finding, language: str) -> str:
-    from mamori.findings.guidance import get_guidance
-
-    guidance = get_guidance(finding.guidance_key)
-    return guidance.title.get(language) if guidance is not None else finding.kind
 
 
 def _news(org: Any, since: datetime) -> list[str]:
@@ -72,15 +66,14 @@ def digest_message(
                 )
                 lines.append(
                     f"- [{severity_name(finding.severity, language)}] "
-                    f"{_title(finding, language)}: {finding.subject[:120]}\n  {link}"
+                    f"{headline(finding, language, limit=160)}\n  {link}"
                 )
             lines.append("")
         if due:
             lines.append(text("digest_due", language, count=len(due)))
             for action in due:
                 lines.append(
-                    f"- {action.due_date:%Y-%m-%d} {_title(action.finding, language)}: "
-                    f"{action.finding.subject[:120]}"
+                    f"- {action.due_date:%Y-%m-%d} {headline(action.finding, language, limit=160)}"
                 )
             lines.append("")
         if news:
