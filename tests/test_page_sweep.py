@@ -83,7 +83,8 @@ CODES = sorted(set(ACTION_LABELS) | set(JOB_KIND_LABELS), key=len, reverse=True)
 CODE = re.compile(r"(?<![\w.@/-])(" + "|".join(re.escape(c) for c in CODES) + r")(?![\w.@/-])")
 # 「完了 / done」, 「バックアップ / Backups」: a Japanese word, a slash, an English word.
 GLUED = re.compile(
-    r"[ぁ-んァ-ヶー一-龥）][ \u3000]*/[ \u3000]*[A-Za-z]{2,}|[a-z)][ \u3000]+/[ \u3000]*[ぁ-んァ-ヶ一-龥]"
+    r"[ぁ-んァ-ヶー一-龥）。」』][ \u3000]*/[ \u3000]*[A-Za-z]{2,}"
+    r"|[a-z).][ \u3000]+/[ \u3000]*[ぁ-んァ-ヶ一-龥]"
 )
 
 
@@ -180,6 +181,7 @@ def test_the_sweep_catches_what_it_looks_for() -> None:
         "/b/": 'Traceback (most recent call last) File "/srv/x.py", line 3',
         "/c/": "最近の操作 findings.synced 山田",
         "/d/": "完了 / done",
+        "/f/": "範囲に含まれます。 / apache:struts is inside the range",
         "/e/": "ようこそ Checks updated the findings さん",
     }
     found = "\n".join(_problems(pages, "ja"))

@@ -35,7 +35,7 @@ def build(ctx: Any) -> None:
     services.add_note(
         None,
         ransomware,
-        "LAN ケーブルを抜いた。画面の写真を撮影済み。/ Cable unplugged, screen photographed.",
+        "LAN ケーブルを抜いた。画面の写真を撮影済み。",
         actor=editor,
     )
     services.add_evidence(

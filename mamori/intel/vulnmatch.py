@@ -77,6 +77,17 @@ CMS_CPE = {
 }
 
 
+# How sure a match is, as words for the finding page (ja, en).
+CONFIDENCE_WORDS = {
+    "high": (
+        "高い（バージョンが影響範囲に含まれます）",
+        "High (the version is in the affected range)",
+    ),
+    "medium": ("中程度（確認が必要です）", "Medium (please check)"),
+    "low": ("低い（名前だけの一致です）", "Low (the names match only)"),
+}
+
+
 def cms_cpe(cms: str, version: str) -> str:
     """The CPE of a website's CMS (NVD's name for the common ones)."""
     name = " ".join((cms or "").lower().split())
@@ -357,10 +368,16 @@ def spec_for(
         {"kind": "advisory", "text": f"{label} {title}".strip(), "id": advisory.advisory_id},
         {
             "kind": "match",
-            "text": f"{match.reason['ja']} / {match.reason['en']}",
+            "text": match.reason["ja"],
+            "text_en": match.reason["en"],
             "id": match.kind,
         },
-        {"kind": "confidence", "text": match.confidence, "id": match.confidence},
+        {
+            "kind": "confidence",
+            "text": CONFIDENCE_WORDS.get(match.confidence, ("", ""))[0] or match.confidence,
+            "text_en": CONFIDENCE_WORDS.get(match.confidence, ("", ""))[1] or match.confidence,
+            "id": match.confidence,
+        },
         {"kind": "remediation", "text": texts["ja"], "text_en": texts["en"], "id": ""},
     ]
     evidence.extend({"kind": "reference", "text": url, "id": url} for url in _references(advisory))

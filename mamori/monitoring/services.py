@@ -271,17 +271,20 @@ def approve_change(request: HttpRequest, change: PageChange) -> None:
 # --- findings from page state ---------------------------------------------------------------
 
 
-def _page_evidence(page: WatchedPage, texts: Iterable[str]) -> list[dict[str, Any]]:
-    return [{"kind": "page", "text": text[:300], "id": str(page.pk)} for text in texts][:20]
+def _page_evidence(page: WatchedPage, lines: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """One fact per reason, in Japanese with its English beside it (the page shows one)."""
+    return [
+        {"kind": "page", "text": ja[:300], "text_en": en[:300], "id": str(page.pk)}
+        for ja, en in lines
+    ][:20]
 
 
-def _reason_lines(reasons: Iterable[dict[str, Any]]) -> list[str]:
+def _reason_lines(reasons: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
     lines = []
     for item in reasons:
         evidence = ", ".join(str(e) for e in item.get("evidence", [])[:3])
-        lines.append(
-            f"{item.get('ja', '')} / {item.get('en', '')}" + (f": {evidence}" if evidence else "")
-        )
+        tail = f": {evidence}" if evidence else ""
+        lines.append((f"{item.get('ja', '')}{tail}", f"{item.get('en', '')}{tail}"))
     return lines
 
 
