@@ -79,7 +79,15 @@ RAW = [
     (re.compile(r"File \"/|\.py\", line \d+"), "a source file path"),
     (re.compile(r"<(?:bound method|function|[A-Za-z]+ object at 0x)"), "a Python repr"),
 ]
-CODES = sorted(set(ACTION_LABELS) | set(JOB_KIND_LABELS), key=len, reverse=True)
+
+
+def _finding_kinds() -> set[str]:
+    from mamori.findings.guidance import load_guidance
+
+    return set(load_guidance())
+
+
+CODES = sorted(set(ACTION_LABELS) | set(JOB_KIND_LABELS) | _finding_kinds(), key=len, reverse=True)
 CODE = re.compile(r"(?<![\w.@/-])(" + "|".join(re.escape(c) for c in CODES) + r")(?![\w.@/-])")
 # 「完了 / done」, 「バックアップ / Backups」: a Japanese word, a slash, an English word.
 GLUED = re.compile(

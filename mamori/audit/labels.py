@@ -126,6 +126,26 @@ def describe(action: str) -> str:
     return str(_("Recorded a change"))
 
 
+def describe_object(action: str, object_repr: str, changes: Any = None) -> str:
+    """The event's object as a reader names it. A rule run's object is a finding kind (a code):
+    shown as that problem's title in the reader's language."""
+    if action != "findings.synced":
+        return object_repr
+    from django.utils.translation import get_language
+
+    from mamori.findings.guidance import get_guidance
+
+    key = (
+        str((changes or {}).get("guidance") or object_repr)
+        if isinstance(changes, dict)
+        else object_repr
+    )
+    guidance = get_guidance(key) or get_guidance(object_repr)
+    if guidance is None:
+        return str(_("Findings"))
+    return guidance.title.get((get_language() or "ja")[:2])
+
+
 def _value(value: Any) -> str:
     if value is None or value == "":
         return "—"

@@ -193,6 +193,7 @@ def sync(
                 organization=org,
                 object_repr=kind,
                 changes={
+                    "guidance": guidance_key or kind,
                     "opened": result.opened,
                     "reopened": result.reopened,
                     "resolved": result.resolved,

@@ -67,3 +67,19 @@ def test_audit_page_and_dashboard_show_sentences(
     dashboard = owner.get(reverse("core:dashboard", args=[org.slug])).content.decode()
     assert "メンバーの権限を変更しました" in dashboard
     assert "<code>member.role_changed</code>" not in dashboard
+
+
+@pytest.mark.django_db
+def test_a_rule_run_names_the_problem_not_the_kind_code(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    record(
+        "findings.synced",
+        organization=org,
+        object_repr="inventory.leaver_access",
+        changes={"guidance": "inventory.leaver_access", "opened": 1},
+    )
+    audit = client_as(members["owner"]).get(reverse("orgs:audit", args=[org.slug])).content.decode()
+    row = audit.split("点検で問題の一覧が更新されました")[1].split("</tr>")[0]
+    assert "退職者のアカウントが残っています" in row
+    assert "<td>inventory.leaver_access</td>" not in row

@@ -93,3 +93,11 @@ def one_language(text: Any) -> str:
         return value
     english = (get_language() or "ja").startswith("en")
     return match.group("en") if english else match.group("ja")
+
+
+@register.filter
+def event_object(event: Any) -> str:
+    """An audit event's object as a reader names it (never a finding-kind code)."""
+    from mamori.audit.labels import describe_object
+
+    return describe_object(event.action, event.object_repr or "", event.changes)
