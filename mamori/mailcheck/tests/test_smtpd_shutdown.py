@@ -33,6 +33,10 @@ def refused(port: int) -> bool:
         socket.create_connection(("127.0.0.1", port), timeout=10).close()
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:
+        # The listener closed while this connection sat in its backlog: shutdown has begun but
+        # the port may not be released yet; ask again.
+        return False
     return False
 
 
