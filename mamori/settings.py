@@ -94,6 +94,12 @@ INSTALLED_APPS = [
     "mamori.notify",
     "mamori.assessments",
     "mamori.incidents",
+    "mamori.payees",
+    "mamori.continuity",
+    "mamori.routines",
+    "mamori.privacy",
+    "mamori.training",
+    "mamori.licences",
 ]
 
 MIDDLEWARE = [

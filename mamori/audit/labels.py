@@ -103,13 +103,19 @@ REGISTER_VERBS: dict[str, Any] = {
 }
 
 
-def _register_name(model_name: str) -> str:
+def _register_name(app_label: str, model_name: str) -> str | None:
+    """The register's name for `<app>.<model>` (inventory or a register another app added)."""
     from django.apps import apps
 
     try:
-        model = apps.get_model("inventory", model_name)
+        model = apps.get_model(app_label, model_name)
     except LookupError:
-        return str(_("the inventory"))
+        return str(_("the inventory")) if app_label == "inventory" else None
+    if app_label != "inventory":
+        from mamori.inventory.registers import REGISTERS
+
+        if not any(spec.model is model for spec in REGISTERS.values()):
+            return None
     return str(model._meta.verbose_name_plural)
 
 
@@ -119,8 +125,10 @@ def describe(action: str) -> str:
     if label is not None:
         return str(label)
     parts = action.split(".")
-    if len(parts) == 3 and parts[0] == "inventory" and parts[2] in REGISTER_VERBS:
-        return str(REGISTER_VERBS[parts[2]]) % {"register": _register_name(parts[1])}
+    if len(parts) == 3 and parts[2] in REGISTER_VERBS:
+        name = _register_name(parts[0], parts[1])
+        if name is not None:
+            return str(REGISTER_VERBS[parts[2]]) % {"register": name}
     if parts[0] == "incident":
         return str(_("Changed an incident record"))
     return str(_("Recorded a change"))

@@ -1,9 +1,20 @@
-"""The registers of the inventory, described once and used by the generic views, forms,
-import/export and the API. An explicit list: adding a register means adding an entry here."""
+"""The registers, described once and used by the generic views, forms, import/export, history
+and the API (list, detail, form, archive, CSV/Excel, audit, rules re-run after commit).
+
+The inventory's own registers are listed here. Other apps (payees, continuity, privacy …) describe
+theirs in their own `registers.py` with `add_register(...)`; those modules are named in
+`REGISTER_MODULES` and imported once when the inventory app is ready, so reading this file tells
+what is installed. A register whose records need more than the generic page (a payee's change
+requests, a backup's restore tests) sets `detail_template` (extending "inventory/detail.html",
+block `register_extra`) and `detail_context` (extra context for that template).
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise
@@ -25,6 +36,14 @@ class RegisterSpec:
     default_order: str = "pk"
     # The handbook section this register supports (shown on the page).
     source: str = ""
+    # How an imported row finds the record it updates (and what must not repeat in one file).
+    natural_key: tuple[str, ...] = ("name",)
+    # Which section of the registers page lists it (a key of GROUPS).
+    group: str = "assets"
+    # A richer detail page: a template extending inventory/detail.html and the extra context it
+    # needs, computed from (request, record).
+    detail_template: str = "inventory/detail.html"
+    detail_context: Callable[[Any, models.Model], dict[str, Any]] | None = None
 
     @property
     def label(self) -> str:
@@ -57,6 +76,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             filters=["employment_type"],
             default_order="name",
             source="ハンドブック 第7章 §6.2",
+            natural_key=("name", "email"),
         ),
         RegisterSpec(
             key="devices",
@@ -98,6 +118,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             filters=["kind", "ownership"],
             default_order="name",
             source="ハンドブック 第7章 §3, §4",
+            natural_key=("name",),
         ),
         RegisterSpec(
             key="software",
@@ -112,6 +133,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             search=["vendor", "product", "cpe23"],
             default_order="vendor",
             source="ハンドブック 第7章 §5",
+            natural_key=("vendor", "product", "version"),
         ),
         RegisterSpec(
             key="services",
@@ -144,6 +166,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             filters=["category"],
             default_order="name",
             source="ハンドブック 第7章 §2.2, §8",
+            natural_key=("name",),
         ),
         RegisterSpec(
             key="accounts",
@@ -178,6 +201,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             filters=["role", "active"],
             default_order="username",
             source="ハンドブック 第7章 §2.2, §6.2",
+            natural_key=("username", "service", "device"),
         ),
         RegisterSpec(
             key="suppliers",
@@ -211,6 +235,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             search=["name", "domains", "work"],
             default_order="name",
             source="ハンドブック 第7章 §10",
+            natural_key=("name",),
         ),
         RegisterSpec(
             key="shares",
@@ -244,6 +269,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             filters=["scope"],
             default_order="name",
             source="ハンドブック 第7章 §4",
+            natural_key=("name", "url"),
         ),
         RegisterSpec(
             key="websites",
@@ -263,6 +289,7 @@ REGISTERS: dict[str, RegisterSpec] = {
             search=["url", "hosting", "cms"],
             default_order="url",
             source="ハンドブック 第7章 §7.7",
+            natural_key=("url",),
         ),
     ]
 }
@@ -270,3 +297,35 @@ REGISTERS: dict[str, RegisterSpec] = {
 
 def spec_for(key: str) -> RegisterSpec | None:
     return REGISTERS.get(key)
+
+
+# Sections of the registers page, in order.
+GROUPS: dict[str, str | Any] = {
+    "assets": _("Assets"),
+    "continuity": _("Money and continuity"),
+    "partners": _("People and partners"),
+}
+
+# Modules of other apps that add registers (each calls add_register at import).
+REGISTER_MODULES: list[str] = []
+
+
+def add_register(spec: RegisterSpec) -> RegisterSpec:
+    if spec.key in REGISTERS:
+        raise ValueError(f"register {spec.key!r} is already registered")
+    if spec.group not in GROUPS:
+        raise ValueError(f"register {spec.key!r}: unknown group {spec.group!r}")
+    REGISTERS[spec.key] = spec
+    return spec
+
+
+_loaded = False
+
+
+def load_registers() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in REGISTER_MODULES:
+        importlib.import_module(module)

@@ -17,19 +17,6 @@ from mamori.tabular import CellError, Choice, Column, Preview, Schema, read_tabl
 
 from .registers import REGISTERS, RegisterSpec
 
-# How a row finds the record it updates (and what must not repeat within one file).
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "people": ("name", "email"),
-    "devices": ("name",),
-    "software": ("vendor", "product", "version"),
-    "services": ("name",),
-    "accounts": ("username", "service", "device"),
-    "suppliers": ("name",),
-    "shares": ("name", "url"),
-    "websites": ("url",),
-}
-
-
 # Other headers people use for the same column in their own spreadsheets.
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("氏名", "名前", "社員名", "フルネーム", "名称", "Full name"),
@@ -127,7 +114,7 @@ def schema_for(key: str) -> Schema:
     return Schema(
         name=key,
         columns=columns,
-        unique_together=[NATURAL_KEYS[key]],
+        unique_together=[spec.natural_key],
         title_ja=title_ja,
         title_en=title_en,
     )
@@ -218,7 +205,7 @@ def plan_import(org: Organization, spec: RegisterSpec, data: bytes, filename: st
             for text in set(_names(obj)):
                 index[text].append(obj.pk)
         lookups[name] = index
-    key_fields = NATURAL_KEYS[spec.key]
+    key_fields = spec.natural_key
     existing: dict[tuple[str, ...], int] = {}
     for obj in scoped(spec.model, org).select_related(*[k for k in key_fields if k in refs]):
         existing[_natural_key(obj, key_fields, refs)] = obj.pk

@@ -22,7 +22,7 @@ from mamori.tabular import template_csv, template_xlsx, write_csv, write_xlsx
 from . import queries, services, tabular, uploads
 from .display import display, label
 from .forms import form_class
-from .registers import REGISTERS, RegisterSpec
+from .registers import GROUPS, REGISTERS, RegisterSpec
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,8 +50,20 @@ def _filter_options(spec: RegisterSpec) -> list[dict[str, Any]]:
 @org_view()
 def index(request: HttpRequest) -> HttpResponse:
     counts = queries.counts(request.org)
-    registers = [{"spec": spec, "count": counts[key]} for key, spec in REGISTERS.items()]
-    return render(request, "inventory/index.html", {"registers": registers})
+    groups = [
+        {
+            "title": title,
+            "registers": [
+                {"spec": spec, "count": counts[key]}
+                for key, spec in REGISTERS.items()
+                if spec.group == group
+            ],
+        }
+        for group, title in GROUPS.items()
+    ]
+    return render(
+        request, "inventory/index.html", {"groups": [g for g in groups if g["registers"]]}
+    )
 
 
 @org_view()
@@ -99,18 +111,17 @@ def record_detail(request: HttpRequest, register: str, pk: int) -> HttpResponse:
     fields = [
         {"label": label(spec.model, name), "value": display(obj, name)} for name in spec.fields
     ]
-    return render(
-        request,
-        "inventory/detail.html",
-        {
-            "spec": spec,
-            "object": obj,
-            "fields": fields,
-            "history": queries.history(request.org, obj)[:50],
-            "findings": queries.findings_about(request.org, obj),
-            "can_edit": request.membership.allows(Role.EDITOR),
-        },
-    )
+    context = {
+        "spec": spec,
+        "object": obj,
+        "fields": fields,
+        "history": queries.history(request.org, obj)[:50],
+        "findings": queries.findings_about(request.org, obj),
+        "can_edit": request.membership.allows(Role.EDITOR),
+    }
+    if spec.detail_context is not None:
+        context.update(spec.detail_context(request, obj))
+    return render(request, spec.detail_template, context)
 
 
 def _edit(request: HttpRequest, spec: RegisterSpec, obj: models.Model | None) -> HttpResponse:

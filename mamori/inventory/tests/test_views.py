@@ -64,7 +64,13 @@ def test_create_edit_archive_are_audited_and_rules_rerun(
     event = AuditEvent.objects.filter(action="inventory.person.updated").latest("id")
     assert event.changes["left_on"] == [None, "2024-03-31"]
     detail = editor.get(f"/o/{org.slug}/inventory/people/{person.pk}/")
-    assert "inventory.person.updated" in detail.content.decode()
+    page = detail.content.decode()
+    # The history says what happened in words, with the changed field; never the event code.
+    from mamori.audit.labels import describe
+
+    assert describe("inventory.person.updated") in page
+    assert "inventory.person.updated" not in page
+    assert "2024-03-31" in page
 
     # Disabling the account resolves the finding without anyone touching it.
     account = Account.objects.get(username="tanaka")

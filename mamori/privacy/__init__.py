@@ -1,0 +1,1 @@
+"""The personal-data register and contractor supervision (個人情報取扱台帳, 委託先の監督): issue 18."""

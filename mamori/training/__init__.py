@@ -1,0 +1,1 @@
+"""Training records and targeted-mail drills: issue 18."""
