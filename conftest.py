@@ -15,6 +15,12 @@ def pytest_configure(config: pytest.Config) -> None:
     from mamori.core.i18n import compile_catalogs
 
     compile_catalogs()
+    # Django may already have loaded (and cached) the catalogue as it was before compiling —
+    # in a fresh clone that is no catalogue at all — so drop the cache.
+    from django.utils.translation import trans_real
+
+    trans_real._translations = {}
+    trans_real._default = None
 
 
 PASSWORD = "correct-horse-battery-42"  # noqa: S105 - test fixture
