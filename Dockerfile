@@ -14,9 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MAMORI_HOST=0.0.0.0 \
     MAMORI_PORT=8000
 
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml README.md constraints.txt /src/
 COPY mamori /src/mamori
-RUN pip install --no-cache-dir /src \
+RUN pip install --no-cache-dir -c /src/constraints.txt /src \
     && rm -rf /src \
     && python -c "from mamori.core.i18n import compile_catalogs; compile_catalogs(force=True)" \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home mamori \

@@ -25,11 +25,11 @@ setup() {
   if [ ! -x .venv/bin/python ]; then
     "$(find_python)" -m venv .venv
   fi
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
     echo "mamori: installing dependencies into .venv (the first time takes a few minutes)…"
     local target="."
     [ "$extras" = "test" ] && target=".[test]"
-    if ! .venv/bin/python -m pip install --quiet -e "$target" >.venv/pip.log 2>&1; then
+    if ! .venv/bin/python -m pip install --quiet -c constraints.txt -e "$target" >.venv/pip.log 2>&1; then
       tail -n 30 .venv/pip.log >&2
       echo "mamori: installing dependencies failed; the full log is in .venv/pip.log" >&2
       exit 1
