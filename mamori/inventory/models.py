@@ -109,6 +109,14 @@ class Device(Register):
     erasure_certificate = models.CharField(
         _("erasure certificate reference"), max_length=200, blank=True
     )
+    # A personal device may hold work data only once its user has agreed to the BYOD rules
+    # (handbook §3.1); the date is the evidence, and its absence is a finding.
+    byod_rules_accepted_on = models.DateField(
+        _("BYOD rules accepted on"),
+        null=True,
+        blank=True,
+        help_text=_("For a personal device: the day its user agreed to the rules for work use."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -131,6 +139,14 @@ class ServiceCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Approval(models.TextChoices):
+    """Whether the organisation allows a service for work (shadow IT, handbook §3.1)."""
+
+    APPROVED = "approved", _("Approved")
+    UNDER_REVIEW = "under_review", _("Under review")
+    NOT_APPROVED = "not_approved", _("Not approved")
+
+
 class Service(Register):
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(
@@ -142,6 +158,14 @@ class Service(Register):
     mfa_enforced = models.BooleanField(_("MFA enforced for everyone"), null=True, blank=True)
     holds_personal_data = models.BooleanField(_("holds personal data"), default=False)
     holds_confidential_data = models.BooleanField(_("holds confidential data"), default=False)
+    # Services registered by hand are the ones the organisation chose: approved unless said
+    # otherwise. Services found in sign-in reports are added under review or not approved.
+    approval = models.CharField(
+        _("approval for work use"),
+        max_length=12,
+        choices=Approval.choices,
+        default=Approval.APPROVED,
+    )
     backup_owner = models.ForeignKey(
         Person,
         null=True,

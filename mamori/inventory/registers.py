@@ -103,6 +103,7 @@ REGISTERS: dict[str, RegisterSpec] = {
                 "disposed_on",
                 "erasure_method",
                 "erasure_certificate",
+                "byod_rules_accepted_on",
                 "notes",
             ],
             list_columns=[
@@ -152,6 +153,7 @@ REGISTERS: dict[str, RegisterSpec] = {
                 "mfa_enforced",
                 "holds_personal_data",
                 "holds_confidential_data",
+                "approval",
                 "backup_owner",
                 "notes",
             ],
@@ -161,9 +163,10 @@ REGISTERS: dict[str, RegisterSpec] = {
                 "mfa_available",
                 "mfa_enforced",
                 "holds_personal_data",
+                "approval",
             ],
             search=["name", "url", "purpose"],
-            filters=["category"],
+            filters=["category", "approval"],
             default_order="name",
             source="ハンドブック 第7章 §2.2, §8",
             natural_key=("name",),
@@ -307,7 +310,9 @@ GROUPS: dict[str, str | Any] = {
 }
 
 # Modules of other apps that add registers (each calls add_register at import).
-REGISTER_MODULES: list[str] = []
+REGISTER_MODULES: list[str] = [
+    "mamori.privacy.registers",
+]
 
 
 def add_register(spec: RegisterSpec) -> RegisterSpec:
