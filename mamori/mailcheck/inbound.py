@@ -36,7 +36,7 @@ from .models import CheckedMail, MailCheckSettings, Source
 from .pipeline import _reporter_and_loop_check
 from .ppap import Pair
 from .queries import ppap_pairs
-from .reply import compose_reply
+from .reply import compose_reply, reply_language
 
 log = logging.getLogger(__name__)
 
@@ -133,31 +133,35 @@ def checks_in_last_hour(org: Organization, address: str) -> int:
     ).count()
 
 
-def _unverified_lines() -> list[str]:
-    return [
-        "",
-        "注意: この転送は、あなたのメールサーバーによる送信者確認（DKIM/DMARC）が取れなかったため、"
-        "「未確認の送信者」からの報告として記録しました。あなたが転送していない場合は、"
-        "管理担当に知らせてください。",
-        "Note: this forward could not be confirmed as sent by you (no DKIM/DMARC pass from your "
-        "mail server), so it was recorded as a report from an unverified sender. If you did not "
-        "forward it, tell your administrator.",
-    ]
+UNVERIFIED_NOTE: dict[str, str] = {
+    "ja": "注意: この転送は、あなたのメールサーバーによる送信者確認（DKIM/DMARC）が取れなかったため、"
+    "「未確認の送信者」からの報告として記録しました。あなたが転送していない場合は、"
+    "管理担当に知らせてください。",
+    "en": "Note: this forward could not be confirmed as sent by you (no DKIM/DMARC pass from your "
+    "mail server), so it was recorded as a report from an unverified sender. If you did not "
+    "forward it, tell your administrator.",
+}
+DETAILS_LABEL: dict[str, str] = {"ja": "結果の詳細", "en": "Details"}
 
 
-def _ppap_lines(pairs: list[Pair]) -> list[str]:
+def _unverified_lines(lang: str) -> list[str]:
+    return ["", UNVERIFIED_NOTE[reply_language(lang)]]
+
+
+def _ppap_lines(pairs: list[Pair], lang: str) -> list[str]:
+    language = reply_language(lang)
     lines: list[str] = []
     for item in pairs:
         names = ", ".join(item.archive_names) or "—"
         minutes = int(item.gap.total_seconds() // 60)
-        lines += [
-            "",
-            f"PPAP: 暗号化ZIP（{names}）とそのパスワードのメールが {minutes} 分差で届いています。",
-            item.explanation.get("ja", ""),
-            f"PPAP: the encrypted zip ({names}) and a mail with its password arrived "
-            f"{minutes} minutes apart.",
-            item.explanation.get("en", ""),
-        ]
+        if language == "en":
+            heading = (
+                f"PPAP: the encrypted zip ({names}) and a mail with its password arrived "
+                f"{minutes} minutes apart."
+            )
+        else:
+            heading = f"PPAP: 暗号化ZIP（{names}）とそのパスワードのメールが {minutes} 分差で届いています。"
+        lines += ["", heading, item.explanation.get(language, "")]
     return lines
 
 
@@ -167,6 +171,25 @@ def _with_extra(body: str, extra: list[str]) -> str:
     if not separator:
         return body + "\n" + "\n".join(extra) + "\n"
     return head + "\n" + "\n".join(extra) + "\n" + separator + tail + "\n"
+
+
+def _drill_report(
+    org: Organization, raw: bytes, claimed: str, check_address: str, send: bool
+) -> InboundResult | None:
+    """A forwarded targeted-mail drill (mamori.training): counted as reported and thanked in the
+    recipient's language instead of a verdict. None when the forward is not a drill mail."""
+    from mamori.training import reporting
+    from mamori.training.services import record_report
+
+    recipient = reporting.recognise(org, raw, claimed)
+    if recipient is None:
+        return None
+    result = InboundResult(reporter=claimed)
+    # Thanked once per recipient and drill: a repeated forward is not answered again.
+    if record_report(recipient) and send:
+        reply = reporting.thanks(recipient, from_addr=check_address)
+        result.replies = get_connection().send_messages([reply]) or 0
+    return result
 
 
 def process_forward(
@@ -188,6 +211,9 @@ def process_forward(
     if skipped:
         result.refused = skipped
         return result
+    drill_report = _drill_report(org, raw, claimed_address, check_address, send_replies)
+    if drill_report is not None:
+        return drill_report
     member = member_by_email(org, claimed_address)
     if member is None:
         result.refused = NOT_MEMBER
@@ -204,8 +230,8 @@ def process_forward(
     how = verified_by(org, raw, key, source=source, peer=peer)
     result.verified_by = how
     reporter = member if how else None
-    # The member's own language first, the other one below it.
-    language = str(getattr(profile_of(member), "language", "ja") or "ja")[:2]
+    # One language per reply: the member's own (Japanese unless their profile says English).
+    language = reply_language(getattr(profile_of(member), "language", "ja"))
     replies: list[DjangoEmailMessage] = []
     for original in extract_forwarded(raw)[:room]:
         checked = services.check_mail(
@@ -222,15 +248,13 @@ def process_forward(
             checked.report, to=address_on_record, from_addr=check_address, lang=language
         )
         body = str(reply.get_content()).rstrip("\n")
-        extra = [] if how else _unverified_lines()
-        extra += _ppap_lines(ppap_pairs(org, mail))
-        extra += [
-            "",
-            f"結果の詳細 / Details: {services.result_url(mail)}",
-        ]
+        extra = [] if how else _unverified_lines(language)
+        extra += _ppap_lines(ppap_pairs(org, mail), language)
+        extra += ["", f"{DETAILS_LABEL[language]}: {services.result_url(mail)}"]
         headers = {
             "Auto-Submitted": "auto-replied",
             "Message-ID": str(reply["Message-ID"]),
+            "Content-Language": language,
         }
         if reply["References"]:
             headers["References"] = str(reply["References"])

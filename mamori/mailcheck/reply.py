@@ -1,4 +1,8 @@
-"""The verdict reply sent back to the staff member who forwarded a mail: Japanese, then English."""
+"""The verdict reply sent back to the staff member who forwarded a mail, in one language.
+
+The reader's language only (the member's profile language; Japanese when unknown): a reply that
+carries both languages is read by nobody past the first half.
+"""
 
 from __future__ import annotations
 
@@ -72,17 +76,25 @@ def render_text(report: Report, lang: str) -> str:
     return "\n".join(lines)
 
 
+def reply_language(lang: str | None) -> str:
+    """ "en" for English readers, "ja" for everyone else (the product's first language)."""
+    return "en" if str(lang or "")[:2] == "en" else "ja"
+
+
+def footer(lang: str) -> str:
+    return HEADINGS["footer"][reply_language(lang)]
+
+
 def compose_reply(report: Report, *, to: str, from_addr: str, lang: str = "ja") -> EmailMessage:
-    """A reply with the verdict: the chosen language first, the other one below it."""
-    first = "en" if lang == "en" else "ja"
-    second = "ja" if first == "en" else "en"
+    """A reply with the verdict in the reader's language only."""
+    language = reply_language(lang)
     label = VERDICT_LABELS[report.verdict]
     reply = EmailMessage()
     reply["From"] = from_addr
     reply["To"] = to
     # Any line break (CR, LF, U+2028 …) or NUL would break the header: one line of words.
     original = " ".join((report.subject or "").replace("\x00", "").split())[:120]
-    reply["Subject"] = f"[mamori] {label['ja']} / {label['en']}: {original}".strip()
+    reply["Subject"] = f"[mamori] {label[language]}: {original}".strip()
     reply["Date"] = formatdate(localtime=False)
     reply["Message-ID"] = make_msgid(domain=from_addr.rpartition("@")[2] or None)
     reply["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply loops
@@ -90,18 +102,7 @@ def compose_reply(report: Report, *, to: str, from_addr: str, lang: str = "ja") 
         reference = "".join(report.message_id.replace("\x00", "").split())[:900]
         if reference:
             reply["References"] = reference
-    body = "\n".join(
-        [
-            render_text(report, first),
-            "",
-            "-" * 40,
-            "",
-            render_text(report, second),
-            "",
-            "-- ",
-            HEADINGS["footer"]["ja"],
-            HEADINGS["footer"]["en"],
-        ]
-    )
+    body = "\n".join([render_text(report, language), "", "-- ", footer(language)])
     reply.set_content(body, charset="utf-8")
+    reply["Content-Language"] = language  # after set_content, which drops Content-* headers
     return reply

@@ -208,47 +208,68 @@ def result_url(mail: CheckedMail) -> str:
     return settings.BASE_URL + path
 
 
-def _mail_owners(mail: CheckedMail, actor: Any) -> None:
-    owners = list(
-        Membership.objects.filter(organization_id=mail.organization_id, role=Role.OWNER)
+OWNER_NOTICE: dict[str, dict[str, str]] = {
+    "ja": {
+        "reported": "{who} さんから不審なメールの報告がありました。",
+        "verdict": "判定: {label}（スコア {score}/100）",
+        "subject": "件名: {subject}",
+        "from": "差出人: {sender}",
+        "none": "（なし）",
+        "opened": "報告者は添付を開いた、リンクを押した、またはパスワードを入力したと答えています。",
+        "details": "詳細: {url}",
+        "title": "[mamori] 不審メールの報告: {subject}",
+    },
+    "en": {
+        "reported": "{who} reported a suspicious mail.",
+        "verdict": "Verdict: {label} (score {score}/100)",
+        "subject": "Subject: {subject}",
+        "from": "From: {sender}",
+        "none": "(none)",
+        "opened": "The reporter says they opened the attachment, clicked a link or typed a password.",
+        "details": "Details: {url}",
+        "title": "[mamori] Suspicious mail reported: {subject}",
+    },
+}
+
+
+def _owners_by_language(organization_id: int) -> dict[str, list[str]]:
+    """Owners' addresses grouped by the language each reads (Japanese unless set to English)."""
+    groups: dict[str, list[str]] = {}
+    for email, language in (
+        Membership.objects.filter(organization_id=organization_id, role=Role.OWNER)
         .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
-    if not owners:
-        return
+        .values_list("user__email", "user__profile__language")
+    ):
+        groups.setdefault("en" if language == "en" else "ja", []).append(email)
+    return groups
+
+
+def owner_notice(mail: CheckedMail, actor: Any, language: str) -> tuple[str, str]:
+    """Subject and body of the owners' notice about a reported mail, in one language."""
+    words = OWNER_NOTICE["en" if language == "en" else "ja"]
     label = VERDICT_LABELS.get(mail.verdict, VERDICT_LABELS["caution"])
-    who = _display(actor)
     lines = [
-        f"{who} さんから不審なメールの報告がありました。",
-        f"判定: {label['ja']}（スコア {mail.score}/100）",
-        f"件名: {mail.subject or '（なし）'}",
-        f"差出人: {mail.from_header or '（なし）'}",
+        words["reported"].format(who=_display(actor)),
+        words["verdict"].format(label=label[language], score=mail.score),
+        words["subject"].format(subject=mail.subject or words["none"]),
+        words["from"].format(sender=mail.from_header or words["none"]),
     ]
     if mail.opened_or_clicked:
-        lines.append(
-            "報告者は添付を開いた、リンクを押した、またはパスワードを入力したと答えています。"
-        )
-    lines += [f"詳細: {result_url(mail)}", "", "-" * 40, ""]
-    lines += [
-        f"{who} reported a suspicious mail.",
-        f"Verdict: {label['en']} (score {mail.score}/100)",
-        f"Subject: {mail.subject or '(none)'}",
-        f"From: {mail.from_header or '(none)'}",
-    ]
-    if mail.opened_or_clicked:
-        lines.append(
-            "The reporter says they opened the attachment, clicked a link or typed a password."
-        )
-    lines.append(f"Details: {result_url(mail)}")
-    try:
-        send_mail(
-            f"[mamori] 不審メールの報告 / Suspicious mail reported: {mail.subject[:80]}",
-            "\n".join(lines),
-            None,
-            owners,
-        )
-    except Exception:  # the finding is already in the to-do list; a mail outage must not hide it
-        log.exception("could not mail the owners about reported mail %s", mail.pk)
+        lines.append(words["opened"])
+    lines.append(words["details"].format(url=result_url(mail)))
+    return words["title"].format(subject=mail.subject[:80]), "\n".join(lines)
+
+
+def _mail_owners(mail: CheckedMail, actor: Any) -> None:
+    """One mail per language the owners read: never two languages glued in one message."""
+    for language, owners in _owners_by_language(mail.organization_id).items():
+        subject, body = owner_notice(mail, actor, language)
+        try:
+            send_mail(subject, body, None, owners)
+        except (
+            Exception
+        ):  # the finding is already in the to-do list; a mail outage must not hide it
+            log.exception("could not mail the owners about reported mail %s", mail.pk)
 
 
 SETTINGS_FIELDS = [

@@ -24,6 +24,9 @@ from .labelled import bec_payee_change_eucjp, macro_docm_emotet_style
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MAIL_DOMAIN = "check.mamori.example"
+# mamori's own words in each language's reply (the forwarded mail's text may be in any language).
+ENGLISH_LABELS = ("Verdict", "Reasons", "What to do", "Details:", "This reply was sent")
+JAPANESE_LABELS = ("判定", "理由", "対処", "結果の詳細", "自動で送っています", "出典")
 
 
 def crlf(raw: bytes) -> bytes:
@@ -91,7 +94,8 @@ def test_forwarded_lookalike_mail_gets_a_japanese_reply_and_lands_in_the_history
     body = reply.body
     assert "partner-tradng.co.jp" in body  # the look-alike, named
     assert "判定: 危険" in body and "振込先" in body
-    assert body.index("判定") < body.index("Verdict")  # Japanese first, English below
+    # One language per reply: no English half below the Japanese one.
+    assert not any(word in body for word in ENGLISH_LABELS), body
     checked = CheckedMail.objects.get(organization=org)
     assert checked.source == Source.SMTP and checked.reporter == staff
     assert checked.subject == "振込先変更のお願い" and checked.verdict == "danger"
@@ -229,7 +233,9 @@ def test_mamori_smtpd_command_listens_and_stops_on_sigterm(tmp_path: Any) -> Non
     assert code == 0
 
 
-def test_member_who_reads_english_gets_english_first(smtpd: int, org: Any, staff: Any) -> None:
+def test_member_who_reads_english_gets_an_english_reply_only(
+    smtpd: int, org: Any, staff: Any
+) -> None:
     from mamori.accounts.services import profile_of
 
     profile = profile_of(staff)
@@ -238,5 +244,30 @@ def test_member_who_reads_english_gets_english_first(smtpd: int, org: Any, staff
     forward = rfc822_attachment(("Suzuki", staff.email), "Fwd: x", bec_payee_change_eucjp())
     django_mail.outbox.clear()
     _send(smtpd, staff.email, f"check+{org.slug}@{MAIL_DOMAIN}", forward)
+    assert len(django_mail.outbox) == 1
+    reply = django_mail.outbox[0]
+    body = reply.body
+    assert "Verdict: Danger" in body and "partner-tradng.co.jp" in body
+    assert "Details: http" in body and "suspicious-mail check" in body
+    assert reply.subject.startswith("[mamori] Danger:")
+    # None of mamori's own Japanese words: only the forwarded mail's subject may be Japanese.
+    assert not any(word in body for word in JAPANESE_LABELS), body
+    assert "危険" not in reply.subject
+
+
+def test_reply_to_an_unverified_english_reader_warns_in_english_only(
+    smtpd: int, org: Any, staff: Any
+) -> None:
+    """The unverified-sender note follows the reply's language too (it was glued ja + en)."""
+    from mamori.accounts.services import profile_of
+
+    profile = profile_of(staff)
+    profile.language = "en"
+    profile.save(update_fields=["language"])
+    forward = rfc822_attachment(("Suzuki", staff.email), "Fwd: x", bec_payee_change_eucjp())
+    django_mail.outbox.clear()
+    with override_settings(MAIL_ORG_RELAYS=[]):  # nobody vouches for this sender
+        _send(smtpd, staff.email, f"check+{org.slug}@{MAIL_DOMAIN}", forward)
     body = django_mail.outbox[0].body
-    assert body.index("Verdict: Danger") < body.index("判定: 危険")  # both, English first
+    assert "unverified sender" in body
+    assert "未確認の送信者" not in body and not any(w in body for w in JAPANESE_LABELS)

@@ -107,25 +107,27 @@ def test_plain_mail_without_forward_is_returned_as_is() -> None:
     assert extract_forwarded(b"\x00garbage") == [b"\x00garbage"]
 
 
-def test_reply_names_the_lookalike_domain_japanese_first() -> None:
+def test_reply_names_the_lookalike_domain_in_japanese_only() -> None:
     context = Context(trusted_domains=["partner-trading.co.jp"])
     report = analyse(bec_payee_change_eucjp(), context)
     reply = compose_reply(report, to="suzuki@our-office.co.jp", from_addr="check@our-office.co.jp")
     parsed = email.message_from_bytes(reply.as_bytes(), policy=email.policy.default)
-    assert "危険" in str(parsed["Subject"]) and "Danger" in str(parsed["Subject"])
+    assert "危険" in str(parsed["Subject"]) and "Danger" not in str(parsed["Subject"])
+    assert parsed["Content-Language"] == "ja"
     assert parsed["Auto-Submitted"] == "auto-replied"
     body = parsed.get_content()
     assert "partner-tradng.co.jp" in body and "partner-trading.co.jp" in body
-    assert "電話など" in body
-    assert body.index("判定") < body.index("Verdict")
+    assert "電話など" in body and "判定: 危険" in body
+    assert "Verdict" not in body and "What to do" not in body and "automatically" not in body
 
 
-def test_reply_names_the_macro_in_english_first_when_asked() -> None:
+def test_reply_names_the_macro_in_english_only_when_asked() -> None:
     report = analyse(macro_docm_emotet_style())
     reply = compose_reply(report, to="a@example.jp", from_addr="check@example.jp", lang="en")
     body = reply.get_content()
     assert "契約書.docm" in body and "Document with macros" in body
-    assert body.index("Verdict") < body.index("判定")
+    assert "Verdict: Danger" in body and reply["Content-Language"] == "en"
+    assert "判定" not in body and "対処" not in body and "自動" not in body
 
 
 def test_ppap_pairs_zip_with_later_password_mail() -> None:

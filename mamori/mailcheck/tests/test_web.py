@@ -205,9 +205,43 @@ def test_report_to_administrators_opens_a_finding_and_mails_the_owners(
     assert sent.to == [members["owner"].email]
     assert checked.subject in sent.body and "危険" in sent.body
     assert _url("detail", org, pk=checked.pk) in sent.body
+    assert "Verdict" not in sent.body and "Suspicious" not in sent.subject  # Japanese only
     # The editor sees it in the to-do list.
     todo = client_as(members["editor"]).get(reverse("findings:todo", kwargs={"org_slug": org.slug}))
     assert checked.subject in todo.content.decode()
+
+
+def test_owners_are_told_in_the_language_each_reads(
+    org: Any,
+    members: dict[str, Any],
+    client_as: Any,
+    make_user: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Two owners, one reading English: two mails, each in one language."""
+    from mamori.accounts.services import profile_of
+    from mamori.orgs.models import Membership, Role
+
+    english = make_user("owner-en@example.jp", name="Alex Smith")
+    Membership.objects.create(organization=org, user=english, role=Role.OWNER)
+    profile = profile_of(english)
+    profile.language = "en"
+    profile.save(update_fields=["language"])
+    viewer = client_as(members["viewer"])
+    _upload(viewer, org, bec_payee_change_eucjp())
+    checked = CheckedMail.objects.get()
+    django_mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        viewer.post(_url("report", org, pk=checked.pk), {"opened_or_clicked": "on"})
+    by_recipient = {tuple(sent.to): sent for sent in django_mail.outbox}
+    assert set(by_recipient) == {(members["owner"].email,), (english.email,)}
+    japanese, english_mail = by_recipient[(members["owner"].email,)], by_recipient[(english.email,)]
+    assert japanese.subject.startswith("[mamori] 不審メールの報告:")
+    assert "判定: 危険" in japanese.body and "パスワードを入力" in japanese.body
+    assert "Verdict" not in japanese.body and "reported" not in japanese.body
+    assert english_mail.subject.startswith("[mamori] Suspicious mail reported:")
+    assert "Verdict: Danger" in english_mail.body and "typed a password" in english_mail.body
+    assert "判定" not in english_mail.body and "さん" not in english_mail.body
 
 
 def test_opened_or_clicked_makes_the_finding_critical(
