@@ -35,6 +35,8 @@ GUIDANCE_FILES: tuple[str, ...] = (
     "monitoring",
     "assessment",
     "incident",
+    "licences",
+    "shadowit",
 )
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")

@@ -37,6 +37,7 @@ EVIDENCE_LABELS = {
     "remediation": gettext_lazy("What to do"),
     "measure": gettext_lazy("Prevention measure"),
     "lifecycle": gettext_lazy("End of vendor support"),
+    "material": gettext_lazy("Published material"),
 }
 
 
@@ -53,6 +54,7 @@ EVIDENCE_PAGES = {
     "page": ("monitoring:detail", ""),
     "incident": ("incidents:detail", ""),
     "mail": ("mailcheck:detail", ""),
+    "material": ("inventory:detail", "materials"),
 }
 # Evidence whose id is an outside address (news items, advisory references).
 EVIDENCE_EXTERNAL = {"news", "reference", "feed_item"}

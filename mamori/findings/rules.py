@@ -18,6 +18,7 @@ from mamori.core.registry import Registry
 RULE_MODULES: list[str] = [
     "mamori.inventory.rules",
     "mamori.intel.rules",
+    "mamori.licences.rules",
 ]
 
 

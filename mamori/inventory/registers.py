@@ -44,6 +44,8 @@ class RegisterSpec:
     # needs, computed from (request, record).
     detail_template: str = "inventory/detail.html"
     detail_context: Callable[[Any, models.Model], dict[str, Any]] | None = None
+    # A template shown above the add/edit form (an explanation of the terms the form asks for).
+    form_note: str = ""
 
     @property
     def label(self) -> str:
@@ -311,7 +313,7 @@ GROUPS: dict[str, str | Any] = {
 
 # Modules of other apps that add registers (each calls add_register at import).
 REGISTER_MODULES: list[str] = [
-    "mamori.privacy.registers",
+    "mamori.licences.registers",
 ]
 
 

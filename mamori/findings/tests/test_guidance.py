@@ -67,6 +67,13 @@ LATER_KEYS = (
     "monitoring.security_headers",
     "assessment.weak_answer",
     "incident.prevention_measure",
+    "licences.nc_commercial",
+    "licences.nd_modified",
+    "licences.attribution_missing",
+    "licences.model_release_missing",
+    "licences.licence_expired",
+    "shadowit.unapproved_service",
+    "shadowit.byod_without_rules",
 )
 
 # Params the inventory rules (mamori.inventory.rules) pass, as of this writing: the summary of
