@@ -1,7 +1,16 @@
-from django.urls import path  # noqa: F401
+from __future__ import annotations
 
-from . import views  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "privacy"
 
-urlpatterns: list = []
+base = "o/<slug:org_slug>/privacy/"
+
+urlpatterns = [
+    path(base + "supervision/<int:pk>/audits/", views.audit_add, name="audit_add"),
+    path(base + "supervision/<int:pk>/link/", views.link_create, name="link_create"),
+    path(base + "incidents/<int:pk>/personal-data/", views.incident_data, name="incident_data"),
+    path("q/<str:token>/", views.questionnaire, name="questionnaire"),
+]

@@ -1,1 +1,189 @@
+"""Views of the privacy registers beyond the generic register pages: a supervision record's
+audits and questionnaire links, the supplier's own questionnaire page (no account), and which
+personal data an incident concerns."""
+
 from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from mamori.accounts.decorators import sudo_required
+from mamori.audit.services import client_ip
+from mamori.incidents.models import Incident
+from mamori.orgs.access import org_view, scoped
+from mamori.orgs.models import Role
+
+from . import services
+from .forms import AuditForm, IncidentDataForm, SupplierAnswersForm
+from .models import PersonalData, QuestionnaireLink, Supervision
+from .questionnaire import BY_ID, QUESTIONS
+
+# Public questionnaire: requests per client address per window (guessing tokens is hopeless
+# at 256 bits, but the page must not become a free load generator either).
+PUBLIC_LIMIT = 30
+PUBLIC_WINDOW_SECONDS = 600
+
+
+def _answers_view(link: QuestionnaireLink, language: str) -> list[dict[str, str]]:
+    rows = []
+    for key, value in link.answers.items():
+        question = BY_ID.get(key)
+        if question is None:
+            continue
+        if question.kind == "yesno":
+            shown = _("Yes") if value == "yes" else _("No")
+        else:
+            shown = str(value)
+        rows.append({"question": question.text(language), "answer": shown})
+    return rows
+
+
+def supervision_context(request: HttpRequest, obj: models.Model) -> dict[str, Any]:
+    assert isinstance(obj, Supervision)
+    language = translation.get_language() or "ja"
+    links = list(obj.questionnaire_links.all()[:20])
+    return {
+        "audits": list(obj.audits.select_related("questionnaire")[:50]),
+        "audit_form": AuditForm(initial={"method": "report"}),
+        "links": [{"link": link, "answers": _answers_view(link, language)} for link in links],
+        "entrusted": list(
+            PersonalData.objects.filter(
+                organization=request.org,  # type: ignore[attr-defined]
+                contractors=obj.supplier_id,
+                archived_at__isnull=True,
+            ).order_by("name")
+        ),
+    }
+
+
+def personal_data_context(request: HttpRequest, obj: models.Model) -> dict[str, Any]:
+    assert isinstance(obj, PersonalData)
+    return {"incidents": list(obj.incidents.order_by("-reported_at")[:20])}
+
+
+@org_view()
+@require_POST
+def audit_add(request: HttpRequest, pk: int) -> HttpResponse:
+    supervision = get_object_or_404(scoped(Supervision, request.org), pk=pk)  # type: ignore[attr-defined]
+    form = AuditForm(request.POST)
+    if form.is_valid():
+        services.add_audit(request, supervision, **form.cleaned_data)
+        messages.success(request, _("The audit was recorded."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(
+        "inventory:detail",
+        org_slug=request.org.slug,  # type: ignore[attr-defined]
+        register="supervision",
+        pk=supervision.pk,
+    )
+
+
+@org_view()
+@sudo_required
+@require_POST
+def link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    supervision = get_object_or_404(scoped(Supervision, request.org), pk=pk)  # type: ignore[attr-defined]
+    link, token = services.create_link(request, supervision)
+    url = request.build_absolute_uri(f"/q/{token}/")
+    # Shown once, on this response only: the token is not stored in clear anywhere.
+    return render(
+        request,
+        "privacy/link_created.html",
+        {"supervision": supervision, "link": link, "url": url},
+    )
+
+
+@org_view()
+def incident_data(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(scoped(Incident, request.org), pk=pk)  # type: ignore[attr-defined]
+    form = IncidentDataForm(
+        request.POST or None,
+        incident=incident,
+        initial={"entries": list(incident.personal_data_entries.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_incident_data(request, incident, form.cleaned_data["entries"])
+        messages.success(request, _("Saved."))
+        return redirect(
+            "incidents:detail",
+            org_slug=request.org.slug,  # type: ignore[attr-defined]
+            pk=incident.pk,
+        )
+    return render(
+        request,
+        "privacy/incident_data.html",
+        {
+            "incident": incident,
+            "form": form,
+            "can_edit": request.membership.allows(Role.EDITOR),  # type: ignore[attr-defined]
+        },
+    )
+
+
+# --- the supplier's questionnaire (no account) ----------------------------------------------
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    key = f"privacy:q:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, PUBLIC_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, PUBLIC_WINDOW_SECONDS)
+        count = 1
+    return count > PUBLIC_LIMIT
+
+
+def _page_language(request: HttpRequest) -> str:
+    wanted = request.POST.get("lang") or request.GET.get("lang") or ""
+    if wanted in {"ja", "en"}:
+        return wanted
+    return "en" if (translation.get_language() or "ja").startswith("en") else "ja"
+
+
+@never_cache
+def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
+    language = _page_language(request)
+    with translation.override(language):
+        if _over_limit(request):
+            response = render(
+                request, "privacy/questionnaire_closed.html", {"limited": True}, status=429
+            )
+            response["Retry-After"] = str(PUBLIC_WINDOW_SECONDS)
+            return response
+        link = services.link_for_token(token)
+        if link is None or not link.is_usable:
+            return render(request, "privacy/questionnaire_closed.html", status=410)
+        form = SupplierAnswersForm(request.POST or None, language=language)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.submit_answers(request, link, form.answers(), language)
+            except services.LinkUsed:
+                return render(request, "privacy/questionnaire_closed.html", status=410)
+            return render(request, "privacy/questionnaire_done.html", {"language": language})
+        other = "en" if language == "ja" else "ja"
+        return render(
+            request,
+            "privacy/questionnaire.html",
+            {
+                "form": form,
+                "language": language,
+                "other_language": other,
+                "organization_name": link.organization.name,
+                "supplier": link.supervision.supplier.name,
+                "expires_at": link.expires_at,
+                "questions": QUESTIONS,
+            },
+        )
