@@ -263,3 +263,7 @@ class BreachNotice(models.Model):
 
     def __str__(self) -> str:
         return self.recipients
+
+
+# The organisation's own contacts live in their own module; imported here so Django finds them.
+from .contact_models import EmergencyContact  # noqa: E402, F401

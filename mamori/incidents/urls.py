@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import card_views, views
 
 app_name = "incidents"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path(base + "what-happened/", views.triage_view, name="triage"),
     path(base + "report/", views.report_incident, name="report"),
     path(base + "playbooks/", views.playbook_list, name="playbooks"),
+    path(base + "first-hour-card/", card_views.first_hour_card, name="first_hour_card"),
+    path(base + "first-hour-card.pdf", card_views.first_hour_card_pdf, name="first_hour_card_pdf"),
     path(base + "playbooks/<slug:playbook_id>/", views.playbook_detail, name="playbook"),
     path(one, views.incident_detail, name="detail"),
     path(one + "edit/", views.incident_edit, name="edit"),

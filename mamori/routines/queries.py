@@ -1,0 +1,29 @@
+"""Reads of recurring checks, always within one organisation."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from mamori.findings.models import Finding, Status
+from mamori.orgs.access import scoped
+from mamori.orgs.models import Organization
+
+from .models import Chore
+from .rules import KIND
+
+
+def chores(org: Organization) -> QuerySet[Chore]:
+    return scoped(Chore, org).select_related("owner", "owner_person", "last_done_by")
+
+
+def chore(org: Organization, pk: int) -> Chore:
+    return get_object_or_404(chores(org), pk=pk)
+
+
+def open_findings_by_chore(org: Organization) -> dict[str, int]:
+    """Chore id (as text) → the id of its open round's finding, for links from the list."""
+    rows = (
+        scoped(Finding, org).filter(kind=KIND, status=Status.OPEN).values_list("subject_id", "pk")
+    )
+    return dict(rows)
