@@ -17,6 +17,7 @@ SYSTEM_SCHEDULES: list[str] = [
     "mamori.notify.tasks:ensure_schedules",
     "mamori.assessments.tasks:ensure_schedules",
     "mamori.accounts.tasks:ensure_schedules",
+    "mamori.routines.tasks:ensure_schedules",
 ]
 
 logger = logging.getLogger("mamori.jobs")

@@ -54,6 +54,7 @@ def create_organization(
 # "module:function(org, request=...)", listed explicitly.
 NEW_ORGANIZATION_SETUP: list[str] = [
     "mamori.intel.services:enable_default_presets",
+    "mamori.routines.services:ensure_defaults",
 ]
 
 
