@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language, gettext_lazy, override
 
 from .models import Finding
@@ -37,7 +38,12 @@ EVIDENCE_LABELS = {
     "remediation": gettext_lazy("What to do"),
     "measure": gettext_lazy("Prevention measure"),
     "lifecycle": gettext_lazy("End of vendor support"),
+    "payee": gettext_lazy("Payee"),
+    "supervision": gettext_lazy("Contractor supervision"),
+    "personal_data": gettext_lazy("Personal data"),
     "material": gettext_lazy("Published material"),
+    "backup": gettext_lazy("Backup"),
+    "critical_account": gettext_lazy("Critical account"),
 }
 
 
@@ -51,10 +57,24 @@ EVIDENCE_PAGES = {
     "person": ("inventory:detail", "people"),
     "software": ("inventory:detail", "software"),
     "website": ("inventory:detail", "websites"),
+    "supervision": ("inventory:detail", "supervision"),
+    "personal_data": ("inventory:detail", "personal-data"),
     "page": ("monitoring:detail", ""),
     "incident": ("incidents:detail", ""),
     "mail": ("mailcheck:detail", ""),
+    "payee": ("inventory:detail", "payees"),
     "material": ("inventory:detail", "materials"),
+    "backup": ("inventory:detail", "backups"),
+    "critical_account": ("inventory:detail", "critical-accounts"),
+}
+# Finding kinds whose page shows labelled facts built from their source records (the finding's
+# own app knows them): kind -> (dotted path of f(finding, org_slug, language) -> facts, evidence
+# kinds still listed beside the facts).
+FACT_BUILDERS: dict[str, tuple[str, frozenset[str]]] = {
+    "intel.vulnerable_software": (
+        "mamori.intel.evidence.vulnerability_facts",
+        frozenset({"match", "confidence", "remediation"}),
+    ),
 }
 # Evidence whose id is an outside address (news items, advisory references).
 EVIDENCE_EXTERNAL = {"news", "reference", "feed_item"}
@@ -185,14 +205,30 @@ def status_label(finding: Finding) -> str:
     return str(finding.get_status_display())
 
 
+def facts(finding: Finding, org_slug: str, language: str) -> tuple[list[dict[str, Any]], Any]:
+    """Labelled facts for the finding page (label, value, optional url or links) and the
+    evidence kinds to keep listed beside them; ([], None) for kinds without a builder."""
+    builder = FACT_BUILDERS.get(finding.kind)
+    if builder is None or not org_slug:
+        return [], None
+    path, kept = builder
+    built = import_string(path)(finding, org_slug, language)
+    return (built, kept) if built else ([], None)
+
+
 def present(finding: Finding, org_slug: str = "") -> dict[str, Any]:
-    """Everything a page shows of one finding; pass `org_slug` to link its evidence."""
+    """Everything a page shows of one finding; pass `org_slug` (the finding page does) to link
+    its evidence and build its labelled facts."""
     guidance = _catalogue().get(finding.guidance_key)
     language = (get_language() or "ja")[:2]
     evidence = _evidence(finding, language, org_slug)
+    structured, kept = facts(finding, org_slug, language)
+    if kept is not None:
+        evidence = [item for item in evidence if item.get("kind") in kept]
     subject = subject_text(finding, language)
     if guidance is None:
         return {
+            "facts": structured,
             "title": problem_title(finding, language),
             "status": status_label(finding),
             "subject": subject,
@@ -203,6 +239,7 @@ def present(finding: Finding, org_slug: str = "") -> dict[str, Any]:
             "evidence": evidence,
         }
     return {
+        "facts": structured,
         "title": guidance.title.get(language),
         "status": status_label(finding),
         "subject": subject,

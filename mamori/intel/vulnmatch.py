@@ -392,6 +392,13 @@ def spec_for(
             "confidence": match.confidence,
             "kev_listed": advisory.kev is not None,
             "cvss": (advisory.best_cvss().score if advisory.best_cvss() else None),
+            # The matched range's end, for the finding page's "fixed version" fact.
+            "fixed_version": (match.criterion.version_end_excluding or "")
+            if match.criterion
+            else "",
+            "last_affected": (match.criterion.version_end_including or "")
+            if match.criterion
+            else "",
         },
         evidence=evidence,
         severity=_finding_severity(advisory),
