@@ -60,15 +60,16 @@ def _kev(advisory: AdvisoryData) -> dict[str, Any]:
     return _fact(label, _("Listed: attacks are seen"))
 
 
-def _affected(finding: Any, org_slug: str) -> list[dict[str, Any]]:
-    """The product as recorded (linked to its register page), and where it runs."""
+def _affected(finding: Any, org_slug: str) -> tuple[list[dict[str, Any]], str]:
+    """The product as recorded (linked to its register page), where it runs, and the product
+    name news would use."""
     from mamori.inventory.models import Device, Service, Software, Website
 
     facts: list[dict[str, Any]] = []
     register = (finding.subject_type or "").rpartition(".")[2]
     ident = str(finding.subject_id or "")
     if not ident.isdigit():
-        return facts
+        return facts, ""
     pk = int(ident)
     if register == "website":
         site = Website.objects.filter(organization_id=finding.organization_id, pk=pk).first()
@@ -78,10 +79,10 @@ def _affected(finding: Any, org_slug: str) -> list[dict[str, Any]]:
                 _fact(_("Affected product"), product, _record_url(org_slug, "websites", pk))
             )
             facts.append(_fact(_("Website"), site.url, _record_url(org_slug, "websites", pk)))
-        return facts
+        return facts, ""
     software = Software.objects.filter(organization_id=finding.organization_id, pk=pk).first()
     if software is None:
-        return facts
+        return facts, ""
     name = " ".join(p for p in (software.vendor, software.product) if p)
     facts.append(_fact(_("Affected product"), name, _record_url(org_slug, "software", pk)))
     facts.append(_fact(_("Installed version"), software.version or _("Not recorded")))
@@ -103,6 +104,37 @@ def _affected(finding: Any, org_slug: str) -> list[dict[str, Any]]:
                 for row in rows
             ]
             facts.append(fact)
+    return facts, software.product
+
+
+def _related_news(finding: Any, advisory: AdvisoryData, product: str) -> list[dict[str, Any]]:
+    """News about this advisory or product: signals that open no finding of their own."""
+    from .fetching import surge_settings
+    from .related import related_items
+
+    items = related_items(finding, advisory, product)
+    if not items:
+        return []
+    fact = _fact(_("Related news"))
+    fact["links"] = [
+        {
+            "text": f"{formats.date_format(item.published, 'Y-m-d')} {item.feed.name}: {item.title}",
+            "url": item.link if item.link.startswith(("https://", "http://")) else "",
+            "external": True,
+        }
+        for item in items
+    ]
+    facts = [fact]
+    sources = {item.feed.name for item in items}
+    min_sources, _window = surge_settings()
+    if len(sources) >= max(min_sources, 2):
+        facts.append(
+            _fact(
+                _("Reported by several sources"),
+                _("%(count)s sources reported it: %(names)s")
+                % {"count": len(sources), "names": "; ".join(sorted(sources))},
+            )
+        )
     return facts
 
 
@@ -141,7 +173,8 @@ def vulnerability_facts(finding: Any, org_slug: str, language: str) -> list[dict
     summary = advisory.summary_en if english else advisory.summary_ja
     if summary:
         facts.append(_fact(_("Summary"), " ".join(summary.split()), long=True))
-    facts += _affected(finding, org_slug)
+    affected, product = _affected(finding, org_slug)
+    facts += affected
     fixed = _fixed_version(finding)
     if fixed is not None:
         facts.append(fixed)
@@ -152,4 +185,5 @@ def vulnerability_facts(finding: Any, org_slug: str, language: str) -> list[dict
         fact = _fact(_("References"))
         fact["links"] = [{"text": url, "url": url, "external": True} for url in references]
         facts.append(fact)
+    facts += _related_news(finding, advisory, product)
     return facts

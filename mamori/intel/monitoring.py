@@ -132,9 +132,16 @@ def _compute_surges(org: Any, now: dt.datetime | None) -> list[tuple[Surge, list
 
 
 def after_new_items(org: Any, item_ids: list[int]) -> None:
-    """Raise watch-hit and surge findings for newly stored items (one-off events)."""
+    """Raise watch-hit and surge findings for newly stored items (one-off events).
+
+    A signal about an advisory that already has a vulnerability finding opens nothing: the
+    finding lists it (intel.related), and a finding this signal opened before is resolved.
+    """
     from mamori.findings.services import sync
 
+    from .related import fold_open_signals, relations
+
+    about = relations(org)
     recent = timezone.now() - WATCH_RECENT
     rows = list(
         FeedItem.objects.filter(pk__in=item_ids, primary=True, published__gte=recent)
@@ -153,6 +160,11 @@ def after_new_items(org: Any, item_ids: list[int]) -> None:
         for keyword, item in watch_hits(sourced, keywords):
             row = by_item[id(item.item)]
             hits.setdefault(row.pk, (row, []))[1].append(keyword)
+        folded = [
+            str(row.pk)
+            for row, words in hits.values()
+            if about.finding_for(row.ids.split(), words) is not None
+        ]
         specs = [
             FindingSpec(
                 key=f"{WATCH_KIND}:{row.pk}",
@@ -165,14 +177,22 @@ def after_new_items(org: Any, item_ids: list[int]) -> None:
                 subject_id=str(row.pk),
             )
             for row, words in hits.values()
+            if str(row.pk) not in folded
         ]
         if specs:
             sync(org, WATCH_KIND, specs, default_severity="medium", complete=False)
     surge_specs = [
-        surge_spec(surge, ids) for surge, ids in current_surges(org) if set(ids) & set(item_ids)
+        surge_spec(surge, ids)
+        for surge, ids in current_surges(org)
+        if set(ids) & set(item_ids)
+        and about.finding_for(
+            [surge.subject, *(i for s in surge.items for i in s.item.ids)], [surge.subject]
+        )
+        is None
     ]
     if surge_specs:
         sync(org, SURGE_KIND, surge_specs, default_severity="high", complete=False)
+    fold_open_signals(org, about)  # signals opened before their advisory was known
 
 
 def surge_spec(surge: Surge, item_ids: list[int]) -> FindingSpec:

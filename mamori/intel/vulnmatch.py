@@ -445,7 +445,11 @@ def findings_for(org: Any) -> list[FindingSpec]:
 def rematch(org: Any) -> Any:
     from mamori.findings.services import sync
 
-    return sync(org, KIND, findings_for(org), default_severity="high")
+    from .related import fold_open_signals
+
+    result = sync(org, KIND, findings_for(org), default_severity="high")
+    fold_open_signals(org)  # news about these advisories now belongs to their findings
+    return result
 
 
 def new_advisory_findings(org: Any, advisory_pks: list[int]) -> list[FindingSpec]:
@@ -480,5 +484,10 @@ def match_new(org: Any, advisory_pks: list[int]) -> Any:
     (software changes, the daily schedule, or "mark resolved" on the finding)."""
     from mamori.findings.services import sync
 
+    from .related import fold_open_signals
+
     specs = new_advisory_findings(org, advisory_pks)
-    return sync(org, KIND, specs, default_severity="high", complete=False)
+    result = sync(org, KIND, specs, default_severity="high", complete=False)
+    if specs:
+        fold_open_signals(org)
+    return result
