@@ -51,6 +51,7 @@ ROLE_ARG_MODULES = [
     "mamori.assessments.tests.role_args",
     "mamori.incidents.tests.role_args",
     "mamori.mailcheck.tests.role_args",
+    "mamori.licences.tests.role_args",
 ]
 
 

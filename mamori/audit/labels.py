@@ -9,6 +9,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS: dict[str, Any] = {
+    "licences.signin_report_imported": _("Read a sign-in report for shadow IT"),
+    "licences.discovered_app_added": _("Added an app found in a sign-in report to the services"),
+    "licences.discovered_app_dismissed": _("Dismissed an app found in a sign-in report"),
     "login.success": _("Signed in"),
     "login.failure": _("Sign-in failed"),
     "login.blocked": _("Sign-in blocked after repeated failures"),

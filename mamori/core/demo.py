@@ -19,6 +19,7 @@ DEMO_BUILDERS: list[str] = [
     "mamori.core.demo:build_members",
     "mamori.incidents.demo:build",
     "mamori.inventory.demo:build",
+    "mamori.licences.demo:build",
     "mamori.mailcheck.demo:build",
     "mamori.assessments.demo:build",
     "mamori.intel.demo:build",

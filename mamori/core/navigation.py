@@ -38,6 +38,7 @@ ORG_NAVIGATION_GROUPS: list[NavGroup] = [
             NavItem(_("Mail check"), "mailcheck:history"),
             NavItem(_("Security news"), "intel:timeline"),
             NavItem(_("Website monitoring"), "monitoring:list"),
+            NavItem(_("Shadow IT"), "licences:shadow_it"),
         ),
     ),
     NavGroup(

@@ -1,7 +1,15 @@
-from django.urls import path  # noqa: F401
+from __future__ import annotations
 
-from . import views  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "licences"
 
-urlpatterns: list = []
+base = "o/<slug:org_slug>/shadow-it/"
+
+urlpatterns = [
+    path(base, views.shadow_it, name="shadow_it"),
+    path(base + "import/", views.shadow_it_import, name="shadow_it_import"),
+    path(base + "<int:pk>/review/", views.shadow_it_review, name="shadow_it_review"),
+]
