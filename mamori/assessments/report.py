@@ -17,11 +17,16 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Table, TableStyle
 
+from mamori.core.overview import _open_per_week as open_per_week  # the dashboard's series
 from mamori.findings.models import Action, ActionStatus, Finding, Status
 from mamori.findings.presentation import headline
+from mamori.incidents.card import report_line as first_hour_line
 from mamori.orgs.access import scoped
 from mamori.orgs.models import Organization
+from mamori.reports.charts import line_chart
 from mamori.reports.pdf import build_pdf, bullets, paragraph, spacer, styles
 
 from .models import AssessmentStatus
@@ -71,6 +76,10 @@ class ManagementReport:
     decisions: list[str]
     footer: str
     extra: dict[str, Any] = field(default_factory=dict)
+    # Open findings at the end of each of the last weeks: the dashboard's own series.
+    findings_trend: list[tuple[str, int]] = field(default_factory=list)
+    # Chart titles and the text line under each chart ("posture", "findings").
+    charts: dict[str, str] = field(default_factory=dict)
 
 
 def _severity(code: str, severity: str) -> str:
@@ -151,7 +160,7 @@ def build_report(
         for finding in scoped(Finding, org)
         .filter(status=Status.OPEN, action__isnull=False)
         .select_related("action")
-        .order_by("-severity_rank", "action__due_date", "pk")[:TOP_RISKS]
+        .order_by("-severity_rank", "due_date", "pk")[:TOP_RISKS]
     ]
 
     done = [
@@ -215,6 +224,12 @@ def build_report(
     trend = [
         (timezone.localtime(point.when).date().isoformat(), point.score) for point in state.points
     ]
+    findings_trend = [
+        (day.isoformat(), count)
+        for day, count in open_per_week(
+            org, timezone.make_aware(dt.datetime.combine(today, dt.time.max))
+        )
+    ]
     return ManagementReport(
         lang=code,
         org_name=org.name,
@@ -237,7 +252,40 @@ def build_report(
         done=done,
         decisions=decisions,
         footer=_t("footer", code, date=today.isoformat()),
+        extra={"first_hour": first_hour_line(org, code)},
+        findings_trend=findings_trend,
+        charts=_chart_texts(code, trend, findings_trend),
     )
+
+
+def _chart_texts(
+    code: str, trend: list[tuple[str, float]], findings: list[tuple[str, int]]
+) -> dict[str, str]:
+    """Each chart's title and the line of text under it (the figures a reader can quote)."""
+    texts_out = {
+        "posture_title": _t("chart_posture_title", code),
+        "findings_title": _t("chart_findings_title", code, weeks=len(findings)),
+        "posture_line": _t(
+            "chart_posture_line",
+            code,
+            points=" → ".join(f"{day}: {score:g}" for day, score in trend),
+        )
+        if trend
+        else _t("trend_none", code),
+        "findings_line": "",
+    }
+    if findings:
+        counts = [count for _day, count in findings]
+        texts_out["findings_line"] = _t(
+            "chart_findings_line",
+            code,
+            first_day=findings[0][0],
+            first=counts[0],
+            last_day=findings[-1][0],
+            last=counts[-1],
+            most=max(counts),
+        )
+    return texts_out
 
 
 @functools.cache
@@ -254,6 +302,35 @@ def _compact() -> dict[str, ParagraphStyle]:
     }
 
 
+def _charts(report: ManagementReport, small: ParagraphStyle) -> Table:
+    """The posture trend and the open findings per week side by side, a line of text under
+    each (the dashboard's two charts, from the same series)."""
+    posture_chart = line_chart(report.trend, title=report.charts["posture_title"], maximum=100)
+    findings_chart = line_chart(
+        [(day[5:].replace("-", "/"), count) for day, count in report.findings_trend],
+        title=report.charts["findings_title"],
+    )
+    cells = [
+        [posture_chart, findings_chart],
+        [
+            paragraph(report.charts["posture_line"], small),
+            paragraph(report.charts["findings_line"], small),
+        ],
+    ]
+    grid = Table(cells, colWidths=[91 * mm, 91 * mm])
+    grid.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return grid
+
+
 def render_report_pdf(report: ManagementReport) -> bytes:
     """The report on one A4 page (margins, type and list lengths sized for it)."""
     style = _compact()
@@ -267,12 +344,8 @@ def render_report_pdf(report: ManagementReport) -> bytes:
         paragraph(report.headings["summary"], style["h2"]),
         bullets(report.summary, body),
         paragraph(report.headings["trend"], style["h2"]),
+        _charts(report, style["small"]),
     ]
-    if report.trend_note:
-        story.append(paragraph(report.trend_note, body))
-    else:
-        trend = " → ".join(f"{day}: {score:g}" for day, score in report.trend)
-        story.append(paragraph(trend, body))
     story.append(paragraph(report.headings["risks"], style["h2"]))
     if report.risks:
         story.append(bullets([risk["text"] for risk in report.risks], body))
@@ -282,6 +355,8 @@ def render_report_pdf(report: ManagementReport) -> bytes:
     story.append(bullets(report.done, body))
     story.append(paragraph(report.headings["decisions"], style["h2"]))
     story.append(bullets(report.decisions, body))
+    if report.extra.get("first_hour"):
+        story.append(paragraph(report.extra["first_hour"], style["small"]))
     story.append(spacer(2))
     story.append(paragraph(report.footer, style["small"]))
     return build_pdf(story, title=f"{report.title} — {report.org_name}", margins_mm=14)

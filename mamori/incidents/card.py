@@ -191,3 +191,19 @@ def render_card_pdf(card: FirstHourCard, language: str = "ja") -> bytes:
         story.append(spacer(2))
         story.append(paragraph(card.footer, style["small"]))
         return build_pdf(story, title=f"{card.title} — {card.org_name}", margins_mm=14)
+
+
+def report_line(org: Organization, language: str = "ja") -> str:
+    """One sentence for the owner's monthly report: the card is ready, or which of the contacts
+    it always needs are still missing."""
+    with override(language):
+        missing = build_card(org, language).missing
+        if missing:
+            return _(
+                "First-hour card: not recorded yet — %(missing)s. Add them to the emergency "
+                "contacts, then print the card (Incidents → First-hour card)."
+            ) % {"missing": ", ".join(missing)}
+        return _(
+            "First-hour card: the bank, insurer and police station are recorded. Print it and "
+            "keep it by the phone (Incidents → First-hour card)."
+        )

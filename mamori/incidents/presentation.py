@@ -70,6 +70,8 @@ def describe(
     if kind == EntryKind.CHANGE:
         changes = data.get("changes") or {}
         return _("Details changed: %(fields)s") % {"fields": ", ".join(sorted(changes))}
+    if kind == EntryKind.BREACH and "known_first_by" in data:
+        return _known_first(data)
     if kind == EntryKind.BREACH:
         if "draft_changed" in data:
             return _("Draft report to the PPC updated")
@@ -181,4 +183,24 @@ def clock_view(incident: Incident) -> dict[str, Any] | None:
             {"day": shift.day, "reason": pick(shift.reason)} for shift in clock.final_shifts
         ],
         "rule": pick(clock.rule),
+    }
+
+
+def _known_first(data: dict[str, Any]) -> str:
+    """「最初に知った人」 and when, in the reader's language and the organisation's time."""
+    when = ""
+    raw = data.get("aware_at")
+    if raw:
+        try:
+            moment = datetime.fromisoformat(str(raw))
+            when = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+        except (TypeError, ValueError):
+            when = ""
+    if when:
+        return _("Who in the organisation knew first: %(who)s, at %(when)s") % {
+            "who": data.get("known_first_by", ""),
+            "when": when,
+        }
+    return _("Who in the organisation knew first: %(who)s") % {
+        "who": data.get("known_first_by", "")
     }

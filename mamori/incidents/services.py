@@ -433,9 +433,16 @@ def save_breach(
 ) -> breach_clock.Decision:
     """Record the decision helper's answers and the moment of awareness; keep the report
     deadlines as incident tasks (速報, 確報) while a report is or may be required."""
+    from mamori.privacy.breach import with_register
+
     actor = actor or _actor(request)
-    decision = breach_clock.assess(answers)
+    # The personal-data register fills what was not answered by hand (count, 要配慮).
+    decision = breach_clock.assess(with_register(incident, answers))
     clean_answers = {k: answers.get(k) for k in breach_clock.ANSWER_KEYS if k in answers}
+    previous_first = (
+        (incident.breach_answers or {}).get("known_first_by"),
+        incident.breach_aware_at,
+    )
     with transaction.atomic():
         incident.breach_answers = clean_answers
         incident.breach_status = decision.status
@@ -501,6 +508,19 @@ def save_breach(
                 "final_sent_on": final_sent_on.isoformat() if final_sent_on else None,
             },
         )
+        known_first_by = str(clean_answers.get("known_first_by") or "").strip()
+        if known_first_by and (known_first_by, aware_at) != previous_first:
+            # The clock starts when anyone in the business knew (通則編 3-5-3-3): the timeline
+            # keeps who that was and when, each time the answer changes.
+            add_entry(
+                incident,
+                EntryKind.BREACH,
+                actor=actor,
+                data={
+                    "known_first_by": clean(known_first_by, 200),
+                    "aware_at": aware_at.isoformat() if aware_at else None,
+                },
+            )
         record(
             "incident.breach_assessed",
             request=request,

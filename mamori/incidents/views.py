@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from mamori.orgs.access import org_view
 from mamori.orgs.models import Role
 
-from . import breach_clock, queries, report, services, triage
+from . import breach_clock, own_contacts, queries, report, services, triage
 from .catalog import PHASE_LABELS, ROLE_LABELS, catalog, playbooks_of
 from .forms import (
     BreachDraftForm,
@@ -123,7 +123,12 @@ def playbook_detail(request: HttpRequest, playbook_id: str) -> HttpResponse:
     playbook = catalog().get(playbook_id)
     if playbook is None:
         raise Http404
-    return render(request, "incidents/playbook.html", _playbook_view(playbook))
+    context = _playbook_view(playbook)
+    # The organisation's own recorded contacts stand in for 「自社の窓口」 entries.
+    recorded = own_contacts.current_contacts(request.org)  # type: ignore[attr-defined]
+    for item in context["contacts"]:
+        item["own"] = own_contacts.for_playbook_contact(item["contact"].id, recorded)
+    return render(request, "incidents/playbook.html", context)
 
 
 # The three stages of IPA 「中小企業のためのセキュリティインシデント対応の手引き」.
@@ -467,7 +472,13 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("The assessment was saved."))
                 return redirect("incidents:breach", org_slug=request.org.slug, pk=pk)
-    decision = breach_clock.assess(incident.breach_answers) if incident.breach_status else None
+    from mamori.privacy.breach import sources, with_register
+
+    decision = (
+        breach_clock.assess(with_register(incident, incident.breach_answers))
+        if incident.breach_status
+        else None
+    )
     draft = breach_clock.report_draft(
         "final" if incident.preliminary_sent_on else "preliminary",
         incident.breach_report_values,
@@ -497,6 +508,7 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
             if decision and decision.contractor_path and incident.breach_aware_at
             else None,
             "notices": list(incident.notices.all()),
+            "register_sources": sources(incident),
             "can_edit": request.membership.allows(Role.EDITOR),
         },
     )
