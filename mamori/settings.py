@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from mamori.core.files import DIRECTORY_MODE, FILE_MODE, secure_process
+from mamori.core.logcontext import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -103,6 +104,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request id, access line and latency histogram (mamori.core.logcontext).
+    "mamori.core.logcontext.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mamori.core.middleware.ContentSecurityPolicyMiddleware",
@@ -158,8 +161,9 @@ else:
                     "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
                 ),
             },
-            # A file, not memory, so that worker processes started by tests share it.
-            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+            # A file, not memory, so that worker processes started by tests share it; one per
+            # test run, so that two runs on one data directory do not share (and break) it.
+            "TEST": {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -290,11 +294,10 @@ READY_WORKER_SECONDS = env_int("MAMORI_READY_WORKER_SECONDS", 600)
 # Prometheus /metrics answers only with "Authorization: Bearer <this>"; unset: 404.
 METRICS_TOKEN = os.environ.get("MAMORI_METRICS_TOKEN", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("MAMORI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# MAMORI_LOG_FORMAT=json: one JSON object per line (request, job and organisation ids included);
+# MAMORI_ACCESS_LOG=true: one line per request (route name, status, duration — never the path).
+LOGGING = logging_config(
+    os.environ.get("MAMORI_LOG_FORMAT", "plain"), os.environ.get("MAMORI_LOG_LEVEL", "INFO")
+)
+if os.environ.get("MAMORI_ACCESS_LOG", "").lower() not in {"1", "true", "yes", "on"}:
+    LOGGING["loggers"]["mamori.requests"] = {"level": "WARNING"}

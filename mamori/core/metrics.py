@@ -3,7 +3,8 @@
 Off unless MAMORI_METRICS_TOKEN is set (then 404, as if there were no such page); with it, the
 scraper sends `Authorization: Bearer <token>`. Figures are install-wide counts and ages — no
 organisation, user, host or URL appears in a label. Every figure is read from the database at
-scrape time, so any number of web processes answer the same.
+scrape time — request latencies from every web process's file in the data directory — so any
+number of web processes answer the same.
 """
 
 from __future__ import annotations
@@ -211,6 +212,25 @@ def _monitor_metrics(out: Exposition, now: datetime) -> None:
     )
 
 
+def _latency_metrics(out: Exposition) -> None:
+    """Request durations per route, added up over every web process (core/latency.py)."""
+    from mamori.core.latency import BUCKETS, merged
+
+    name = "mamori_http_request_duration_seconds"
+    out.lines.append(f"# HELP {name} Time to answer a request, per route name.")
+    out.lines.append(f"# TYPE {name} histogram")
+    for route, entry in sorted(merged().items()):
+        cumulative = 0
+        for bound, count in zip(BUCKETS, entry["buckets"], strict=True):
+            cumulative += count
+            out.lines.append(
+                f'{name}_bucket{{le="{_number(bound)}",route="{_escape(route)}"}} {cumulative}'
+            )
+        out.lines.append(f'{name}_bucket{{le="+Inf",route="{_escape(route)}"}} {entry["count"]}')
+        out.lines.append(f'{name}_sum{{route="{_escape(route)}"}} {_number(entry["sum"])}')
+        out.lines.append(f'{name}_count{{route="{_escape(route)}"}} {entry["count"]}')
+
+
 def exposition(now: datetime | None = None) -> str:
     now = now or timezone.now()
     out = Exposition()
@@ -218,6 +238,7 @@ def exposition(now: datetime | None = None) -> str:
     _intel_metrics(out, now)
     _mail_metrics(out)
     _monitor_metrics(out, now)
+    _latency_metrics(out)
     return out.text()
 
 

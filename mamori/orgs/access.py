@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 
+from mamori.core.logcontext import set_organization
+
 from .models import Membership, Organization, Role
 
 M = TypeVar("M", bound=models.Model)
@@ -55,6 +57,7 @@ def org_view(
             membership = membership_for(request.user, org_slug)
             request.membership = membership  # type: ignore[attr-defined]
             request.org = membership.organization  # type: ignore[attr-defined]
+            set_organization(membership.organization.pk)
             needed = read if request.method in SAFE_METHODS else write
             require_role(request, needed)
             if request.session.get("current_org") != org_slug:  # write the session only on change
