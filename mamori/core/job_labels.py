@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 JOB_KIND_LABELS: dict[str, Any] = {
     "findings.run_all_rules": _("Nightly check of every rule"),
+    "findings.rerun_rules": _("Re-checking the rules after a change"),
     "intel.fetch_feed": _("Fetching a news feed"),
     "intel.rematch": _("Matching vulnerabilities to the inventory"),
     "intel.match_new": _("Matching new vulnerabilities to the inventory"),
@@ -25,6 +26,8 @@ JOB_KIND_LABELS: dict[str, Any] = {
     "mailcheck.poll_mailbox": _("Reading the mail-check mailbox"),
     "assessments.monthly_report": _("Sending the monthly report"),
     "core.prune_job_history": _("Deleting old finished jobs"),
+    "training.send_drill": _("Sending a targeted-mail drill"),
+    "routines.daily": _("Opening actions for recurring checks that come due"),
 }
 
 JOB_STATUS_LABELS: dict[str, Any] = {

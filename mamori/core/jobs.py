@@ -65,6 +65,8 @@ TASK_MODULES: list[str] = [
     "mamori.mailcheck.tasks",
     "mamori.assessments.tasks",
     "mamori.accounts.tasks",
+    "mamori.routines.tasks",
+    "mamori.training.tasks",
 ]
 
 # Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).
