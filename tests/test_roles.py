@@ -52,6 +52,11 @@ ROLE_ARG_MODULES = [
     "mamori.incidents.tests.role_args",
     "mamori.mailcheck.tests.role_args",
     "mamori.licences.tests.role_args",
+    "mamori.payees.tests.role_args",
+    "mamori.privacy.tests.role_args",
+    "mamori.routines.tests.role_args",
+    "mamori.training.tests.role_args",
+    "mamori.continuity.tests.role_args",
 ]
 
 

@@ -38,6 +38,14 @@ SENSITIVE_ACTIONS: dict[str, str] = {
     "mailcheck:settings": "the report mailbox's server, user and password",
     "orgs:audit_export": "the whole audit trail, with IP addresses, leaves the server",
     "inventory:export": "a whole register (people, accounts, devices) leaves the server",
+    "payees:approve": "switches where the organisation's money is paid (BEC, MIC case)",
+    "payees:reject": "decides a request to change where money is paid",
+    "payees:reveal": "shows a payee's full bank account number",
+    "payees:export": "the payees' bank accounts leave the server for the accounting software",
+    "privacy:link_create": (
+        "creates a bearer link that lets someone without an account write to a supplier's record"
+    ),
+    "training:drill_approve": "sends mail to people (an owner's approval of a targeted-mail drill)",
     "orgs:overview_feed_presets": (
         "changes the news sources of several organisations at once (their outbound fetches)"
     ),
@@ -59,6 +67,7 @@ SIGN_IN_FLOW: dict[str, str] = {
     "accounts:password_reset": "asks for a reset mail (same answer for every address)",
     "core:first_run": "only while no account exists at all",
     "orgs:accept_invitation": "authorised by the single-use invitation link",
+    "privacy:questionnaire": "a supplier's answers, authorised by the single-use questionnaire link",
 }
 
 _RECORDS = "changes the organisation's own records: no role, credential, secret or destination"
@@ -130,8 +139,16 @@ ORDINARY_ACTIONS: dict[str, str] = {
             "inventory:archive",
             "licences:shadow_it_import",
             "licences:shadow_it_review",
+            "payees:change_new",
+            "payees:callback",
+            "payees:checklist",
+            "routines:create",
+            "routines:edit",
+            "routines:done",
+            "routines:pause",
             "mailcheck:upload",
             "mailcheck:report",
+            "training:drill_create",
             "intel:read_all",
             "intel:item_read",
             "intel:decide",
@@ -156,6 +173,9 @@ ORDINARY_ACTIONS: dict[str, str] = {
             "incidents:task_done",
             "incidents:breach",
             "incidents:review",
+            "privacy:audit_add",
+            "privacy:incident_data",
+            "continuity:restore_test",
         ],
         _RECORDS,
     ),

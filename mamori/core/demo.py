@@ -20,11 +20,16 @@ DEMO_BUILDERS: list[str] = [
     "mamori.incidents.demo:build",
     "mamori.inventory.demo:build",
     "mamori.licences.demo:build",
+    "mamori.privacy.demo:build",
     "mamori.mailcheck.demo:build",
+    "mamori.payees.demo:build",
     "mamori.assessments.demo:build",
+    "mamori.continuity.demo:build",
     "mamori.intel.demo:build",
     "mamori.monitoring.demo:build",
     "mamori.notify.demo:build",
+    "mamori.routines.demo:build",
+    "mamori.training.demo:build",
 ]
 
 

@@ -37,6 +37,11 @@ GUIDANCE_FILES: tuple[str, ...] = (
     "incident",
     "licences",
     "shadowit",
+    "routines",
+    "continuity",
+    "privacy",
+    "training",
+    "payees",
 )
 
 SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")

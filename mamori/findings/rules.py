@@ -1,7 +1,8 @@
 """Rules: small registered classes that look at an organisation and say what is wrong.
 
-A rule returns the full set of findings of its kind for one organisation; the findings service
-then opens what is new, re-opens what came back and resolves what no longer fires.
+A rule returns the full set of findings of its kind for one organisation (or, if it declares a
+`subject_type`, for the given subjects); the findings service then opens what is new, re-opens
+what came back and resolves what no longer fires.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ RULE_MODULES: list[str] = [
     "mamori.inventory.rules",
     "mamori.intel.rules",
     "mamori.licences.rules",
+    "mamori.routines.rules",
+    "mamori.continuity.rules",
+    "mamori.privacy.rules",
+    "mamori.training.rules",
+    "mamori.payees.rules",
 ]
 
 
@@ -41,8 +47,13 @@ class Rule:
     severity: ClassVar[str]
     # Model labels ("inventory.person") whose change may change this rule's result.
     triggers: ClassVar[frozenset[str]] = frozenset()
+    # A rule whose findings are each about one record of this model (subject_type/subject_id of
+    # its specs) and whose result for that record reads nothing else that can change: it then
+    # accepts `evaluate(org, subjects=[ids])` and a change of a few records re-evaluates those
+    # alone. "" = always evaluated over the whole organisation.
+    subject_type: ClassVar[str] = ""
 
-    def evaluate(self, org: Any) -> Iterable[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterable[FindingSpec]:
         raise NotImplementedError
 
 

@@ -313,7 +313,12 @@ GROUPS: dict[str, str | Any] = {
 
 # Modules of other apps that add registers (each calls add_register at import).
 REGISTER_MODULES: list[str] = [
+    "mamori.incidents.registers",
+    "mamori.continuity.registers",
+    "mamori.privacy.registers",
     "mamori.licences.registers",
+    "mamori.training.registers",
+    "mamori.payees.registers",
 ]
 
 

@@ -1,0 +1,35 @@
+"""Payee rules: a payment account changed without the payee-change check (MIC case
+「正しい取引先に送金したはずが・・・」, handbook chapter 7 §7.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from mamori.findings.rules import FindingSpec, Rule, register
+
+from .models import Payee
+
+
+@register
+class AccountUnchecked(Rule):
+    kind = "payees.account_unchecked"
+    severity = "high"
+    triggers = frozenset({"payees.payee"})
+
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+        # The digest is computed in Python, so every active payee is read; an organisation has
+        # tens to a few thousand payees, and this runs in the rules job, never in a request.
+        rows = Payee.objects.filter(organization=org, archived_at__isnull=True).order_by("pk")
+        for payee in rows.iterator(chunk_size=500):
+            if payee.account_verified:
+                continue
+            text = f"{payee.name} ({payee.bank_name} {payee.masked_number()})".strip()
+            yield FindingSpec(
+                key=f"{self.kind}:payee:{payee.pk}",
+                subject=payee.name,
+                subject_type="payees.payee",
+                subject_id=str(payee.pk),
+                params={"payee": payee.name},
+                evidence=[{"kind": "payee", "id": payee.pk, "text": text}],
+            )
