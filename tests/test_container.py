@@ -74,7 +74,7 @@ def test_mamori_services_share_the_data_volume_and_a_read_only_root(
 
 def test_dockerfile_runs_mamori_as_a_non_root_user() -> None:
     text = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^RUN pip install --no-cache-dir /src", text, re.M)
+    assert re.search(r"^RUN pip install --no-cache-dir -c /src/constraints.txt /src", text, re.M)
     user = re.findall(r"^USER (\S+)", text, re.M)
     assert user and user[-1].split(":")[0] not in ("root", "0")
     assert re.search(r'^ENTRYPOINT \["mamori"\]$', text, re.M)
@@ -88,3 +88,30 @@ def test_readme_has_a_container_section() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "## Container" in readme
     assert "docker compose up" in readme
+
+
+def test_every_systemd_unit_runs_a_mamori_command_with_valid_options() -> None:
+    units = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
+    assert {u.name for u in units} >= {"mamori-web.service", "mamori-worker.service"}
+    for unit in units:
+        text = unit.read_text()
+        (exec_line,) = re.findall(r"^ExecStart=(.+)$", text, re.M)
+        program, *args = exec_line.split()
+        assert program.endswith("/bin/mamori"), unit.name
+        assert args[0] in COMMANDS, unit.name
+        module = importlib.import_module(COMMANDS[args[0]][0])
+        module.build_parser().parse_args(args[1:])
+        # Only the data directory is writable; files are created private.
+        assert "ProtectSystem=strict" in text and "UMask=0077" in text, unit.name
+        assert re.search(r"^User=mamori$", text, re.M), unit.name
+
+
+def test_proxy_examples_replace_the_forwarded_for_header_and_hide_metrics() -> None:
+    caddy = (ROOT / "deploy" / "proxy" / "Caddyfile").read_text()
+    nginx = (ROOT / "deploy" / "proxy" / "nginx.conf").read_text()
+    # Set to the address the proxy saw (not appended to the client's own header): mamori trusts
+    # the last X-Forwarded-For entry when MAMORI_BEHIND_PROXY is on.
+    assert "header_up X-Forwarded-For {remote_host}" in caddy
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
+    assert "$proxy_add_x_forwarded_for" not in nginx
+    assert "respond @metrics 404" in caddy and "location = /metrics { return 404; }" in nginx
