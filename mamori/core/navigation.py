@@ -31,7 +31,15 @@ ORG_NAVIGATION_GROUPS: list[NavGroup] = [
             NavItem(_("Findings"), "findings:list"),
         ),
     ),
-    NavGroup(_("Registers"), (NavItem(_("Inventory"), "inventory:index"),)),
+    NavGroup(
+        _("Registers"),
+        (
+            NavItem(_("Inventory"), "inventory:index"),
+            NavItem(_("Payee changes"), "payees:index"),
+            NavItem(_("Recurring checks"), "routines:list"),
+            NavItem(_("BCP sheet"), "continuity:bcp"),
+        ),
+    ),
     NavGroup(
         _("Detection"),
         (
@@ -45,7 +53,9 @@ ORG_NAVIGATION_GROUPS: list[NavGroup] = [
         _("Response"),
         (
             NavItem(_("Incidents"), "incidents:list"),
+            NavItem(_("First-hour card"), "incidents:first_hour_card"),
             NavItem(_("Self-assessments"), "assessments:list"),
+            NavItem(_("Mail drills"), "training:drill_list", "editor"),
         ),
     ),
     NavGroup(

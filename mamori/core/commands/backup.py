@@ -162,4 +162,8 @@ def main(argv: list[str]) -> int:
         "  このファイルにはパスワードのハッシュ等が含まれます。別の場所に安全に保管してください。"
         "\n  It holds password hashes and other secrets: keep a copy elsewhere, safely."
     )
+    # Each organisation's backup register shows this run (its "mamori" row, issue 17).
+    from mamori.continuity.services import record_from_cli
+
+    record_from_cli("backup", outcome.path.name)
     return 0

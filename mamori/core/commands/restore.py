@@ -79,7 +79,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="検証だけ行い、何も変更しない / only verify; change nothing",
+        help=(
+            "検証だけ行い、データは変更しない（検証の成功はバックアップ台帳に記録）/ only verify;"
+            " change no data (a successful check is recorded in the backup register)"
+        ),
     )
     parser.add_argument(
         "--from-install",
@@ -120,6 +123,10 @@ def main(argv: list[str]) -> int:
             return 1
         print("検証に成功しました / The backup verified:")
         print(describe_summary(summary))
+        # A verified backup counts as a restore test of mamori's own backup row (issue 17).
+        from mamori.continuity.services import record_from_cli
+
+        record_from_cli("verify", args.file.name, summary.created_at)
         return 0
     # Our own idle connection must not hold a lock the restore has to wait for.
     connections.close_all()
@@ -145,6 +152,9 @@ def main(argv: list[str]) -> int:
     audited = audit_restore(args.file, outcome.summary, outcome.damaged_kept)
     if not audited:
         return 1
+    from mamori.continuity.services import record_from_cli
+
+    record_from_cli("restore", args.file.name, outcome.summary.created_at)
     print(
         "  動作中の mamori serve / mamori worker は再起動してください。\n"
         "  Restart any running `mamori serve` / `mamori worker` processes."
