@@ -395,6 +395,17 @@ def _suppliers(org: Any) -> Any:
     return Supplier.objects.filter(organization=org, archived_at__isnull=True)
 
 
+def _unsupervised(org: Any) -> Any:
+    """Suppliers without an active contractor-supervision record: one that has one is judged by
+    the privacy rules on that record (its clauses, audits and countries), not twice."""
+    return _suppliers(org).exclude(
+        supervision__pk__isnull=False, supervision__archived_at__isnull=True
+    )
+
+
+SUPPLIER_TRIGGERS = frozenset({"inventory.supplier", "privacy.supervision"})
+
+
 def _supplier_specs(
     kind: str, rows: Iterable[tuple[int, str]], **params: Any
 ) -> Iterator[FindingSpec]:
@@ -413,10 +424,10 @@ def _supplier_specs(
 class SupplierNoSecurityClauses(Rule):
     kind = "inventory.supplier_no_security_clauses"
     severity = "high"
-    triggers = frozenset({"inventory.supplier"})
+    triggers = SUPPLIER_TRIGGERS
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = _suppliers(org).filter(handles_personal_data=True, security_clauses=False)
+        rows = _unsupervised(org).filter(handles_personal_data=True, security_clauses=False)
         return _supplier_specs(self.kind, rows.values_list("pk", "name"))
 
 
@@ -424,11 +435,11 @@ class SupplierNoSecurityClauses(Rule):
 class SupplierAuditOverdue(Rule):
     kind = "inventory.supplier_audit_overdue"
     severity = "medium"
-    triggers = frozenset({"inventory.supplier"})
+    triggers = SUPPLIER_TRIGGERS
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
         today = timezone.localdate()
-        rows = _suppliers(org).filter(next_audit_on__lt=today)
+        rows = _unsupervised(org).filter(next_audit_on__lt=today)
         for pk, name, due in rows.values_list("pk", "name", "next_audit_on"):
             yield from _supplier_specs(self.kind, [(pk, name)], due=due.isoformat())
 
@@ -437,10 +448,10 @@ class SupplierAuditOverdue(Rule):
 class SupplierAbroadUnreviewed(Rule):
     kind = "inventory.supplier_abroad_unreviewed"
     severity = "medium"
-    triggers = frozenset({"inventory.supplier"})
+    triggers = SUPPLIER_TRIGGERS
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = _suppliers(org).filter(servers_abroad=True, abroad_reviewed=False)
+        rows = _unsupervised(org).filter(servers_abroad=True, abroad_reviewed=False)
         return _supplier_specs(self.kind, rows.values_list("pk", "name"))
 
 

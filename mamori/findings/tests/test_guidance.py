@@ -74,6 +74,15 @@ LATER_KEYS = (
     "licences.licence_expired",
     "shadowit.unapproved_service",
     "shadowit.byod_without_rules",
+    "privacy.contract_clauses_missing",
+    "privacy.certification_expired",
+    "privacy.contractor_not_audited",
+    "privacy.contractor_abroad_regime_unrecorded",
+    "privacy.reentrustment_unapproved",
+    "privacy.data_without_purpose_or_owner",
+    "privacy.sensitive_data_open_share",
+    "privacy.foreign_transfer_unrecorded",
+    "privacy.retention_passed",
 )
 
 # Params the inventory rules (mamori.inventory.rules) pass, as of this writing: the summary of
