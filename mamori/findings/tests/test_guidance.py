@@ -83,6 +83,10 @@ LATER_KEYS = (
     "privacy.sensitive_data_open_share",
     "privacy.foreign_transfer_unrecorded",
     "privacy.retention_passed",
+    "routines.due",
+    "training.never_trained",
+    "training.training_overdue",
+    "training.new_staff_untrained",
 )
 
 # Params the inventory rules (mamori.inventory.rules) pass, as of this writing: the summary of
