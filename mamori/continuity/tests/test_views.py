@@ -207,6 +207,11 @@ def _sheet_data(org: Any) -> None:
         deputy=sato,
         escrow=EscrowPlace.SEALED_SAFE,
     )
+    from mamori.incidents.contact_models import EmergencyContact
+
+    EmergencyContact.objects.create(
+        organization=org, kind="bank", name="みなと銀行 本店", emergency_phone="0120-123-456"
+    )
     backup = Backup.objects.create(organization=org, name="NAS→外付けHDD", location="offline_media")
     RestoreTest.objects.create(
         organization=org,
@@ -225,6 +230,7 @@ def test_bcp_sheet_page_in_one_language_at_a_time(
     viewer = client_as(members["viewer"])
     ja = viewer.get(f"/o/{org.slug}/continuity/bcp/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "事業継続シート" in ja and "佐藤 花子" in ja and "35分" in ja
+    assert "みなと銀行 本店" in ja and "0120-123-456" in ja
     assert "Business continuity sheet" not in ja
     viewer.post("/i18n/setlang/", {"language": "en"})
     en = viewer.get(f"/o/{org.slug}/continuity/bcp/").content.decode()
@@ -241,5 +247,5 @@ def test_bcp_pdf_prints_the_registers(org: Any, members: dict[str, Any], client_
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
-    for expected in ("事業継続シート", "ネットバンキング", "佐藤", "NAS", "35"):
+    for expected in ("事業継続シート", "ネットバンキング", "佐藤", "NAS", "35", "0120-123-456"):
         assert expected in text, expected
