@@ -12,13 +12,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     MAMORI_DATA_DIR=/data \
     MAMORI_HOST=0.0.0.0 \
-    MAMORI_PORT=8000
+    MAMORI_PORT=8000 \
+    MAMORI_STATIC_ROOT=/opt/mamori/static \
+    MAMORI_STATIC_MANIFEST=true
 
 COPY pyproject.toml README.md constraints.txt /src/
 COPY mamori /src/mamori
 RUN pip install --no-cache-dir -c /src/constraints.txt /src \
     && rm -rf /src \
     && python -c "from mamori.core.i18n import compile_catalogs; compile_catalogs(force=True)" \
+    && MAMORI_DATA_DIR=/tmp/build-data mamori manage collectstatic --noinput \
+    && rm -rf /tmp/build-data \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home mamori \
     && mkdir -p /data \
     && chown mamori:mamori /data \

@@ -223,16 +223,26 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("MAMORI_TIME_ZONE", "Asia/Tokyo")
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+STATIC_ROOT = Path(os.environ.get("MAMORI_STATIC_ROOT", "") or DATA_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-WHITENOISE_USE_FINDERS = True
+# Production (the container image, a packaged install): files collected once with
+# `mamori manage collectstatic` into MAMORI_STATIC_ROOT and served with hashed names and
+# far-future caching from WhiteNoise's manifest. Development and tests: served from the package
+# through the finders, nothing to collect.
+STATIC_MANIFEST = env_bool("MAMORI_STATIC_MANIFEST")
+if not STATIC_MANIFEST:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 MEDIA_ROOT = DATA_DIR / "files"
 # Uploaded files are written under a temporary name and linked into place when complete, so a
 # failed write (a full disk) leaves nothing behind (mamori.core.storage).
 STORAGES = {
     "default": {"BACKEND": "mamori.core.storage.AtomicFileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 FILE_UPLOAD_PERMISSIONS = FILE_MODE
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = DIRECTORY_MODE
