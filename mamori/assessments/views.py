@@ -284,13 +284,18 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
         f.key: f for f in scoped(Finding, request.org).filter(key__in=keys).select_related("action")
     }
     code = lang()
+    view = result_view(stored, code, findings)
+    # Weak answers of the PPC checklist name the register entries they concern.
+    from mamori.privacy.checklist import attach_records
+
+    attach_records(request.org, stored, view)
     return render(
         request,
         "assessments/result.html",
         {
             "assessment": assessment,
             "title": services.questionnaire_of(assessment).title.get(code),
-            "view": result_view(stored, code, findings),
+            "view": view,
             "chart": section_chart_svg(stored, code, previous=previous_result),
             "previous": previous,
         },

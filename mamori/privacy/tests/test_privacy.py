@@ -443,3 +443,33 @@ def test_demo_shows_an_unaudited_contractor_and_a_register_fed_breach_clock() ->
     answers = with_register(incident, incident.breach_answers)
     assert answers["sensitive"] is True and answers["affected_count"] == 38 + 1450
     assert incident.breach_status == "required"
+
+
+# --- the PPC checklist ------------------------------------------------------------------------
+
+
+def test_weak_answers_of_the_ppc_checklist_name_the_register_entries(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from django.urls import reverse
+
+    from mamori.assessments.questionnaire import load_all
+    from mamori.assessments.tests.helpers import answer_all, complete, start
+
+    no_purpose = PersonalData.objects.create(organization=org, name="問い合わせ履歴")
+    PersonalData.objects.create(organization=org, name="社員名簿", purpose="人事")
+    s = supervised(org, name="発送代行社", clause_purpose=True)
+    owner = client_as(members["owner"])
+    assessment = start(owner, org, "personal_data")
+    answers = {q.id: "yes" for q in load_all()["personal_data"].questions}
+    answers.update({"pd01_purpose": "no", "pd06_contractors": "partly"})
+    answer_all(owner, org, assessment, answers)
+    complete(owner, org, assessment)
+    page = owner.get(
+        reverse("assessments:result", kwargs={"org_slug": org.slug, "pk": assessment.pk})
+    ).content.decode()
+    records = re.findall(r'<span class="records">(.*?)</span>', page, re.S)
+    assert len(records) == 2
+    joined = " ".join(records)
+    assert f"/inventory/personal-data/{no_purpose.pk}/" in joined and "社員名簿" not in joined
+    assert f"/inventory/supervision/{s.pk}/" in joined
