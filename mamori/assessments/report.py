@@ -268,9 +268,13 @@ def _chart_texts(
         "posture_line": _t(
             "chart_posture_line",
             code,
-            points=" → ".join(f"{day}: {score:g}" for day, score in trend),
+            first_day=trend[0][0],
+            first=f"{trend[0][1]:g}",
+            last_day=trend[-1][0],
+            last=f"{trend[-1][1]:g}",
+            count=len(trend),
         )
-        if trend
+        if len(trend) > 1
         else _t("trend_none", code),
         "findings_line": "",
     }
@@ -305,10 +309,13 @@ def _compact() -> dict[str, ParagraphStyle]:
 def _charts(report: ManagementReport, small: ParagraphStyle) -> Table:
     """The posture trend and the open findings per week side by side, a line of text under
     each (the dashboard's two charts, from the same series)."""
-    posture_chart = line_chart(report.trend, title=report.charts["posture_title"], maximum=100)
+    posture_chart = line_chart(
+        report.trend, title=report.charts["posture_title"], maximum=100, height_mm=23
+    )
     findings_chart = line_chart(
         [(day[5:].replace("-", "/"), count) for day, count in report.findings_trend],
         title=report.charts["findings_title"],
+        height_mm=23,
     )
     cells = [
         [posture_chart, findings_chart],
