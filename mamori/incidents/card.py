@@ -173,7 +173,7 @@ def render_card_pdf(card: FirstHourCard, language: str = "ja") -> bytes:
             for number, text in enumerate(card.steps, start=1)
         )
         story.append(paragraph(_("Who to call for what"), style["h2"]))
-        rows = [[_("When"), _("Whom"), _("Numbers")]]
+        rows = [[_("Situation"), _("Whom"), _("Numbers")]]
         for row in card.own:
             whom = (
                 row.kind_label if row.contact is None else f"{row.contact.name}（{row.kind_label}）"

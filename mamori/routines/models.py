@@ -11,8 +11,10 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from mamori.findings.guidance import HANDBOOK_REF
 from mamori.inventory.models import Person
 from mamori.orgs.models import Organization
 
@@ -93,6 +95,16 @@ class Chore(models.Model):
     def interval_after(self, day: date) -> date:
         """The due date one interval after `day`."""
         return add_months(day, self.interval_months) + timedelta(days=self.interval_days)
+
+    @property
+    def source_label(self) -> str:
+        """The citation in the reader's language: 「ハンドブック 第7章 §7.5」 on a Japanese page,
+        "Handbook chapter 7 §7.5" on an English one."""
+        language = get_language() or "ja"
+        match = HANDBOOK_REF.match(self.source)
+        if match and language.startswith("en"):
+            return f"Handbook chapter {match['chapter']} §{match['section']}"
+        return self.source
 
     @property
     def is_overdue(self) -> bool:

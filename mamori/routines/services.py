@@ -20,6 +20,10 @@ from .defaults import DEFAULT_CHORES
 from .models import Chore, RoutineSetup, add_months
 from .rules import KIND, ChoreDue
 
+# Whether Finding keeps a copy of its action's owner for the lists (being added by the findings
+# change that denormalises the to-do list); both states are handled until it has landed.
+_FINDING_COPIES_OWNER = any(f.name == "action_owner" for f in Finding._meta.get_fields())
+
 EDITABLE_FIELDS = (
     "kind",
     "title",
@@ -101,7 +105,11 @@ def sync_due(org: Organization) -> SyncResult:
         chore = chores.get(int(action.finding.subject_id or 0))
         user = owner_user(chore) if chore is not None else None
         if user is not None:
-            Action.objects.filter(pk=action.pk, owner__isnull=True).update(owner=user)
+            with transaction.atomic():
+                Action.objects.filter(pk=action.pk, owner__isnull=True).update(owner=user)
+                if _FINDING_COPIES_OWNER:
+                    # The lists read the owner from the finding's copy (findings.models).
+                    Finding.objects.filter(pk=action.finding_id).update(action_owner=user)
     return result
 
 

@@ -332,3 +332,29 @@ def test_another_organisations_chore_is_not_found(
         editor.post(base(org) + f"{foreign.pk}/done/", {"done_on": "2026-01-01"}).status_code == 404
     )
     assert editor.get(base(org) + f"{foreign.pk}/edit/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_to_do_list_names_the_chores_owner(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    chore(org, owner=members["editor"], next_due=timezone.localdate() - timedelta(days=1))
+    sync_due(org)
+    page = client_as(members["viewer"]).get(f"/o/{org.slug}/todo/").content.decode()
+    start = page.index("定期点検の予定日が近づいています")
+    assert "編集 花子" in page[start : start + 600]
+
+
+@pytest.mark.django_db
+def test_the_english_list_cites_the_handbook_in_english(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from mamori.accounts.services import profile_of
+
+    chore(org, source="ハンドブック 第7章 §7.5")
+    profile = profile_of(members["viewer"])
+    profile.language = "en"
+    profile.save()
+    page = client_as(members["viewer"]).get(base(org)).content.decode()
+    assert "Handbook chapter 7 §7.5" in page and "ハンドブック" not in page
+    assert "Backup restore test" in page
