@@ -44,6 +44,9 @@ class RegisterSpec:
     # needs, computed from (request, record).
     detail_template: str = "inventory/detail.html"
     detail_context: Callable[[Any, models.Model], dict[str, Any]] | None = None
+    # Fields only editors and owners see in full (a payee's account number): the API and any
+    # export made below the editor role carry `mask(value)` instead (field name -> mask).
+    masked_fields: dict[str, Callable[[str], str]] = field(default_factory=dict)
     # A template shown above the add/edit form (an explanation of the terms the form asks for).
     form_note: str = ""
 

@@ -99,6 +99,8 @@ def _base_column(model: type[models.Model], name: str) -> Column:
         return Column(name, label_ja, label_en, "bool")
     if isinstance(field, models.DateField):
         return Column(name, label_ja, label_en, "date")
+    if isinstance(field, models.IntegerField):
+        return Column(name, label_ja, label_en, "int")
     if isinstance(field, models.EmailField):
         return Column(name, label_ja, label_en, "email", max_length=field.max_length)
     if isinstance(field, models.URLField):
@@ -139,7 +141,10 @@ def _names(instance: models.Model) -> list[str]:
     return [n.strip().casefold() for n in names if n and n.strip()]
 
 
-def export_rows(org: Organization, spec: RegisterSpec) -> list[dict[str, Any]]:
+def export_rows(
+    org: Organization, spec: RegisterSpec, *, reveal: bool = False
+) -> list[dict[str, Any]]:
+    """The register's rows as exported; `spec.masked_fields` stay masked unless `reveal`."""
     refs = _reference_fields(spec)
     rows = (
         scoped(spec.model, org).filter(archived_at__isnull=True).order_by(spec.default_order, "pk")
@@ -160,6 +165,8 @@ def export_rows(org: Organization, spec: RegisterSpec) -> list[dict[str, Any]]:
                 values[name] = "" if related is None else str(getattr(related, "name", related))
             else:
                 values[name] = getattr(obj, name)
+            if name in spec.masked_fields and not reveal and values[name]:
+                values[name] = spec.masked_fields[name](str(values[name]))
         result.append(values)
     return result
 

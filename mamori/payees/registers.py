@@ -83,5 +83,9 @@ SPEC = add_register(
         group="continuity",
         detail_template="payees/payee_detail.html",
         detail_context=detail_context,
+        masked_fields={
+            "account_number": banking.mask,
+            "iban": lambda value: banking.mask(value, 4),
+        },
     )
 )

@@ -148,7 +148,8 @@ def approve(request: HttpRequest | None, change_id: int, actor: Any = None) -> P
     actor = actor or (request.user if request is not None else None)
     with transaction.atomic():
         change = (
-            PayeeChange.objects.select_for_update()
+            # Lock the change row only (the mail is an outer join, which PostgreSQL cannot lock).
+            PayeeChange.objects.select_for_update(of=("self",))
             .select_related("payee", "mail")
             .get(pk=change_id)
         )
@@ -207,7 +208,11 @@ def reject(
 ) -> PayeeChange:
     actor = actor or (request.user if request is not None else None)
     with transaction.atomic():
-        change = PayeeChange.objects.select_for_update().select_related("payee").get(pk=change_id)
+        change = (
+            PayeeChange.objects.select_for_update(of=("self",))
+            .select_related("payee")
+            .get(pk=change_id)
+        )
         if change.status != ChangeStatus.PENDING:
             raise StepRefused("decided")
         change.status = ChangeStatus.REJECTED

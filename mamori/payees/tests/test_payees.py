@@ -479,3 +479,23 @@ def test_demo_danger_mail_change_is_blocked_until_callback_and_second_approver(
     assert Finding.objects.filter(organization=ctx.org, kind="payees.account_unchecked").exists()
     abroad = PayeeChange.objects.get(organization=ctx.org, destination="overseas", status="pending")
     assert abroad.blockers() == [] and abroad.approvals.count() == 1
+
+
+@pytest.mark.django_db
+def test_register_export_full_for_editors_and_api_masked(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from tests.test_api import token_client
+
+    _payee(org)
+    url = reverse("inventory:export", kwargs={"org_slug": org.slug, "register": "payees"})
+    assert client_as(members["viewer"]).post(url, {"format": "csv"}).status_code == 403
+    editor_csv = client_as(members["editor"]).post(url, {"format": "csv"}).content.decode()
+    assert "1234567" in editor_csv  # an editor's export can be imported back unchanged
+    api = token_client(client_as, members["viewer"])
+    rows = api.get(f"/api/orgs/{org.slug}/inventory/payees").json()
+    assert rows[0]["account_number"] == "****567"
+    # The API has no password confirmation: editors read it masked as well.
+    editor_api = token_client(client_as, members["editor"])
+    editor_rows = editor_api.get(f"/api/orgs/{org.slug}/inventory/payees").json()
+    assert editor_rows[0]["account_number"] == "****567"
