@@ -87,6 +87,14 @@ LATER_KEYS = (
     "training.never_trained",
     "training.training_overdue",
     "training.new_staff_untrained",
+    "continuity.no_backup",
+    "continuity.cloud_only",
+    "continuity.backup_not_separated",
+    "continuity.no_restore_test",
+    "continuity.backup_overdue",
+    "continuity.no_deputy",
+    "continuity.escrow_untested",
+    "continuity.deputy_left",
 )
 
 # Params the inventory rules (mamori.inventory.rules) pass, as of this writing: the summary of
