@@ -70,9 +70,9 @@ class Destination(models.TextChoices):
 
 
 class AccountType(models.TextChoices):
-    ORDINARY = "ordinary", _("Ordinary (普通)")
-    CURRENT = "current", _("Current (当座)")
-    SAVINGS = "savings", _("Savings (貯蓄)")
+    ORDINARY = "ordinary", _("Ordinary")
+    CURRENT = "current", _("Current")
+    SAVINGS = "savings", _("Savings")
 
 
 ACCOUNT_FIELDS: tuple[str, ...] = (
@@ -99,7 +99,7 @@ class AccountDetails(models.Model):
     )
     bank_name = models.CharField(_("bank name"), max_length=100, blank=True)
     bank_code = DigitsField(
-        _("bank code"), max_length=8, blank=True, help_text=_("4 digits (全銀 bank code)")
+        _("bank code"), max_length=8, blank=True, help_text=_("4 digits (Zengin bank code)")
     )
     branch_name = models.CharField(_("branch name"), max_length=100, blank=True)
     branch_code = DigitsField(_("branch code"), max_length=8, blank=True, help_text=_("3 digits"))
@@ -165,7 +165,7 @@ class AccountDetails(models.Model):
                 )
             return errors
         if banking.check_digits(self.bank_code, 4):
-            errors["bank_code"] = _("The bank code is 4 digits (全銀 code), e.g. 0005.")
+            errors["bank_code"] = _("The bank code is 4 digits (Zengin code), e.g. 0005.")
         if banking.check_digits(self.branch_code, 3):
             errors["branch_code"] = _("The branch code is 3 digits, e.g. 001.")
         if banking.check_digits(self.account_number, 7):
@@ -214,7 +214,7 @@ class Payee(Register, AccountDetails):
         ),
         output_field=models.CharField(max_length=12),
         db_persist=True,
-        verbose_name=_("account"),
+        verbose_name=_("bank account"),
     )
     verified_fingerprint = BaselineField(max_length=64, blank=True, editable=False)
 

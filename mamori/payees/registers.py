@@ -83,6 +83,7 @@ SPEC = add_register(
         group="continuity",
         detail_template="payees/payee_detail.html",
         detail_context=detail_context,
+        form_note="payees/form_note.html",
         masked_fields={
             "account_number": banking.mask,
             "iban": lambda value: banking.mask(value, 4),
