@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,9 +25,11 @@ from django.utils.translation import gettext as _
 
 from mamori.accounts.services import profile_of
 from mamori.audit.services import record
+from mamori.core.http import pinned_outbound
 from mamori.core.jobs import enqueue
 from mamori.inventory.models import Person
 from mamori.mailcheck.models import MailCheckSettings
+from mamori.notify.models import Channel, ChannelKind
 from mamori.orgs.models import Membership, Organization, Role
 
 from . import mailer
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 SEND_JOB = "training.send_drill"
 TRAINING_DUE_DAYS = 14
 MAX_RECIPIENTS = 500
+SMTP_TIMEOUT = 20
 
 
 class DrillRefused(Exception):
@@ -211,48 +215,98 @@ def send_drill(drill_id: int) -> SendResult:
         return result
     org = drill.organization
     domains = own_domains(org)
-    connection = get_connection(fail_silently=False)
-    connection.open()
-    try:
+    channel = organisation_smtp(org)
+    from_email = (channel.from_email if channel else "") or settings.DEFAULT_FROM_EMAIL
+    with ExitStack() as stack:
+        try:
+            connection = _open_connection(stack, channel)
+        except Exception as exc:  # noqa: BLE001 - a server that is down or refused: say so
+            _finish(drill, result, error=f"{type(exc).__name__}"[:200])
+            return result
         for recipient in drill.recipients.filter(delivered_at__isnull=True).select_related("drill"):
-            if not on_own_domain(recipient.email, domains):
-                result.refused += 1
-                DrillRecipient.objects.filter(pk=recipient.pk).update(
-                    send_error="outside the organisation's domains"
-                )
-                continue
-            message = mailer.compose(recipient, settings.DEFAULT_FROM_EMAIL)
-            message.connection = connection
-            try:
-                message.send(fail_silently=False)
-            except Exception as exc:  # noqa: BLE001 - one refused address must not stop the rest
-                result.failed += 1
-                DrillRecipient.objects.filter(pk=recipient.pk).update(
-                    send_error=type(exc).__name__[:300]
-                )
-                continue
-            result.delivered += 1
-            DrillRecipient.objects.filter(pk=recipient.pk).update(
-                delivered_at=timezone.now(), send_error=""
-            )
-    finally:
+            _send_one(recipient, connection, from_email, domains, result)
         connection.close()
+    _finish(drill, result)
+    return result
+
+
+def _finish(drill: Drill, result: SendResult, error: str = "") -> None:
+    failed = bool(error) or (result.failed and not result.delivered)
     with transaction.atomic():
-        status = DrillStatus.FAILED if result.failed and not result.delivered else DrillStatus.SENT
-        Drill.objects.filter(pk=drill_id).update(
-            status=status, sent_at=timezone.now(), last_error=""
+        Drill.objects.filter(pk=drill.pk).update(
+            status=DrillStatus.FAILED if failed else DrillStatus.SENT,
+            sent_at=timezone.now(),
+            last_error=error,
         )
         record(
             "training.drill_sent",
-            organization=org,
+            organization=drill.organization,
             obj=drill,
             changes={
                 "delivered": result.delivered,
                 "refused": result.refused,
                 "failed": result.failed,
+                **({"error": error} if error else {}),
             },
         )
-    return result
+
+
+def organisation_smtp(org: Organization) -> Channel | None:
+    """The organisation's own SMTP server (an enabled mail channel with its own server), if any;
+    otherwise the drill goes through the server's mail settings."""
+    return (
+        Channel.objects.filter(
+            organization=org, kind=ChannelKind.EMAIL, enabled=True, use_server_mail=False
+        )
+        .exclude(smtp_host="")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _open_connection(stack: ExitStack, channel: Channel | None) -> Any:
+    if channel is None:
+        connection = get_connection(fail_silently=False)
+    else:
+        # A destination a member typed: resolved once through the outbound guard and connected
+        # to at exactly the checked address (as notify.delivery does).
+        pin = stack.enter_context(pinned_outbound(timeout=SMTP_TIMEOUT))
+        pin.resolve(channel.smtp_host, channel.smtp_port)
+        connection = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend",
+            fail_silently=False,
+            host=channel.smtp_host,
+            port=channel.smtp_port,
+            username=channel.smtp_username or None,
+            password=channel.smtp_password or None,
+            use_tls=channel.smtp_starttls,
+            timeout=SMTP_TIMEOUT,
+        )
+    connection.open()
+    return connection
+
+
+def _send_one(
+    recipient: DrillRecipient, connection: Any, from_email: str, domains: list[str], result: Any
+) -> None:
+    if not on_own_domain(recipient.email, domains):
+        result.refused += 1
+        DrillRecipient.objects.filter(pk=recipient.pk).update(
+            send_error="outside the organisation's domains"
+        )
+        return
+    message = mailer.compose(recipient, from_email)
+    message.connection = connection
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - one refused address must not stop the rest
+        result.failed += 1
+        DrillRecipient.objects.filter(pk=recipient.pk).update(send_error=type(exc).__name__[:300])
+        return
+    result.delivered += 1
+    DrillRecipient.objects.filter(pk=recipient.pk).update(
+        delivered_at=timezone.now(), send_error=""
+    )
 
 
 def assign_training(recipient: DrillRecipient) -> TrainingRecord | None:

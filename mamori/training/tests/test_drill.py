@@ -328,3 +328,49 @@ def test_landing_page_in_the_recipients_language_and_unknown_tokens(
         reverse("training:pixel", kwargs={"token": recipient.token}), HTTP_USER_AGENT=BROWSER
     )
     assert pixel["Content-Type"] == "image/gif"
+
+
+def test_drill_goes_through_the_organisations_own_smtp_server(
+    servers: tuple[Mailbox, int], org: Any, members: dict[str, Any], staff: Any
+) -> None:
+    from mamori.notify.models import Channel, ChannelKind
+    from mamori.training import services
+
+    own = Mailbox()
+    port = _free_port()
+    controller = Controller(own, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        Channel.objects.create(
+            organization=org,
+            name="社内メール",
+            kind=ChannelKind.EMAIL,
+            use_server_mail=False,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_starttls=False,
+            from_email=f"soumu@{DOMAIN}",
+        )
+        drill = services.create_drill(
+            None,
+            org,
+            name="d",
+            template="meeting",
+            people=[staff["clicker"]],
+            actor=members["owner"],
+        )
+        services.approve_drill(None, drill, actor=members["owner"])
+        # Loopback is an internal address: the outbound guard refuses it unless allowed.
+        _run_jobs()
+        drill.refresh_from_db()
+        assert drill.status == DrillStatus.FAILED and own.messages == []
+        assert servers[0].messages == []  # never falls back to another server
+        Drill.objects.filter(pk=drill.pk).update(status=DrillStatus.APPROVED)
+        with override_settings(OUTBOUND_ALLOW_NETWORKS=["127.0.0.1/32"]):
+            services.send_drill(drill.pk)
+        drill.refresh_from_db()
+        assert drill.status == DrillStatus.SENT
+        [message] = own.to(staff["clicker"].email)
+        assert f"<soumu@{DOMAIN}>" in str(message["From"])
+    finally:
+        controller.stop()
