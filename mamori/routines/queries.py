@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import date, timedelta
+
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from mamori.findings.models import Finding, Status
@@ -27,3 +29,17 @@ def open_findings_by_chore(org: Organization) -> dict[str, int]:
         scoped(Finding, org).filter(kind=KIND, status=Status.OPEN).values_list("subject_id", "pk")
     )
     return dict(rows)
+
+
+def stale_contacts(org: Organization, today: date) -> int:
+    """Emergency contacts never checked or last checked over a year ago: what the yearly
+    contact re-verification has to go through."""
+    from mamori.incidents.contact_models import EmergencyContact
+
+    year_ago = today - timedelta(days=365)
+    return (
+        scoped(EmergencyContact, org)
+        .filter(archived_at__isnull=True)
+        .filter(Q(checked_on__isnull=True) | Q(checked_on__lt=year_ago))
+        .count()
+    )

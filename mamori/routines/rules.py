@@ -33,7 +33,8 @@ class ChoreDue(Rule):
     severity = "medium"
     triggers = frozenset({"routines.chore"})
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+        # No subject_type: always evaluated over the whole organisation (a handful of chores).
         today = timezone.localdate()
         chores = Chore.objects.filter(
             organization=org, paused=False, next_due__lte=today + timedelta(days=LEAD_DAYS)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -28,7 +28,12 @@ def chore_list(request: HttpRequest) -> HttpResponse:
         {"chore": chore, "finding_id": findings.get(str(chore.pk))} for chore in queries.chores(org)
     ]
     can_edit = request.membership.allows(Role.EDITOR)  # type: ignore[attr-defined]
-    return render(request, "routines/list.html", {"rows": rows, "can_edit": can_edit})
+    context = {
+        "rows": rows,
+        "can_edit": can_edit,
+        "stale_contacts": queries.stale_contacts(org, timezone.localdate()),
+    }
+    return render(request, "routines/list.html", context)
 
 
 @org_view()

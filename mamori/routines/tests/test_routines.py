@@ -358,3 +358,19 @@ def test_the_english_list_cites_the_handbook_in_english(
     page = client_as(members["viewer"]).get(base(org)).content.decode()
     assert "Handbook chapter 7 §7.5" in page and "ハンドブック" not in page
     assert "Backup restore test" in page
+
+
+@pytest.mark.django_db
+def test_the_contact_review_row_counts_contacts_not_checked_for_a_year(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from mamori.incidents.contact_models import EmergencyContact
+
+    chore(org, kind=ChoreKind.CONTACT_REVIEW, interval_months=12)
+    today = timezone.localdate()
+    for name, checked in (("銀行", today - timedelta(days=400)), ("保険", None), ("警察署", today)):
+        EmergencyContact.objects.create(
+            organization=org, kind="other", name=name, checked_on=checked
+        )
+    page = client_as(members["viewer"]).get(base(org)).content.decode()
+    assert "1 年以上確認していない緊急連絡先が 2 件あります" in page
