@@ -127,7 +127,7 @@ class Supervision(Register):
 
 
 class AuditMethod(models.TextChoices):
-    QUESTIONNAIRE = "questionnaire", _("Questionnaire")
+    QUESTIONNAIRE = "questionnaire", _("By questionnaire")
     VISIT = "visit", _("Visit")
     REPORT = "report", _("Report from the supplier")
 
