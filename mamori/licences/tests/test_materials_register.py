@@ -119,3 +119,39 @@ def test_export_round_trips(org: Any, members: dict[str, Any], client_as: Any) -
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
     plan = tabular.plan_import(org, REGISTERS["materials"], response.content, "export.xlsx")
     assert plan.ok and len(plan.updates) == 1 and not plan.creates
+
+
+@pytest.mark.django_db
+def test_materials_over_the_api(org: Any, members: dict[str, Any], client_as: Any) -> None:
+    from tests.test_api import token_client
+
+    editor = token_client(client_as, members["editor"])
+    url = f"/api/orgs/{org.slug}/inventory/materials"
+    created = editor.post(
+        url,
+        data={
+            "name": "API の写真",
+            "kind": "photo",
+            "licence": "cc_by_nc",
+            "used_in": "website",
+            "commercial_use": True,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    refused = editor.post(
+        url,
+        data={
+            "name": "人物",
+            "kind": "photo",
+            "licence": "own",
+            "used_in": "website",
+            "contains_person": True,
+            "model_release": "not_needed",
+        },
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "model_release" in refused.json()["errors"]
+    listing = editor.get(url).json()
+    assert [m["name"] for m in listing] == ["API の写真"]
+    assert listing[0]["licence"] == "cc_by_nc"
