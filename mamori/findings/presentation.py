@@ -39,6 +39,7 @@ EVIDENCE_LABELS = {
     "measure": gettext_lazy("Prevention measure"),
     "lifecycle": gettext_lazy("End of vendor support"),
     "payee": gettext_lazy("Payee"),
+    "problem": gettext_lazy("What is wrong"),
     "supervision": gettext_lazy("Contractor supervision"),
     "personal_data": gettext_lazy("Personal data"),
     "material": gettext_lazy("Published material"),

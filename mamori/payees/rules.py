@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.utils import translation
+
 from mamori.findings.rules import FindingSpec, Rule, register
 
 from .models import Payee
@@ -32,4 +34,37 @@ class AccountUnchecked(Rule):
                 subject_id=str(payee.pk),
                 params={"payee": payee.name},
                 evidence=[{"kind": "payee", "id": payee.pk, "text": text}],
+            )
+
+
+@register
+class AccountInvalid(Rule):
+    """Imports write rows without the form's checks: a malformed code or number is reported
+    here with the same messages the form gives."""
+
+    kind = "payees.account_invalid"
+    severity = "medium"
+    triggers = frozenset({"payees.payee"})
+
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+        rows = Payee.objects.filter(organization=org, archived_at__isnull=True).order_by("pk")
+        for payee in rows.iterator(chunk_size=500):
+            errors = payee.account_errors()
+            if not errors:
+                continue
+            facts = []
+            for name, message in errors.items():
+                label = Payee._meta.get_field(name).verbose_name
+                with translation.override("ja"):
+                    ja = f"{label}：{message}"
+                with translation.override("en"):
+                    en = f"{label}: {message}"
+                facts.append({"kind": "problem", "text": ja, "text_en": en})
+            yield FindingSpec(
+                key=f"{self.kind}:payee:{payee.pk}",
+                subject=payee.name,
+                subject_type="payees.payee",
+                subject_id=str(payee.pk),
+                params={"payee": payee.name, "count": len(errors)},
+                evidence=[{"kind": "payee", "id": payee.pk, "text": payee.name}, *facts],
             )

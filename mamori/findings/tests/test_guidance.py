@@ -95,6 +95,8 @@ LATER_KEYS = (
     "continuity.no_deputy",
     "continuity.escrow_untested",
     "continuity.deputy_left",
+    "payees.account_unchecked",
+    "payees.account_invalid",
 )
 
 # Params the inventory rules (mamori.inventory.rules) pass, as of this writing: the summary of

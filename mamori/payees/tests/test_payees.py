@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from mamori.audit.models import AuditEvent
 from mamori.findings.models import Finding
@@ -499,3 +500,21 @@ def test_register_export_full_for_editors_and_api_masked(
     editor_api = token_client(client_as, members["editor"])
     editor_rows = editor_api.get(f"/api/orgs/{org.slug}/inventory/payees").json()
     assert editor_rows[0]["account_number"] == "****567"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_with_malformed_codes_is_a_finding_in_both_languages(org: Any) -> None:
+    from mamori.findings.presentation import present
+
+    _import(org, [{**DOMESTIC, "bank_code": "12", "account_number": "123"}])
+    payee = Payee.objects.get(organization=org)
+    assert payee.account_verified  # set up by import: only the format is wrong
+    run_rules(org)
+    finding = Finding.objects.get(kind="payees.account_invalid", organization=org)
+    assert finding.params["count"] == 2
+    with translation.override("en"):
+        facts = [f["text"] for f in present(finding, org.slug)["evidence"]]
+        assert any("The bank code is 4 digits" in text for text in facts)
+    with translation.override("ja"):
+        facts = [f["text"] for f in present(finding, org.slug)["evidence"]]
+        assert any("銀行コードは4桁" in text for text in facts)
