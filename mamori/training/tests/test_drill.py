@@ -374,3 +374,42 @@ def test_drill_goes_through_the_organisations_own_smtp_server(
         assert f"<soumu@{DOMAIN}>" in str(message["From"])
     finally:
         controller.stop()
+
+
+def test_reporter_is_thanked_in_their_own_language_once(
+    org: Any, members: dict[str, Any], staff: Any
+) -> None:
+    from django.core import mail as django_mail
+
+    from mamori.mailcheck.inbound import process_forward
+    from mamori.mailcheck.models import Source
+    from mamori.training import services
+
+    drill = services.create_drill(
+        None,
+        org,
+        name="d",
+        template="suspension",
+        people=[staff["reporter"]],
+        actor=members["owner"],
+    )
+    recipient = drill.recipients.get()
+    DrillRecipient.objects.filter(pk=recipient.pk).update(
+        delivered_at=timezone.now(), language="en"
+    )
+    forward = EmailMessage()
+    forward["From"] = staff["reporter"].email
+    forward["To"] = "check@example.jp"
+    forward["Subject"] = "Fwd: suspicious"
+    forward.set_content(f"X-Mamori-Drill: {recipient.token}\n\nplease check")
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        for _ in range(2):
+            process_forward(
+                org, forward.as_bytes(), check_address="check@example.jp", source=Source.SMTP
+            )
+        assert len(django_mail.outbox) == 1  # a repeated forward is not answered again
+        reply = django_mail.outbox[0]
+    assert reply.to == [staff["reporter"].email]
+    assert reply.subject == "[mamori] Thank you for reporting this mail"
+    assert "practice mail" in reply.body and "ありがとう" not in reply.body
+    assert AuditEvent.objects.filter(action="training.drill_reported").count() == 1
