@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mamori.core.dashboard import Tile
-from mamori.findings.models import Action, ActionStatus, Status
+from mamori.findings.models import ActionStatus, Finding, Status
 from mamori.findings.presentation import headline
 from mamori.orgs.access import scoped
 
@@ -92,32 +92,29 @@ def tiles(org: Any, membership: Any) -> list[Tile]:
 
     horizon = today + dt.timedelta(days=DEADLINE_DAYS)
     upcoming = (
-        scoped(Action, org)
-        # status IN (…) rather than != done, so the (organization, status, due_date) index
-        # serves the date range.
+        scoped(Finding, org)
+        # The finding's copies of its action's status and due date: the finding_todo index
+        # serves the date range (status IN (…) rather than != done), no join with Action.
         .filter(
-            status__in=OPEN_ACTION_STATUSES,
+            status=Status.OPEN,
+            action_status__in=OPEN_ACTION_STATUSES,
             due_date__gte=today,
             due_date__lte=horizon,
-            finding__status=Status.OPEN,
         )
     )
     count = upcoming.count()
     nearest = list(
-        upcoming.select_related("finding")
-        .order_by("due_date", "-finding__severity_rank", "pk")
-        .only("due_date", "finding__subject", "finding__guidance_key", "finding__id")[
-            :DEADLINE_ITEMS
-        ]
+        upcoming.order_by("due_date", "-severity_rank", "pk").only(
+            "due_date", "subject", "params", "guidance_key"
+        )[:DEADLINE_ITEMS]
     )
     items = [
         {
-            "text": f"{action.due_date.isoformat()} {headline(action.finding, limit=80)}",
-            "url": reverse(
-                "findings:detail", kwargs={"org_slug": org.slug, "pk": action.finding_id}
-            ),
+            "text": f"{finding.due_date.isoformat()} {headline(finding, limit=80)}",
+            "url": reverse("findings:detail", kwargs={"org_slug": org.slug, "pk": finding.pk}),
         }
-        for action in nearest
+        for finding in nearest
+        if finding.due_date is not None
     ]
     if state.next_due is not None and state.next_due <= horizon:
         count += 1

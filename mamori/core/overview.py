@@ -26,19 +26,17 @@ FIRST_THINGS = 3
 
 def _first_things(org: Any) -> list[dict[str, Any]]:
     # The to-do list's first rows, read in index order (findings.queries.todo).
-    actions = findings_queries.todo(org)[:FIRST_THINGS]
+    findings = findings_queries.todo(org)[:FIRST_THINGS]
     return [
         {
-            "text": headline(action.finding, limit=110),
-            "severity": action.finding.severity,
-            "severity_label": action.finding.get_severity_display(),
-            "due": action.due_date,
-            "overdue": action.is_overdue,
-            "url": reverse(
-                "findings:detail", kwargs={"org_slug": org.slug, "pk": action.finding_id}
-            ),
+            "text": headline(finding, limit=110),
+            "severity": finding.severity,
+            "severity_label": finding.get_severity_display(),
+            "due": finding.due_date,
+            "overdue": finding.is_overdue,
+            "url": reverse("findings:detail", kwargs={"org_slug": org.slug, "pk": finding.pk}),
         }
-        for action in actions
+        for finding in findings
     ]
 
 

@@ -66,6 +66,16 @@ class Finding(models.Model):
     # the to-do list read their first page in index order instead of sorting every open row
     # across the join with Action.
     due_date = models.DateField(null=True, blank=True)
+    # A copy of the action's status (kept equal by services.py like due_date), so the to-do
+    # count, the overdue tile and the list rows are read from this table's indexes alone.
+    action_status = models.CharField(max_length=12, default="todo")
+    # ... and of the action's owner, so a list row needs no join with Action.
+    action_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A hash of what the check last reported (subject, severity, params, evidence): a re-run
+    # compares it instead of loading every finding's JSON.
+    digest = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -78,6 +88,14 @@ class Finding(models.Model):
                 name="finding_list_order",
             ),
             models.Index(fields=["organization", "kind", "status"]),
+            # The to-do count and the overdue count (open findings whose action is not done,
+            # due before today): index-only, without the join with Action.
+            models.Index(
+                fields=["organization", "status", "action_status", "due_date"],
+                name="finding_todo",
+            ),
+            # A rule re-evaluating some subjects reads only their findings.
+            models.Index(fields=["organization", "kind", "subject_id"], name="finding_subject"),
         ]
 
     def __str__(self) -> str:
@@ -92,6 +110,15 @@ class Finding(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == Status.OPEN
+
+    @property
+    def is_overdue(self) -> bool:
+        """As Action.is_overdue, from the finding's own copies (no join)."""
+        return (
+            self.action_status != ActionStatus.DONE
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )
 
 
 class ActionStatus(models.TextChoices):

@@ -6,15 +6,35 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from mamori.orgs.access import scoped
 from mamori.orgs.models import Organization
 
-from .models import SEVERITY_RANK, Action, ActionStatus, Finding, Status
+from .models import SEVERITY_RANK, ActionStatus, Finding, Status
+
+# What a list row shows of a finding (findings.rows.row): never the evidence JSON, and no join
+# with Action (the finding carries the action's due date, status and owner).
+ROW_COLUMNS = (
+    "id",
+    "organization_id",
+    "kind",
+    "severity",
+    "severity_rank",
+    "status",
+    "subject",
+    "params",
+    "guidance_key",
+    "due_date",
+    "action_status",
+    "action_owner__first_name",
+    "action_owner__email",
+)
+LIST_ORDER = ("-severity_rank", "due_date", "pk")
 
 
 def findings(org: Organization, filters: dict[str, Any]) -> QuerySet[Finding]:
-    rows = scoped(Finding, org).select_related("action", "action__owner")
+    rows = scoped(Finding, org).select_related("action_owner").only(*ROW_COLUMNS)
     if filters.get("status"):
         rows = rows.filter(status=filters["status"])
     if filters.get("severity"):
@@ -23,21 +43,35 @@ def findings(org: Organization, filters: dict[str, Any]) -> QuerySet[Finding]:
         rows = rows.filter(Q(subject__icontains=filters["q"]) | Q(kind__icontains=filters["q"]))
     # The order of the index finding_list_order: the first page is read from the index, not
     # sorted out of every open row (Finding.due_date is the action's due date, kept in step).
-    return rows.order_by("-severity_rank", "due_date", "pk")
+    return rows.order_by(*LIST_ORDER)
 
 
-def todo(org: Organization, owner: Any = None) -> QuerySet[Action]:
+def todo(org: Organization, owner: Any = None) -> QuerySet[Finding]:
+    """Open findings whose action is not done, in list order: the finding index is walked and
+    no Action row is read (the finding carries the action's status, due date and owner)."""
     rows = (
-        scoped(Action, org)
-        # Said of the finding too, so the database walks the finding index in list order and
-        # fetches each action by its finding (a nested loop stopped after one page).
-        .filter(finding__organization=org, finding__status=Status.OPEN)
-        .exclude(status=ActionStatus.DONE)
-        .select_related("finding", "owner")
+        scoped(Finding, org)
+        .filter(status=Status.OPEN)
+        .exclude(action_status=ActionStatus.DONE)
+        .select_related("action_owner")
+        .only(*ROW_COLUMNS)
     )
     if owner is not None:
-        rows = rows.filter(owner=owner)
-    return rows.order_by("-finding__severity_rank", "finding__due_date", "finding_id")
+        rows = rows.filter(action_owner=owner)
+    return rows.order_by(*LIST_ORDER)
+
+
+def overdue_count(org: Organization) -> int:
+    """Open findings whose action is not done and past its due date (index finding_todo)."""
+    return (
+        scoped(Finding, org)
+        .filter(
+            status=Status.OPEN,
+            action_status__in=[ActionStatus.TODO, ActionStatus.IN_PROGRESS],
+            due_date__lt=timezone.localdate(),
+        )
+        .count()
+    )
 
 
 def open_counts(org: Organization) -> dict[str, int]:

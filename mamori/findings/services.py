@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -39,6 +41,28 @@ class SyncResult:
         return bool(self.opened or self.reopened or self.resolved)
 
 
+def spec_digest(subject: str, severity: str, params: Any, evidence: Any) -> str:
+    """What a check reported about one finding, hashed: sync compares this instead of loading
+    every stored finding's JSON."""
+    text = json.dumps(
+        [subject, severity, params, evidence], sort_keys=True, ensure_ascii=False, default=str
+    )
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+# What sync reads of a stored finding: keys and states, never the params/evidence JSON.
+SYNC_COLUMNS = (
+    "id",
+    "key",
+    "status",
+    "severity",
+    "guidance_key",
+    "accepted_until",
+    "times_reopened",
+    "digest",
+)
+
+
 def sync(
     org: Organization,
     kind: str,
@@ -47,11 +71,14 @@ def sync(
     default_severity: str,
     complete: bool = True,
     guidance_key: str | None = None,
+    subjects: Collection[str] | None = None,
 ) -> SyncResult:
     """Make the stored findings of `kind` match what a check reports now.
 
     With complete=True (a rule's full result) findings that are no longer reported are
-    resolved; with complete=False (one event, such as one mail) nothing else is touched.
+    resolved; with complete=False (one event, such as one mail) nothing else is touched. With
+    `subjects` (subject ids) the specs are the full result for those subjects only: findings of
+    other subjects are neither read nor touched.
     """
     now = timezone.now()
     today = timezone.localdate()
@@ -69,15 +96,17 @@ def sync(
     for spec in specs:
         fired[spec.key] = spec
     with transaction.atomic():
-        existing = {
-            f.key: f
-            for f in Finding.objects.filter(organization=org, kind=kind).select_related("action")
-        }
+        stored = Finding.objects.filter(organization=org, kind=kind)
+        if subjects is not None:
+            stored = stored.filter(subject_id__in=[str(s) for s in subjects])
+        existing = {f.key: f for f in stored.only(*SYNC_COLUMNS)}
         new_findings: list[Finding] = []
         reopened: list[Finding] = []
         changed: list[Finding] = []
         for key, spec in fired.items():
             severity = spec.severity or default_severity
+            subject = spec.subject[:300]
+            digest = spec_digest(subject, severity, spec.params, spec.evidence)
             finding = existing.get(key)
             if finding is None:
                 new_findings.append(
@@ -86,11 +115,12 @@ def sync(
                         kind=kind,
                         key=key,
                         severity=severity,
-                        subject=spec.subject[:300],
+                        subject=subject,
                         subject_type=spec.subject_type,
                         subject_id=spec.subject_id,
                         params=spec.params,
                         evidence=spec.evidence,
+                        digest=digest,
                         guidance_key=guidance_key or kind,
                         first_seen=now,
                         last_seen=now,
@@ -106,18 +136,14 @@ def sync(
                 finding.status = Status.OPEN
                 finding.resolved_at = None
                 finding.times_reopened += 1
+                finding.action_status = ActionStatus.TODO
                 reopened.append(finding)
-            if (
-                finding.params != spec.params
-                or finding.evidence != spec.evidence
-                or finding.subject != spec.subject[:300]
-                or finding.severity != severity
-                or finding in reopened
-            ):
+            if finding.digest != digest or finding in reopened:
                 finding.params = spec.params
                 finding.evidence = spec.evidence
-                finding.subject = spec.subject[:300]
+                finding.subject = subject
                 finding.severity = severity
+                finding.digest = digest
                 finding.last_seen = now
                 changed.append(finding)
         if new_findings:
@@ -139,25 +165,28 @@ def sync(
         if changed:
             for finding in changed:
                 finding.severity_rank = _rank(finding.severity)
+            # Only the reopened rows' status columns are written (the others were not loaded).
             Finding.objects.bulk_update(
                 changed,
                 [
-                    "status",
-                    "resolved_at",
-                    "times_reopened",
                     "params",
                     "evidence",
                     "subject",
                     "severity",
                     "severity_rank",
+                    "digest",
                     "last_seen",
-                    "due_date",
                 ],
                 batch_size=1000,
             )
             result.updated = len(changed) - len(reopened)
         if reopened:
             result.reopened = len(reopened)
+            Finding.objects.bulk_update(
+                reopened,
+                ["status", "resolved_at", "times_reopened", "due_date", "action_status"],
+                batch_size=1000,
+            )
             Action.objects.filter(finding__in=reopened).update(
                 status=ActionStatus.TODO, completed_at=None
             )
@@ -170,19 +199,24 @@ def sync(
                 if key not in fired and f.status in (Status.OPEN, Status.ACCEPTED)
             ]
             if gone:
-                Finding.objects.filter(pk__in=gone).update(status=Status.RESOLVED, resolved_at=now)
+                Finding.objects.filter(pk__in=gone).update(
+                    status=Status.RESOLVED, resolved_at=now, action_status=ActionStatus.DONE
+                )
                 Action.objects.filter(finding_id__in=gone).exclude(status=ActionStatus.DONE).update(
                     status=ActionStatus.DONE, completed_at=now
                 )
                 result.resolved = len(gone)
             # Everything still reported was seen now: one statement, and only rows not touched
             # within the hour, so frequent re-runs do not rewrite thousands of unchanged rows.
-            Finding.objects.filter(
+            seen = Finding.objects.filter(
                 organization=org,
                 kind=kind,
                 status=Status.OPEN,
                 last_seen__lt=now - LAST_SEEN_GRANULARITY,
-            ).update(last_seen=now)
+            )
+            if subjects is not None:
+                seen = seen.filter(key__in=list(fired))
+            seen.update(last_seen=now)
         if new_findings or reopened:
             from mamori.notify.services import findings_opened_after_commit
 
@@ -208,7 +242,18 @@ def _rank(severity: str) -> int:
     return SEVERITY_RANK.get(severity, 0)
 
 
-def run_rule(org: Organization, rule: Rule) -> SyncResult:
+def run_rule(org: Organization, rule: Rule, subjects: Collection[str] | None = None) -> SyncResult:
+    """Run one rule: over the whole organisation, or (a rule that declares `subject_type`) over
+    these subjects only."""
+    if subjects is not None and rule.subject_type:
+        ids = sorted({str(s) for s in subjects})
+        return sync(
+            org,
+            rule.kind,
+            rule.evaluate(org, subjects=ids),
+            default_severity=rule.severity,
+            subjects=ids,
+        )
     return sync(org, rule.kind, rule.evaluate(org), default_severity=rule.severity)
 
 
@@ -222,9 +267,40 @@ def run_rules(org: Organization, triggers: Iterable[str] | None = None) -> dict[
     return results
 
 
-def run_rules_after_commit(org: Organization, *model_labels: str) -> None:
-    """Re-check the organisation once the current transaction has committed."""
-    transaction.on_commit(lambda: run_rules(org, model_labels))
+def run_rules_for_changes(
+    org: Organization, changes: dict[str, list[str] | None]
+) -> dict[str, SyncResult]:
+    """Run the rules a set of changes concerns. `changes` maps a model label to the ids of the
+    changed records (None: unknown or too many). A rule whose only changed input is its own
+    subject model re-evaluates just those subjects; any other rule runs in full."""
+    results = {}
+    for kind, rule in RULES.items():
+        relevant = {label: ids for label, ids in changes.items() if label in rule.triggers}
+        if not relevant:
+            continue
+        ids = relevant.get(rule.subject_type) if rule.subject_type else None
+        if ids is not None and set(relevant) == {rule.subject_type}:
+            results[kind] = run_rule(org, rule, subjects=ids)
+        else:
+            results[kind] = run_rule(org, rule)
+    return results
+
+
+def run_rules_after_commit(
+    org: Organization, *model_labels: str, pks: Iterable[Any] | None = None
+) -> None:
+    """Re-check the organisation after the current transaction commits, in a job (never inside
+    the request): `pks` names the changed records of a single label, so rules that can
+    re-evaluate a subset look at those alone."""
+    ids = None if pks is None else [str(pk) for pk in pks]
+    changes = {label: ids for label in model_labels}
+    transaction.on_commit(lambda: _queue_rules(org.pk, changes))
+
+
+def _queue_rules(org_id: int, changes: dict[str, list[str] | None]) -> None:
+    from .tasks import queue_rules
+
+    queue_rules(org_id, changes)
 
 
 # --- user decisions -------------------------------------------------------------------------
@@ -267,7 +343,8 @@ def recheck(request: HttpRequest, finding: Finding) -> bool:
         with transaction.atomic():
             finding.status = Status.RESOLVED
             finding.resolved_at = timezone.now()
-            finding.save(update_fields=["status", "resolved_at"])
+            finding.action_status = ActionStatus.DONE
+            finding.save(update_fields=["status", "resolved_at", "action_status"])
             Action.objects.filter(finding=finding).update(
                 status=ActionStatus.DONE, completed_at=timezone.now()
             )
@@ -275,7 +352,9 @@ def recheck(request: HttpRequest, finding: Finding) -> bool:
                 "finding.resolved", request=request, organization=finding.organization, obj=finding
             )
         return True
-    run_rule(finding.organization, rule)
+    # A rule that can evaluate one subject re-checks just this finding's record.
+    one = [finding.subject_id] if rule.subject_type and finding.subject_id else None
+    run_rule(finding.organization, rule, subjects=one)
     finding.refresh_from_db()
     if finding.status == Status.OPEN:
         # Checked just now and still there: 最終検出 says so (sync refreshes it only hourly).
@@ -306,8 +385,13 @@ def update_action(
         action.completed_at = timezone.now() if status == ActionStatus.DONE else None
         action.save(update_fields=["owner", "due_date", "status", "completed_at"])
         # The lists sort by the finding's copy of the due date (models.Finding.due_date).
-        Finding.objects.filter(pk=action.finding_id).update(due_date=due_date)
+        # ... and its status and owner too (the to-do count and the list rows read no Action).
+        Finding.objects.filter(pk=action.finding_id).update(
+            due_date=due_date, action_status=status, action_owner=owner
+        )
         action.finding.due_date = due_date
+        action.finding.action_status = status
+        action.finding.action_owner = owner
         after = {"owner": str(owner or ""), "due_date": due_date, "status": status}
         record(
             "action.updated",

@@ -3,25 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mamori.core.dashboard import Tile
-from mamori.orgs.access import scoped
 
-from .models import Action, ActionStatus, Status
-from .queries import open_counts
+from .queries import open_counts, overdue_count
 
 
 def tiles(org: Any, membership: Any) -> list[Tile]:
     counts = open_counts(org)
     counts["total"] = sum(counts.values())
-    overdue = (
-        scoped(Action, org)
-        .filter(finding__status=Status.OPEN, due_date__lt=timezone.localdate())
-        .exclude(status=ActionStatus.DONE)
-        .count()
-    )
+    overdue = overdue_count(org)
     findings_url = reverse("findings:list", kwargs={"org_slug": org.slug})
     return [
         Tile(

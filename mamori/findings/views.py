@@ -15,6 +15,7 @@ from . import queries, services
 from .forms import AcceptRiskForm, ActionForm, CommentForm, FindingFilterForm
 from .models import Finding, Status
 from .presentation import present
+from .rows import rows
 
 PAGE_SIZE = 50
 
@@ -40,7 +41,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "items": [{"finding": f, **present(f)} for f in page],
+            "items": rows(page),
             "counts": counts,
             "query": query.urlencode(),
         },
@@ -50,14 +51,14 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 @org_view()
 def todo(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
-    actions = queries.todo(request.org, request.user if mine else None)
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    findings = queries.todo(request.org, request.user if mine else None)
+    page = Paginator(findings, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "findings/todo.html",
         {
             "page": page,
-            "items": [(a, present(a.finding)) for a in page],
+            "items": rows(page),
             "mine": mine,
             "query": "mine=1" if mine else "",
             # An empty list means "well done" only once mamori has something to check.

@@ -141,7 +141,8 @@ def relevant(org: Any) -> QuerySet[Finding]:
     return (
         Finding.objects.filter(organization=org, kind=KIND, status=Status.OPEN)
         .select_related("action")
-        .order_by("action__due_date", "-severity_rank", "id")
+        # The finding's own copy of the action's due date: no sort across the join.
+        .order_by("due_date", "-severity_rank", "id")
     )
 
 

@@ -199,11 +199,15 @@ class SharedAccount(Rule):
             )
 
 
-def _open_shares(org: Any) -> Any:
+def _open_shares(org: Any, subjects: list[str] | None = None) -> Any:
     today = timezone.localdate()
-    return Share.objects.filter(
+    rows = Share.objects.filter(
         organization=org, archived_at__isnull=True, scope__in=OPEN_SCOPES
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+    if subjects is not None:
+        # Only the changed shares (incremental run after a save; see findings.tasks).
+        rows = rows.filter(pk__in=[int(s) for s in subjects if s.isdigit()])
+    return rows
 
 
 @register
@@ -211,9 +215,10 @@ class PublicShareSensitive(Rule):
     kind = "inventory.public_share_sensitive"
     severity = "high"
     triggers = frozenset({"inventory.share"})
+    subject_type = "inventory.share"
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = _open_shares(org).filter(
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+        rows = _open_shares(org, subjects).filter(
             Q(contains_personal_data=True) | Q(contains_confidential_data=True)
         )
         for pk, name, scope, service, url in rows.values_list(
@@ -234,11 +239,12 @@ class OldLinkShare(Rule):
     kind = "inventory.old_link_share"
     severity = "low"
     triggers = frozenset({"inventory.share"})
+    subject_type = "inventory.share"
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         days = settings.LINK_SHARE_MAX_DAYS
         cutoff = timezone.localdate() - timedelta(days=days)
-        rows = _open_shares(org).filter(created_on__lt=cutoff)
+        rows = _open_shares(org, subjects).filter(created_on__lt=cutoff)
         for pk, name, created in rows.values_list("pk", "name", "created_on"):
             yield FindingSpec(
                 key=f"{self.kind}:share:{pk}",

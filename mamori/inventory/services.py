@@ -73,7 +73,7 @@ def save_record(
             obj=instance,
             changes=after if is_new else changed_fields(before, after),
         )
-        run_rules_after_commit(org, spec.label)
+        run_rules_after_commit(org, spec.label, pks=[instance.pk])
     return instance
 
 
@@ -90,7 +90,7 @@ def set_archived(
             organization=org,
             obj=instance,
         )
-        run_rules_after_commit(org, spec.label)
+        run_rules_after_commit(org, spec.label, pks=[instance.pk])
 
 
 def apply_import(

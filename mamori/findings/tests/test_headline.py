@@ -129,6 +129,8 @@ def test_recheck_of_a_problem_still_there_updates_last_seen_and_status_agrees(
     stale = timezone.now() - dt.timedelta(minutes=50)
     Finding.objects.filter(pk=finding.pk).update(last_seen=stale)
     Action.objects.filter(finding=finding).update(status="in_progress")
+    # The finding's copy of the action status, as services.update_action keeps it.
+    Finding.objects.filter(pk=finding.pk).update(action_status="in_progress")
     editor = client_as(members["editor"])
     editor.post(reverse("findings:recheck", args=[org.slug, finding.pk]))
     finding.refresh_from_db()

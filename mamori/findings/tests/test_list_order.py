@@ -79,7 +79,7 @@ def test_lists_follow_due_date_changes_made_on_the_action(
     assert b.status == Status.OPEN
     assert b.due_date == timezone.localdate() + timedelta(days=40) == b.action.due_date
     assert list(queries.findings(org, {"status": Status.OPEN})) == [c, _finding("a"), b]
-    assert [x.finding_id for x in queries.todo(org)] == [c.pk, a.pk, b.pk]
+    assert [x.pk for x in queries.todo(org)] == [c.pk, a.pk, b.pk]
 
 
 @pytest.mark.django_db
@@ -146,3 +146,71 @@ def test_list_page_counts_open_findings_once_and_pages_them(
     assert set(_linked(searched, org)) == {
         f.pk for f in Finding.objects.filter(subject__contains="k1", status=Status.OPEN)
     }
+
+
+@pytest.mark.django_db
+def test_action_status_and_owner_are_copied_onto_the_finding_and_lists_read_no_action(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    _sync(org, [_spec("a", "high", -3), _spec("b", "high", 20), _spec("c", "low", 30)])
+    a, b = _finding("a"), _finding("b")
+    editor = client_as(members["editor"])
+    response = editor.post(
+        f"/o/{org.slug}/findings/{b.pk}/action/",
+        {"owner": members["editor"].pk, "due_date": b.due_date.isoformat(), "status": "done"},
+    )
+    assert response.status_code == 302
+    b = _finding("b")
+    assert (b.action_status, b.action_owner) == ("done", members["editor"])
+    assert (b.action.status, b.action.owner) == ("done", members["editor"])
+    # To do: b (done) is gone; the overdue count is a's.
+    assert [f.key for f in queries.todo(org)] == ["a", "c"]
+    assert queries.overdue_count(org) == 1
+    mine = [f.key for f in queries.todo(org, members["editor"])]
+    assert mine == []
+    viewer = client_as(members["viewer"])
+    listing = viewer.get(f"/o/{org.slug}/findings/").content.decode()
+    assert "対応済み（再確認待ち）" in listing and "編集 花子" in listing
+    assert 'class="overdue"' in listing  # a is past due
+
+    # The next check no longer reports b: resolved, its copy says done; back again: to do.
+    _sync(org, [_spec("a", "high", -3), _spec("c", "low", 30)])
+    assert _finding("b").action_status == "done"
+    _sync(org, [_spec("a", "high", -3), _spec("b", "high", 5), _spec("c", "low", 30)])
+    b = _finding("b")
+    assert b.status == Status.OPEN and b.action_status == "todo" == b.action.status
+    assert a.action_status == "todo"
+
+    # Both list pages: a fixed number of queries, none of them reading Action.
+    def page_queries(url: str) -> list[str]:
+        with CaptureQueriesContext(connection) as context:
+            assert viewer.get(url).status_code == 200
+        return [q["sql"] for q in context.captured_queries]
+
+    for url in (f"/o/{org.slug}/findings/", f"/o/{org.slug}/todo/"):
+        few = page_queries(url)
+        _sync(
+            org,
+            [_spec(f"m{i}", "medium", i) for i in range(40)]
+            + [_spec("a", "high", -3), _spec("b", "high", 5), _spec("c", "low", 30)],
+        )
+        many = page_queries(url)
+        assert len(few) == len(many), url
+        assert not any("findings_action" in sql for sql in many), url
+        page_sql = [sql for sql in many if "findings_finding" in sql and "LIMIT" in sql]
+        assert page_sql and all('"evidence"' not in sql for sql in page_sql), url
+
+
+@pytest.mark.django_db
+def test_migration_copies_each_actions_status_and_owner_onto_its_finding(
+    org: Any, members: dict[str, Any]
+) -> None:
+    _sync(org, [_spec("x", "high", 7), _spec("y", "low", 70)])
+    Action.objects.filter(finding__key="x").update(status="in_progress", owner=members["editor"])
+    migration = importlib.import_module(
+        "mamori.findings.migrations.0004_finding_action_status_digest"
+    )
+    migration.copy_action_statuses(apps, None)
+    x, y = _finding("x"), _finding("y")
+    assert (x.action_status, x.action_owner) == ("in_progress", members["editor"])
+    assert (y.action_status, y.action_owner) == ("todo", None)

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from mamori.findings.models import Finding, Status
+from mamori.findings.tests.helpers import run_rule_jobs
 from mamori.intel.matching import HIGH, MEDIUM, InventoryItem, MatchIndex, suggest_cpe
 from mamori.intel.model import Advisory, MatchCriterion
 from mamori.intel.store import import_advisories
@@ -264,6 +265,7 @@ def test_editing_the_version_in_the_register_changes_the_findings(
     assert response.status_code in (200, 302)
     software.refresh_from_db()
     assert software.cpe23 == "cpe:2.3:a:apache:struts:2.5.33:*:*:*:*:*:*:*"
+    run_rule_jobs()  # the rules re-run in a job after the save
     finding.refresh_from_db()
     assert finding.status == Status.RESOLVED  # the save re-ran the rule: one re-match
 

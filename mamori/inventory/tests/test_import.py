@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from mamori.audit.models import AuditEvent
 from mamori.findings.models import Finding, Status
+from mamori.findings.tests.helpers import run_rule_jobs
 from mamori.inventory.models import Account, Person, Service
 
 
@@ -79,6 +80,7 @@ def test_import_staff_and_accounts_then_leaver_finding_resolves(
     confirm(editor, org, "accounts", preview)
     assert AuditEvent.objects.filter(action="inventory.account.imported").exists()
 
+    run_rule_jobs()  # the rules re-run in a job after the import
     finding = Finding.objects.get(organization=org, kind="inventory.leaver_access")
     page = editor.get(f"/o/{org.slug}/findings/{finding.pk}/").content.decode()
     assert "退職者のアカウントが残っています" in page
@@ -104,6 +106,7 @@ def test_import_staff_and_accounts_then_leaver_finding_resolves(
             "mfa_enabled": "true",
         },
     )
+    run_rule_jobs()
     finding.refresh_from_db()
     assert finding.status == Status.RESOLVED
 

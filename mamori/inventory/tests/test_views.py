@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mamori.audit.models import AuditEvent
 from mamori.findings.models import Finding, Status
+from mamori.findings.tests.helpers import run_rule_jobs
 from mamori.inventory.models import Account, Person, Service
 from mamori.inventory.registers import REGISTERS
 
@@ -59,6 +60,7 @@ def test_create_edit_archive_are_audited_and_rules_rerun(
         },
     )
     assert response.status_code == 302
+    run_rule_jobs()  # the rules re-run in a job after the save, not in the request
     finding = Finding.objects.get(organization=org, kind="inventory.leaver_access")
     assert finding.status == Status.OPEN
     event = AuditEvent.objects.filter(action="inventory.person.updated").latest("id")
@@ -85,6 +87,7 @@ def test_create_edit_archive_are_audited_and_rules_rerun(
             "last_reviewed_on": "2099-01-01",
         },
     )
+    run_rule_jobs()
     finding.refresh_from_db()
     assert finding.status == Status.RESOLVED
 
