@@ -70,9 +70,13 @@ class CardRow:
 
     @property
     def numbers(self) -> str:
+        return " / ".join(self.number_lines)
+
+    @property
+    def number_lines(self) -> list[str]:
         contact = self.contact
         if contact is None:
-            return _("Not recorded — add it to the emergency contacts")
+            return [_("Not recorded — add it to the emergency contacts")]
         parts = []
         if contact.phone:
             parts.append(_("Phone %(number)s") % {"number": contact.phone})
@@ -84,7 +88,7 @@ class CardRow:
             parts.append(contact.email)
         if not parts and contact.url:
             parts.append(contact.url)
-        return " / ".join(parts)
+        return parts
 
 
 @dataclass
@@ -175,10 +179,11 @@ def render_card_pdf(card: FirstHourCard, language: str = "ja") -> bytes:
         story.append(paragraph(_("Who to call for what"), style["h2"]))
         rows = [[_("Situation"), _("Whom"), _("Numbers")]]
         for row in card.own:
+            # Name above kind, one number a line: read at a glance on the worst day.
             whom = (
-                row.kind_label if row.contact is None else f"{row.contact.name}（{row.kind_label}）"
+                row.kind_label if row.contact is None else f"{row.contact.name}\n{row.kind_label}"
             )
-            rows.append([row.reason, whom, row.numbers])
+            rows.append([row.reason, whom, "\n".join(row.number_lines)])
         story.append(table(rows, col_widths=[64 * 72 / 25.4, 48 * 72 / 25.4, 66 * 72 / 25.4]))
         story.append(paragraph(_("Public desks"), style["h2"]))
         story.append(
