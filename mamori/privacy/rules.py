@@ -4,6 +4,9 @@ A supplier with a supervision record is judged by that record (its six contract 
 audit rows, its processing countries); the inventory's coarser supplier rules
 (inventory.supplier_no_security_clauses / _audit_overdue / _abroad_unreviewed) leave such a
 supplier to these rules, so one problem gives one finding.
+
+Every rule here reads more than its subject record (audit rows, linked suppliers and shares), so
+none declares `subject_type`: each is evaluated over the whole organisation (`subjects` ignored).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ class ClausesMissing(Rule):
     severity = "high"
     triggers = SUPERVISION_TRIGGERS | PERSONAL_DATA_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         missing_any = Q()
         for name in CLAUSE_FIELDS:
             missing_any |= Q(**{name: False})
@@ -80,7 +83,7 @@ class CertificationExpired(Rule):
     severity = "medium"
     triggers = SUPERVISION_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
         rows = _supervisions(org).filter(certification_expires_on__lt=today)
         for s in rows:
@@ -94,7 +97,7 @@ class NoRecentAudit(Rule):
     severity = "medium"
     triggers = SUPERVISION_TRIGGERS | PERSONAL_DATA_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         cutoff = timezone.localdate() - timedelta(days=AUDIT_MAX_DAYS)
         rows = _entrusted_personal(org).distinct().annotate(last=Max("audits__audited_on"))
         for s in rows:
@@ -114,7 +117,7 @@ class AbroadRegimeUnrecorded(Rule):
     severity = "medium"
     triggers = SUPERVISION_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         rows = _supervisions(org).filter(
             Q(supplier__servers_abroad=True) | ~Q(processing_countries="")
         )
@@ -134,7 +137,7 @@ class ReentrustmentUnapproved(Rule):
     severity = "medium"
     triggers = SUPERVISION_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         rows = (
             Supplier.objects.filter(
                 organization=org, archived_at__isnull=True, subcontracting_allowed=True
@@ -177,7 +180,7 @@ class NoPurposeOrOwner(Rule):
     severity = "medium"
     triggers = PERSONAL_DATA_TRIGGERS | {"inventory.person"}
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         rows = _entries(org).filter(
             Q(purpose="") | Q(owner__isnull=True) | Q(owner__archived_at__isnull=False)
         )
@@ -199,7 +202,7 @@ class SensitiveOnOpenShare(Rule):
     severity = "critical"
     triggers = PERSONAL_DATA_TRIGGERS | {"inventory.share"}
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
         rows = (
             _entries(org)
@@ -234,7 +237,7 @@ class ForeignTransferUnrecorded(Rule):
     severity = "high"
     triggers = PERSONAL_DATA_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         rows = _entries(org).filter(foreign_transfer=True)
         for pk, name, consent, informed, regime, countries in rows.values_list(
             "pk", "name", "foreign_consent", "foreign_info_given", "foreign_regime",
@@ -257,7 +260,7 @@ class RetentionPassed(Rule):
     severity = "medium"
     triggers = PERSONAL_DATA_TRIGGERS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
         rows = _entries(org).filter(retain_until__lt=today)
         for pk, name, until in rows.values_list("pk", "name", "retain_until"):
