@@ -298,11 +298,20 @@ def _retry_with_guessed_encoding(data: bytes, first_error: str) -> etree._Elemen
     return root
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def local_name(element: etree._Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
         return ""
-    return tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        # Feeds use a handful of distinct tags: remembering them saves a split per element.
+        name = tag.rsplit("}", 1)[-1] if tag.startswith("{") else tag
+        if len(_LOCAL_NAMES) < 4096:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def namespace(element: etree._Element) -> str:
@@ -316,6 +325,9 @@ def element_text(element: etree._Element | None) -> str:
     """All text inside an element (children included), stripped."""
     if element is None:
         return ""
+    if len(element) == 0:  # a leaf (most feed fields): its text is all its text
+        text = element.text
+        return text.strip() if text else ""
     return "".join(element.itertext()).strip()
 
 

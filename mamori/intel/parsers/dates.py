@@ -12,6 +12,7 @@ the Korean forms, which are Korean time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -120,6 +121,7 @@ def _parse(text: str) -> dt.datetime | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def _zone(text: str | None) -> dt.tzinfo | None:
     if not text or text.upper() == "Z":
         return dt.UTC
@@ -132,6 +134,15 @@ def _zone(text: str | None) -> dt.tzinfo | None:
 
 
 def _w3dtf(text: str) -> dt.datetime | None:
+    # The full form most feeds use ("2024-04-01T10:00:00+09:00") is read by the standard
+    # library in C; anything it refuses goes through the pattern below as before.
+    if len(text) >= 16 and text[4] == "-" and text[10] in "Tt" and text[:4].isdigit():
+        try:
+            stamp = dt.datetime.fromisoformat(text)
+        except ValueError:
+            stamp = None
+        if stamp is not None:
+            return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.UTC)
     match = _W3DTF_RE.match(text)
     if not match:
         return None

@@ -67,9 +67,8 @@ def _parse_xml_document(
 
 def _paging(root: etree._Element, result: AdvisoryResult) -> None:
     """MyJVN's paging facts (totalRes, firstRes 1-based, totalResRet) in NVD's terms."""
-    for element in root.iter():
-        if local_name(element) != "Status":
-            continue
+    # lxml's "{*}" filter walks the tree in C: a 500-item RDF has no Status at all.
+    for element in root.iter("{*}Status"):
         try:
             total = int(element.get("totalRes") or "")
             first = int(element.get("firstRes") or "1")
@@ -114,19 +113,28 @@ def _note_cap(result: AdvisoryResult, found: int, max_items: int) -> None:
 
 
 def _status_error(root: etree._Element) -> str:
-    for element in root.iter():
-        if local_name(element) == "Status":
-            code = (element.get("retCd") or "0").strip()
-            if code not in ("", "0"):
-                message = element.get("errMsg") or element.get("errCd") or "unknown error"
-                return f"MyJVN API error {code}: {message[:200]}"
-            return ""
+    for element in root.iter("{*}Status"):
+        code = (element.get("retCd") or "0").strip()
+        if code not in ("", "0"):
+            message = element.get("errMsg") or element.get("errCd") or "unknown error"
+            return f"MyJVN API error {code}: {message[:200]}"
+        return ""
     return ""
+
+
+_SEC_TAGS: dict[str, bool] = {}
 
 
 def _is_sec(element: etree._Element) -> bool:
     tag = element.tag
-    return isinstance(tag, str) and tag.startswith("{") and tag[1:].split("}")[0] in SEC_NAMESPACES
+    if not isinstance(tag, str):
+        return False
+    known = _SEC_TAGS.get(tag)
+    if known is None:
+        known = tag.startswith("{") and tag[1:].split("}")[0] in SEC_NAMESPACES
+        if len(_SEC_TAGS) < 4096:
+            _SEC_TAGS[tag] = known
+    return known
 
 
 def _rdf_item(item: etree._Element, source: str, lang: str) -> Advisory | None:
