@@ -17,6 +17,22 @@ from .services import eligible_people
 class DrillForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     template = forms.ChoiceField(label=_("Scenario"), choices=DrillTemplate.choices)
+    scanner_window_seconds = forms.IntegerField(
+        label=_("Seconds after delivery in which a click counts as a mail scanner's"),
+        min_value=0,
+        max_value=300,
+        initial=10,
+        help_text=_(
+            "Mail security services open links as the mail arrives. Clicks this soon after "
+            "delivery are kept but not counted against the person."
+        ),
+        error_messages={
+            "min_value": _("Enter a number of seconds from 0 to 300."),
+            "max_value": _("Enter a number of seconds from 0 to 300."),
+            "invalid": _("Enter a number of seconds from 0 to 300."),
+            "required": _("Enter a number of seconds from 0 to 300."),
+        },
+    )
     people = forms.MultipleChoiceField(
         label=_("People"),
         widget=forms.CheckboxSelectMultiple,

@@ -114,6 +114,7 @@ def create_drill(
     template: str,
     people: list[Person],
     actor: Any = None,
+    scanner_window_seconds: int = 10,
 ) -> Drill:
     """A draft drill for these people (an owner approves it before anything is sent)."""
     if not people:
@@ -126,7 +127,11 @@ def create_drill(
     actor = actor or (request.user if request is not None else None)
     with transaction.atomic():
         drill = Drill.objects.create(
-            organization=org, name=name[:200], template=template, created_by=actor
+            organization=org,
+            name=name[:200],
+            template=template,
+            created_by=actor,
+            scanner_window_seconds=max(0, min(int(scanner_window_seconds), 300)),
         )
         seen: set[str] = set()
         for person in people:

@@ -56,6 +56,7 @@ def drill_create(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 template=form.cleaned_data["template"],
                 people=form.chosen_people(),
+                scanner_window_seconds=form.cleaned_data["scanner_window_seconds"],
             )
         except services.DrillRefused as refused:
             error = str(refused)

@@ -129,13 +129,25 @@ def test_owner_drills_three_people_click_scanner_and_report(
     # An editor drafts the drill; an address outside the organisation's domains is refused.
     url = reverse("training:drill_create", kwargs={"org_slug": org.slug})
     refused = editor.post(
-        url, {"name": "x", "template": "contract", "people": [staff["outside"].pk]}
+        url,
+        {
+            "name": "x",
+            "template": "contract",
+            "scanner_window_seconds": "10",
+            "people": [staff["outside"].pk],
+        },
     )
     assert refused.status_code == 400
     assert "組織のドメイン" in refused.content.decode()
     assert not Drill.objects.exists()
     response = editor.post(
-        url, {"name": "決算期の訓練", "template": "contract", "people": [p.pk for p in three]}
+        url,
+        {
+            "name": "決算期の訓練",
+            "template": "contract",
+            "scanner_window_seconds": "10",
+            "people": [p.pk for p in three],
+        },
     )
     assert response.status_code == 302, response.content.decode()[:500]
     drill = Drill.objects.get()
