@@ -27,6 +27,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mamori.audit.models import AuditEvent
 from mamori.findings.models import Finding, Status
@@ -245,3 +247,25 @@ def test_an_app_of_another_organisation_cannot_be_reviewed(
     editor = client_as(members["editor"])
     review = reverse("licences:shadow_it_review", kwargs={"org_slug": org.slug, "pk": app.pk})
     assert editor.post(review, {"approval": "approved"}).status_code == 404
+
+
+HEADER = "Date (UTC),User,Username,Application,Application ID ,Status\n"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=600).map(lambda body: (HEADER + body).encode("utf-8")),
+        st.lists(
+            st.lists(st.text(max_size=40), min_size=0, max_size=8), min_size=0, max_size=20
+        ).map(lambda rows: (HEADER + "\n".join(",".join(r) for r in rows)).encode("utf-8")),
+    ),
+    st.sampled_from(["r.csv", "r.xlsx", "r.txt", ""]),
+)
+def test_reading_never_raises_and_always_explains(data: bytes, filename: str) -> None:
+    report = read_signin_report(data, filename)
+    if not report.ok:
+        assert report.errors and all(e.message_ja and e.message_en for e in report.errors)
+    for app in report.apps:
+        assert app.name and not is_platform_app(app.name)
