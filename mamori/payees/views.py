@@ -48,7 +48,10 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "payees/index.html",
         {
-            "pending": [{"change": c, "blockers": c.blockers()} for c in pending],
+            "pending": [
+                {"change": c, "blockers": [blocker_text(code) for code in c.blockers()]}
+                for c in pending
+            ],
             "decided": queries.recent_decisions(org),
             "can_edit": request.membership.allows(Role.EDITOR),  # type: ignore[attr-defined]
         },

@@ -476,6 +476,12 @@ def test_demo_danger_mail_change_is_blocked_until_callback_and_second_approver(
     owner.post(_url("approve", ctx.org, pk=change.pk))
     change.refresh_from_db()
     assert change.status == ChangeStatus.PENDING and not change.approvals.exists()
+    index = owner.get(_url("index", ctx.org)).content.decode()
+    assert "登録済みの電話番号への折り返し" in index
+    # A viewer reads the request but gets no step to take.
+    viewer_page = client_as(ctx.users["viewer"]).get(_url("change", ctx.org, pk=change.pk))
+    assert viewer_page.status_code == 200
+    assert _url("approve", ctx.org, pk=change.pk) not in viewer_page.content.decode()
     # The import-changed payee is a finding; the overseas change waits for its second approver.
     assert Finding.objects.filter(organization=ctx.org, kind="payees.account_unchecked").exists()
     abroad = PayeeChange.objects.get(organization=ctx.org, destination="overseas", status="pending")
