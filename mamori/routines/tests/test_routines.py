@@ -374,3 +374,29 @@ def test_the_contact_review_row_counts_contacts_not_checked_for_a_year(
         )
     page = client_as(members["viewer"]).get(base(org)).content.decode()
     assert "1 年以上確認していない緊急連絡先が 2 件あります" in page
+
+
+@pytest.mark.django_db
+def test_the_list_and_the_daily_rule_do_not_grow_queries_with_chores(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def measure() -> tuple[int, int]:
+        client = client_as(members["editor"])
+        client.get(base(org))  # session and caches warm
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(base(org)).status_code == 200
+        sync_due(org)  # opens what is new
+        with CaptureQueriesContext(connection) as rerun:
+            sync_due(org)
+        return len(page), len(rerun)
+
+    for _ in range(3):
+        chore(org, owner=members["editor"], next_due=timezone.localdate())
+    few = measure()
+    for _ in range(30):
+        chore(org, owner=members["editor"], next_due=timezone.localdate())
+    many = measure()
+    assert many == few
