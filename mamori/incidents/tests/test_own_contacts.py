@@ -201,3 +201,34 @@ def test_the_owners_monthly_report_points_to_the_card(
     assert english.extra["first_hour"].startswith("First-hour card: the bank, insurer")
     page = client_as(members["owner"]).get(reverse("assessments:report", args=[org.slug]))
     assert reverse("incidents:first_hour_card", args=[org.slug]) in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_contacts_over_the_api_and_the_csv_export(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from tests.test_api import token_client
+
+    editor = token_client(client_as, members["editor"])
+    url = f"/api/orgs/{org.slug}/inventory/contacts"
+    created = editor.post(
+        url,
+        data={"kind": "bank", "name": "みなと銀行", "emergency_phone": "0120-555-010"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    refused = editor.post(
+        url,
+        data={"kind": "bank", "name": "偽", "phone": '=HYPERLINK("x")'},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "phone" in refused.json()["errors"]
+    listing = editor.get(url).json()
+    assert [(c["name"], c["emergency_phone"]) for c in listing] == [("みなと銀行", "0120-555-010")]
+    # A name that looks like a formula is neutralised in the CSV export.
+    contact(org, ContactKind.OTHER, "=cmd|' /C calc'!A0", phone="03-1111-2222")
+    export = client_as(members["owner"]).post(
+        reverse("inventory:export", args=[org.slug, "contacts"]), {"format": "csv"}
+    )
+    body = export.content.decode("utf-8-sig")
+    assert "みなと銀行" in body and "'=cmd" in body
