@@ -29,6 +29,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+def artifacts_dir() -> Path:
+    """Where screenshots go: $MAMORI_ARTIFACTS_DIR (CI keeps it as an artefact), else
+    var/test-artifacts/screenshots in the checkout (git-ignored)."""
+    root = Path(__file__).resolve().parents[2]
+    folder = Path(
+        os.environ.get("MAMORI_ARTIFACTS_DIR")
+        or os.environ.get("MAMORI_SCREENSHOTS")
+        or root / "var" / "test-artifacts" / "screenshots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

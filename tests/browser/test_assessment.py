@@ -4,12 +4,11 @@ the one-page report. Runs `mamori serve` as a new user would."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from .support import first_run
+from .support import artifacts_dir, first_run
 
 pytestmark = pytest.mark.browser
 
@@ -62,8 +61,7 @@ def test_owner_completes_the_basic_check_and_sees_score_actions_and_report(
     assert page.locator("[data-testid=risks] li").count() == 5
     page.emulate_media(media="print")
     assert page.locator("nav.mainnav").is_hidden()
-    shots = Path(os.environ.get("MAMORI_SCREENSHOTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = artifacts_dir()
     page.screenshot(path=str(shots / "report-print.png"), full_page=True)
     page.emulate_media(media="screen")
     page.click('nav.mainnav >> text="状況"')

@@ -3,12 +3,11 @@ with a TOTP code, switch the language. Runs `mamori serve` as a new user would."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from .support import PASSWORD, code_for, first_run
+from .support import PASSWORD, artifacts_dir, code_for, first_run
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +56,6 @@ def test_first_owner_with_mfa_then_language_switch(
     assert "Dashboard" in page.locator("nav.mainnav").inner_text()
     page.reload()
     assert "Dashboard" in page.locator("nav.mainnav").inner_text()
-    shots = Path(os.environ.get("MAMORI_SCREENSHOTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = artifacts_dir()
     page.screenshot(path=str(shots / "dashboard-en.png"), full_page=True)
     assert page.csp_errors == []

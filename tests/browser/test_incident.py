@@ -4,7 +4,6 @@ ransomware playbook, report it, tick every step, close it and download the dated
 from __future__ import annotations
 
 import io
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .support import first_run
+from .support import artifacts_dir, first_run
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +35,7 @@ def test_ransomware_journey_in_the_browser(server: str, page: object, tmp_path: 
     first.locator("a").first.click()
     page.wait_for_url("**/playbooks/ransomware/")
     assert page.locator("#first-steps ol.steps li strong").first.inner_text() == FIRST_STEP
-    shots = Path(os.environ.get("MAMORI_SCREENSHOTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = artifacts_dir()
     page.screenshot(path=str(shots / "incident-playbook.png"), full_page=True)
 
     page.click("text=このインシデントを報告する")

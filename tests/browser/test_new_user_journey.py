@@ -18,11 +18,10 @@ from typing import Any
 
 import pytest
 
-from .support import running_server
+from .support import artifacts_dir, running_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (1280, 390)
 
 # Rows of buttons a page offers (forms of actions): at desktop width they sit on one line.
@@ -52,14 +51,6 @@ WRAPPED_WORDS = """() => {
   }
   return broken;
 }"""
-
-
-def artefacts() -> Path:
-    folder = Path(
-        os.environ.get("MAMORI_ARTIFACTS_DIR") or ROOT / "var" / "test-artifacts" / "screenshots"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -92,7 +83,7 @@ def check(page: Any, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(50)
-        page.screenshot(path=str(artefacts() / f"{name}-{width}.png"), full_page=True)
+        page.screenshot(path=str(artifacts_dir() / f"{name}-{width}.png"), full_page=True)
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
