@@ -332,6 +332,18 @@ class PayeeChange(AccountDetails):
             raise ValidationError(errors)
 
     @property
+    def previous_summary(self) -> str:
+        """The account this change replaced (bank and masked number), for the history."""
+        old = self.previous_account or {}
+        if not old:
+            return ""
+        if old.get("destination") == Destination.OVERSEAS:
+            number = banking.mask(old.get("iban", ""), 4)
+        else:
+            number = banking.mask(old.get("account_number", ""))
+        return " ".join(part for part in (old.get("bank_name", ""), number) if part)
+
+    @property
     def approvals_required(self) -> int:
         # The MIC case: overseas transfers are checked by several people.
         return 2 if self.is_overseas else 1

@@ -231,6 +231,8 @@ def test_cannot_approve_without_callback_nor_as_requester(
     assert payee.account_number == "7654321" and payee.bank_code == "0010"
     assert payee.account_verified
     assert change.previous_account["account_number"] == "1234567"  # old account in history
+    page = owner.get(_url("change", org, pk=change.pk)).content.decode()
+    assert "Account before this change" in page and "三井住友銀行 ****567" in page
     actions = list(
         AuditEvent.objects.filter(organization_id=org.pk, object_id=str(payee.pk))
         .order_by("id")
