@@ -50,6 +50,7 @@ SEND_JOB = "training.send_drill"
 TRAINING_DUE_DAYS = 14
 MAX_RECIPIENTS = 500
 SMTP_TIMEOUT = 20
+MAX_EVENTS_PER_RECIPIENT = 200
 
 
 class DrillRefused(Exception):
@@ -367,16 +368,18 @@ def record_event(
         window_seconds=recipient.drill.scanner_window_seconds,
     )
     with transaction.atomic():
-        DrillEvent.objects.create(
-            organization_id=recipient.organization_id,
-            recipient=recipient,
-            kind=kind,
-            at=now,
-            method=method[:10],
-            user_agent=user_agent[:300],
-            ip=ip,
-            machine_reason=reason,
-        )
+        # Bounded: a scanner or a script hitting the link in a loop cannot grow the table.
+        if DrillEvent.objects.filter(recipient=recipient).count() < MAX_EVENTS_PER_RECIPIENT:
+            DrillEvent.objects.create(
+                organization_id=recipient.organization_id,
+                recipient=recipient,
+                kind=kind,
+                at=now,
+                method=method[:10],
+                user_agent=user_agent[:300],
+                ip=ip,
+                machine_reason=reason,
+            )
         rows = DrillRecipient.objects.filter(pk=recipient.pk)
         if reason:
             rows.update(machine_events=F("machine_events") + 1)

@@ -425,3 +425,24 @@ def test_reporter_is_thanked_in_their_own_language_once(
     assert reply.subject == "[mamori] Thank you for reporting this mail"
     assert "practice mail" in reply.body and "ありがとう" not in reply.body
     assert AuditEvent.objects.filter(action="training.drill_reported").count() == 1
+
+
+def test_tracking_events_are_bounded_per_recipient(
+    org: Any, members: dict[str, Any], staff: Any, monkeypatch: Any
+) -> None:
+    from django.test import Client
+
+    from mamori.training import services
+
+    monkeypatch.setattr(services, "MAX_EVENTS_PER_RECIPIENT", 3)
+    drill = services.create_drill(
+        None, org, name="d", template="meeting", people=[staff["scanned"]], actor=members["owner"]
+    )
+    recipient = drill.recipients.get()
+    DrillRecipient.objects.filter(pk=recipient.pk).update(delivered_at=timezone.now())
+    url = reverse("training:pixel", kwargs={"token": recipient.token})
+    for _ in range(5):
+        Client().get(url, HTTP_USER_AGENT="curl/8.5.0")
+    recipient.refresh_from_db()
+    assert DrillEvent.objects.filter(recipient=recipient).count() == 3
+    assert recipient.machine_events == 5 and recipient.opened_at is None
