@@ -233,12 +233,51 @@ def headers() -> dict[str, list[str]]:
     }
 
 
-def render_pdf(sheet: BcpSheet) -> bytes:
-    """The sheet as an A4 PDF, in the active language."""
+MARGIN_MM = 12
+
+
+def _table(rows: list[list[str]], widths_mm: list[float], english: bool) -> Any:
+    """A compact ruled table; English cells wrap between words, Japanese between characters."""
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
-    from mamori.reports.pdf import build_pdf, bullets, paragraph, spacer, table
+    from mamori.reports.pdf import markup, register_japanese_font
 
+    style = ParagraphStyle(
+        "bcp-cell",
+        fontName=register_japanese_font(),
+        fontSize=8,
+        leading=10,
+        wordWrap=None if english else "CJK",
+    )
+    data = [[Paragraph(markup(cell), style) for cell in row] for row in rows]
+    result = Table(data, colWidths=[w * mm for w in widths_mm], repeatRows=1)
+    result.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#bbbbbb")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
+    return result
+
+
+def render_pdf(sheet: BcpSheet) -> bytes:
+    """The sheet as one A4 page in the active language: the content is shrunk to fit the page
+    rather than flowing onto a second one (lists are capped at MAX_ROWS, so it stays legible)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepInFrame
+
+    from mamori.reports.pdf import build_pdf, paragraph, spacer
+
+    english = (get_language() or "ja").startswith("en")
     head = headers()
     story: list[Any] = [
         paragraph(_("Business continuity sheet"), "title"),
@@ -250,11 +289,11 @@ def render_pdf(sheet: BcpSheet) -> bytes:
     ]
 
     def section(title: str, key: str, data: Section, widths: list[float], empty: str) -> None:
-        story.append(paragraph(title, "h2"))
+        story.append(paragraph(title, "h3"))
         if not data.rows:
             story.append(paragraph(empty, "small"))
             return
-        story.append(table([head[key], *data.rows], [w * mm for w in widths]))
+        story.append(_table([head[key], *data.rows], widths, english))
         if data.more:
             story.append(paragraph(_("and %(count)d more") % {"count": data.more}, "small"))
 
@@ -262,34 +301,35 @@ def render_pdf(sheet: BcpSheet) -> bytes:
         _("Key people and deputies"),
         "people",
         sheet.people,
-        [40, 25, 27, 27, 30, 28],
+        [43, 26, 26, 26, 36, 24],
         _("No critical accounts are registered yet."),
     )
-    story.append(paragraph(_("Where work can continue"), "h2"))
-    story.append(paragraph(sheet.byod, "body"))
-    section(
-        _("Cloud services"),
-        "services",
-        sheet.services,
-        [80, 60, 37],
-        _("No services are registered yet."),
-    )
-    story.append(paragraph(_("BCP self-check"), "h2"))
-    story.append(paragraph(sheet.selfcheck, "body"))
+    story.append(paragraph(_("Where work can continue"), "h3"))
+    story.append(paragraph(sheet.byod, "small"))
+    comma, colon = (", ", ": ") if english else ("、", "：")
+    if sheet.services.rows:
+        template = "{0} ({1})" if english else "{0}（{1}）"
+        services = comma.join(template.format(row[0], row[1]) for row in sheet.services.rows)
+        if sheet.services.more:
+            services += comma + _("and %(count)d more") % {"count": sheet.services.more}
+        story.append(paragraph(_("Cloud services") + colon + services, "small"))
+    else:
+        story.append(paragraph(_("No services are registered yet."), "small"))
+    story.append(paragraph(_("BCP self-check") + colon + sheet.selfcheck, "small"))
     if sheet.selfcheck_gaps:
-        story.append(bullets(sheet.selfcheck_gaps, "cell"))
+        story.append(paragraph(" / ".join(sheet.selfcheck_gaps), "small"))
     section(
         _("Contacts"),
         "contacts",
         sheet.contacts,
-        [45, 80, 52],
+        [50, 81, 50],
         _("No emergency contacts are registered yet."),
     )
     section(
         _("Backups and restore times"),
         "backups",
         sheet.backups,
-        [32, 28, 30, 20, 22, 24, 21],
+        [35, 30, 34, 20, 20, 22, 20],
         _("No backups are registered yet."),
     )
     story.append(spacer(2))
@@ -302,4 +342,8 @@ def render_pdf(sheet: BcpSheet) -> bytes:
             "small",
         )
     )
-    return build_pdf(story, title=_("Business continuity sheet"), margins_mm=12)
+    # The frame SimpleDocTemplate gives the story, less its 6 pt padding on each side.
+    width = A4[0] - 2 * MARGIN_MM * mm - 12
+    height = A4[1] - 2 * MARGIN_MM * mm - 12
+    page = KeepInFrame(width, height, story, mode="shrink")
+    return build_pdf([page], title=_("Business continuity sheet"), margins_mm=MARGIN_MM)

@@ -16,7 +16,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from mamori.findings.rules import FindingSpec, Rule, register
-from mamori.inventory.models import Account, AccountRole, Device, DeviceKind, Service, Share
+from mamori.inventory.models import (
+    Account,
+    AccountRole,
+    Device,
+    DeviceKind,
+    Service,
+    ServiceCategory,
+    Share,
+)
 
 from .models import (
     ESCROW_TEST_VALID_DAYS,
@@ -97,9 +105,11 @@ class CloudOnly(Rule):
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
         backups = _backups(org).filter(service__isnull=False)
         outside = backups.exclude(location=BackupLocation.SAME_SYSTEM).values("service_id")
+        # Online banking is left out: the bank keeps the account's records by law.
         services = (
             Service.objects.filter(organization=org, archived_at__isnull=True)
             .filter(_important())
+            .exclude(category=ServiceCategory.BANKING)
             .exclude(pk__in=outside)
         )
         inside: dict[int, list[dict[str, Any]]] = defaultdict(list)

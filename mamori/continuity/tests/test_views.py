@@ -249,3 +249,18 @@ def test_bcp_pdf_prints_the_registers(org: Any, members: dict[str, Any], client_
     text = reader.pages[0].extract_text()
     for expected in ("事業継続シート", "ネットバンキング", "佐藤", "NAS", "35", "0120-123-456"):
         assert expected in text, expected
+
+
+def test_bcp_pdf_stays_one_page_with_long_registers(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    _sheet_data(org)
+    for n in range(40):
+        Backup.objects.create(organization=org, name=f"バックアップ {n:02d} " + "長い名前" * 5)
+        CriticalAccount.objects.create(organization=org, name=f"アカウント {n:02d}")
+    viewer = client_as(members["viewer"])
+    viewer.post("/i18n/setlang/", {"language": "en"})
+    reader = PdfReader(io.BytesIO(viewer.get(f"/o/{org.slug}/continuity/bcp/pdf/").content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "Business continuity sheet" in text and "and 29 more" in text
