@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mamori.audit.models import AuditEvent
 from mamori.findings.models import Finding
@@ -526,3 +528,27 @@ def test_import_with_malformed_codes_is_a_finding_in_both_languages(org: Any) ->
     with translation.override("ja"):
         facts = [f["text"] for f in present(finding, org.slug)["evidence"]]
         assert any("銀行コードは4桁" in text for text in facts)
+
+
+# --- the pure checks never raise, whatever is typed ---------------------------------------
+
+
+@given(st.text(max_size=60))
+def test_checks_answer_every_input_without_raising(text: str) -> None:
+    digits = banking.normalise_digits(text)
+    assert banking.normalise_digits(digits) == digits
+    code = banking.normalise_code(text)
+    assert banking.iban_error(code) in {"", "shape", "length", "checksum"}
+    assert banking.bic_error(code) in {"", "shape"}
+    assert banking.check_digits(digits, 7) in {"", "digits"}
+
+
+@given(st.from_regex(r"[0-9]{7}", fullmatch=True))
+def test_a_changed_digit_breaks_the_iban_checksum(account: str) -> None:
+    # A German IBAN built with correct check digits; changing one digit must be caught.
+    bban = "37040044" + "000" + account
+    check = 98 - int("".join(str(int(ch, 36)) for ch in bban + "DE00")) % 97
+    iban = f"DE{check:02d}{bban}"
+    assert banking.iban_error(iban) == ""
+    wrong = iban[:-1] + str((int(iban[-1]) + 1) % 10)
+    assert banking.iban_error(wrong) == "checksum"
