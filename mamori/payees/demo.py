@@ -186,6 +186,7 @@ def build(ctx: Any) -> None:
     )
     run_rules(org, triggers=["payees.payee"])
     ctx.notes.append(
-        "payees: a change request from the 危険 payee-change mail waits for its callback; an "
-        "overseas payee changed with two approvals; a payee changed by import is a finding"
+        "payees: the change request from the 危険 payee-change mail cannot be approved until "
+        "a callback to the number on record and a second approver are logged; an overseas "
+        "change has one of its two approvals; a payee changed by import is a finding"
     )
