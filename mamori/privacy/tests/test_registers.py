@@ -123,3 +123,34 @@ def test_import_by_japanese_headers_then_export(
     header = rows[0]
     row = dict(zip(header, rows[1], strict=False))
     assert row["データの名称"] == "顧客名簿" and row["委託先"] == "発送代行株式会社"
+
+
+@pytest.mark.django_db
+def test_personal_data_over_the_api(org: Any, members: dict[str, Any], client_as: Any) -> None:
+    from tests.test_api import token_client
+
+    supplier = Supplier.objects.create(organization=org, name="発送代行株式会社")
+    editor = token_client(client_as, members["editor"])
+    url = f"/api/orgs/{org.slug}/inventory/personal-data"
+    created = editor.post(
+        url,
+        data={
+            "name": "会員名簿",
+            "people_count": 320,
+            "sensitive": False,
+            "provision": "none",
+            "contractors": [supplier.pk],
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    refused = editor.post(
+        url, data={"name": "x", "provision": "sold"}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "provision" in refused.json()["errors"]
+    listing = editor.get(url).json()
+    assert [(r["name"], r["people_count"], r["contractors"]) for r in listing] == [
+        ("会員名簿", 320, ["発送代行株式会社"])
+    ]
+    viewer = token_client(client_as, members["viewer"])
+    assert viewer.post(url, data={"name": "y"}, content_type="application/json").status_code == 403
