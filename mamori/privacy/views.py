@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -96,7 +98,8 @@ def audit_add(request: HttpRequest, pk: int) -> HttpResponse:
 def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     supervision = get_object_or_404(scoped(Supervision, request.org), pk=pk)  # type: ignore[attr-defined]
     link, token = services.create_link(request, supervision)
-    url = request.build_absolute_uri(f"/q/{token}/")
+    # The install's public address (as for calendar feeds and mail links), not the Host header.
+    url = settings.BASE_URL + reverse("privacy:questionnaire", kwargs={"token": token})
     # Shown once, on this response only: the token is not stored in clear anywhere.
     return render(
         request,

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from mamori.audit.models import AuditEvent
@@ -238,9 +238,12 @@ def test_owner_creates_a_link_the_supplier_answers_once_without_an_account(
 ) -> None:
     s = supervised(org, entrusts_personal_data=True)
     owner = client_as(members["owner"])
-    created = owner.post(f"/o/{org.slug}/privacy/supervision/{s.pk}/link/")
+    with override_settings(BASE_URL="https://mamori.example.jp"):
+        created = owner.post(f"/o/{org.slug}/privacy/supervision/{s.pk}/link/")
     assert created.status_code == 200
-    url = re.search(r'value="(http[^"]+/q/[^"]+/)"', created.content.decode()).group(1)
+    url = re.search(r'value="(https://mamori\.example\.jp/q/[^"]+/)"', created.content.decode())
+    assert url is not None
+    url = url.group(1)
     token = url.rstrip("/").rsplit("/", 1)[1]
     link = QuestionnaireLink.objects.get(supervision=s)
     assert link.token_hash == hash_token(token) and token not in link.token_hash
