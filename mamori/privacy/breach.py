@@ -4,6 +4,10 @@ When an incident names entries of the register, the decision reads from them: pe
 involved, how many people (the sum of the entries' counts, when every entry has one) and whether
 special care-required data is among them. An answer typed on the breach page wins over the
 register whenever it is set.
+
+The count is the sum over the named entries: an upper bound when the same people appear in two
+entries (the safe side for the 1,000-person threshold); the exact figure, once known, is typed on
+the breach page and wins.
 """
 
 from __future__ import annotations
