@@ -330,6 +330,8 @@ class CriticalAccount(Register):
         for name in ("escrow_details", "notes", "name"):
             if looks_like_secret(getattr(self, name, "")):
                 errors[name] = SECRET_REFUSED
+        if self.escrow == EscrowPlace.OTHER and not self.escrow_details.strip():
+            errors["escrow_details"] = _("Say where they are held.")
         if self.deputy_id and self.deputy_id == self.administrator_id:
             errors["deputy"] = _("The deputy must be someone other than the administrator.")
         if errors:

@@ -71,6 +71,19 @@ def test_backup_run_and_restore_check_are_recorded_per_organisation(
     check = tests.get(organization=first)
     assert check.result == "success" and check.automatic and check.tested_on == today
     assert archive.name in check.restored
+    # The backup's page shows mamori's own check (no person recorded it).
+    from django.test import Client
+
+    from mamori.orgs.models import Membership, Role
+    from mamori.orgs.services import create_user
+
+    owner = create_user("owner@example.jp", "correct-horse-battery-42", full_name="所有")
+    Membership.objects.create(organization=first, user=owner, role=Role.OWNER)
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/o/one/inventory/backups/{check.backup_id}/")
+    assert page.status_code == 200
+    assert "mamori（自動の検証）" in page.content.decode()
     run_rules(first)
     assert not Finding.objects.filter(
         organization=first, kind="continuity.no_restore_test", status=Status.OPEN

@@ -264,3 +264,16 @@ def test_bcp_pdf_stays_one_page_with_long_registers(
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert "Business continuity sheet" in text and "and 29 more" in text
+
+
+def test_escrow_elsewhere_needs_the_place(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    editor = client_as(members["editor"])
+    response = editor.post(
+        f"/o/{org.slug}/inventory/critical-accounts/new/",
+        {"name": "Registrar", "kind": "domain_registrar", "escrow": "other"},
+    )
+    assert response.status_code == 200
+    assert "預け先を記入してください。" in response.content.decode()
+    assert not CriticalAccount.objects.exists()
