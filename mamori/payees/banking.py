@@ -27,7 +27,10 @@ IBAN_LENGTHS: dict[str, int] = {
 
 def normalise_digits(text: str) -> str:
     """Full-width digits to ASCII, separators removed (「０１２３－４５６」 → "0123456")."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")).strip()
+    # Normalised again after the separators go: removing a space can join a letter and a
+    # combining mark that NFKC then composes (found by the property test).
+    stripped = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or ""))
+    return unicodedata.normalize("NFKC", stripped).strip()
 
 
 def normalise_code(text: str) -> str:
