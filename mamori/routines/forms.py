@@ -41,7 +41,7 @@ class ChoreForm(forms.ModelForm):
                 "Or a person from the people register (the action goes to the member with the "
                 "same e-mail address)."
             ),
-            "source": _("Where this check comes from, e.g. ハンドブック 第7章 §7.5."),
+            "source": _("Where this check comes from: a handbook section or an MIC case."),
         }
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
