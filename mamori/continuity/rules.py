@@ -354,3 +354,34 @@ class DeputyLeft(Rule):
                     {"kind": "person", "id": person_id, "text": person},
                 ],
             )
+
+
+@register
+class SecretStored(Rule):
+    """Text of a critical account that looks like the password, PIN or recovery code itself.
+
+    The form refuses such text; an import or an older record can still carry it, and mamori
+    must not keep the secret (§2.2: only where it is held). The finding never repeats the text.
+    """
+
+    kind = "continuity.secret_stored"
+    severity = "high"
+    triggers = frozenset({CRITICAL_ACCOUNT})
+
+    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+        from .models import looks_like_secret
+
+        for pk, name, details, notes in _critical_accounts(org).values_list(
+            "pk", "name", "escrow_details", "notes"
+        ):
+            if not any(looks_like_secret(text) for text in (name, details, notes)):
+                continue
+            shown = f"#{pk}" if looks_like_secret(name) else name
+            yield FindingSpec(
+                key=f"{self.kind}:account:{pk}",
+                subject=shown,
+                subject_type=CRITICAL_ACCOUNT,
+                subject_id=str(pk),
+                params={"account": shown},
+                evidence=[{"kind": "critical_account", "id": pk, "text": shown}],
+            )

@@ -43,7 +43,7 @@ def check(org: Any, kind: str) -> dict[str, Finding]:
 
 def test_every_continuity_rule_has_guidance_citing_the_seeds() -> None:
     kinds = [kind for kind, _rule in RULES.items() if kind.startswith("continuity.")]
-    assert len(kinds) == 8
+    assert len(kinds) == 9
     for kind in kinds:
         guidance = get_guidance(kind)
         assert guidance is not None, kind
@@ -235,4 +235,19 @@ def test_demo_fires_every_rule_with_every_placeholder_filled(settings: Any, tmp_
         guidance = get_guidance(finding.guidance_key)
         assert guidance.missing_params(finding.params) == [], finding.kind
         kinds.add(finding.kind)
-    assert len(kinds) == 8
+    # Every rule but the stored-secret one (the demo keeps no secret, even a fake one).
+    assert len(kinds) == 8 and "continuity.secret_stored" not in kinds
+
+
+def test_secret_in_a_record_is_a_finding_that_never_repeats_it(org: Any) -> None:
+    # An import does not run the form's check: the rule catches what got in.
+    account = CriticalAccount.objects.create(
+        organization=org, name="Bank", escrow_details="PIN: 482913"
+    )
+    found = check(org, "continuity.secret_stored")
+    assert set(found) == {str(account.pk)}
+    assert "482913" not in str(found[str(account.pk)].params)
+    assert "482913" not in str(found[str(account.pk)].evidence)
+    account.escrow_details = "社長室の金庫"
+    account.save()
+    assert check(org, "continuity.secret_stored") == {}

@@ -95,6 +95,7 @@ LATER_KEYS = (
     "continuity.no_deputy",
     "continuity.escrow_untested",
     "continuity.deputy_left",
+    "continuity.secret_stored",
     "payees.account_unchecked",
     "payees.account_invalid",
 )
