@@ -50,7 +50,7 @@ def _reason(code: str) -> str:
         "insurer": _(
             "Any incident that will cost money: tell the insurer early; ask what is covered"
         ),
-        "police": _("File a damage report (被害届)"),
+        "police": _("File a formal damage report with the police"),
         "it_vendor": _("PCs or servers are encrypted or infected: investigation and recovery"),
         "hosting": _("The website or server is affected: take it offline, keep the logs"),
         "domain": _("The domain or DNS was changed without you"),
