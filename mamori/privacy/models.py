@@ -278,3 +278,18 @@ class PersonalData(Register):
 
     def __str__(self) -> str:
         return self.name
+
+
+class QuestionnaireHit(models.Model):
+    """One request to the public questionnaire page, by client address: the rate limit is
+    counted in the database (as sign-in attempts are) so every web process sees the same
+    count. Rows older than the window are deleted as new ones arrive."""
+
+    ip = models.CharField(max_length=45)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ip} {self.at:%Y-%m-%d %H:%M:%S}"

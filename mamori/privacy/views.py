@@ -4,16 +4,16 @@ personal data an incident concerns."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -26,11 +26,12 @@ from mamori.orgs.models import Role
 
 from . import services
 from .forms import AuditForm, IncidentDataForm, SupplierAnswersForm
-from .models import PersonalData, QuestionnaireLink, Supervision
+from .models import PersonalData, QuestionnaireHit, QuestionnaireLink, Supervision
 from .questionnaire import BY_ID, QUESTIONS
 
-# Public questionnaire: requests per client address per window (guessing tokens is hopeless
-# at 256 bits, but the page must not become a free load generator either).
+# Public questionnaire: requests per client address per window, counted in the database.
+# Guessing a 256-bit token is hopeless anyway; the limit keeps the page from being a free load
+# generator and from hammering the token lookup.
 PUBLIC_LIMIT = 30
 PUBLIC_WINDOW_SECONDS = 600
 
@@ -139,14 +140,15 @@ def incident_data(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    key = f"privacy:q:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, PUBLIC_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, PUBLIC_WINDOW_SECONDS)
-        count = 1
-    return count > PUBLIC_LIMIT
+    ip = client_ip(request) or "unknown"
+    now = timezone.now()
+    window_start = now - timedelta(seconds=PUBLIC_WINDOW_SECONDS)
+    with transaction.atomic():
+        QuestionnaireHit.objects.filter(ip=ip, at__lt=window_start).delete()
+        if QuestionnaireHit.objects.filter(ip=ip).count() >= PUBLIC_LIMIT:
+            return True
+        QuestionnaireHit.objects.create(ip=ip, at=now)
+    return False
 
 
 def _page_language(request: HttpRequest) -> str:
