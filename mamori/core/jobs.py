@@ -14,7 +14,9 @@ mamori.core.outage.retry_on_outage for recording them through a database blip).
 The outcome of a finished job is recorded with retries while the database is unreachable, for as
 long as the lease lasts, so a short outage neither loses the outcome nor runs the job twice.
 
-Claiming is atomic on both databases:
+Claiming is atomic on both databases. The common case (a due queued job, no expired lease) is
+one statement, UPDATE … WHERE id = (SELECT … [FOR UPDATE SKIP LOCKED] LIMIT 1) RETURNING
+(mamori.core.jobclaim); success is recorded with one conditional UPDATE. Otherwise:
 - PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers pick different rows;
 - SQLite: the settings open every transaction with BEGIN IMMEDIATE (one writer at a time),
   and the claim is a conditional UPDATE … WHERE id = ? AND status = ? AND attempts = ?, which
@@ -45,7 +47,7 @@ from django.db import (
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from mamori.core import outage
+from mamori.core import jobclaim, outage
 from mamori.core.models import ACTIVE_STATUSES, LAST_ERROR_MAX_CHARS, Job, JobStatus
 from mamori.core.registry import Registry
 
@@ -228,10 +230,21 @@ def claim(
     """
     lease = _lease_seconds(lease_seconds)
     skip_locked = connection.features.has_select_for_update_skip_locked
-    # A plain read first: an idle poll then never takes SQLite's write lock away from the web.
     moment = now or timezone.now()
-    if not (_due(moment).exists() or _expired(moment).exists()):
+    fast = jobclaim.supported()
+    postgres = connection.vendor == "postgresql"
+    # SQLite: a plain read first, so an idle poll never takes the write lock away from the web.
+    if not (fast and postgres) and not (_due(moment).exists() or _expired(moment).exists()):
         return None
+    if fast:
+        # The common case in one statement (mamori.core.jobclaim); the loop below handles
+        # expired leases and lost races as before.
+        job = jobclaim.claim_due(worker_name, moment, moment + timedelta(seconds=lease))
+        if job is not None:
+            job.lease_seconds = lease  # type: ignore[attr-defined]  # for heartbeat()
+            return job
+        if postgres and not (_due(moment).exists() or _expired(moment).exists()):
+            return None
     for _ in range(CLAIM_SCAN_LIMIT):
         moment = now or timezone.now()
         with transaction.atomic():
@@ -482,7 +495,31 @@ def _reload_repeat(job: Job) -> bool:
 
 
 def _complete(job: Job, now: datetime) -> bool:
-    """Record success: done, or (recurring) queued again for now + repeat_seconds."""
+    """Record success: done, or (recurring) queued again for now + repeat_seconds.
+
+    One conditional UPDATE when the repeat is still what the claim read (the common case);
+    otherwise (schedule() or cancel() changed it meanwhile, or the claim was lost) the repeat is
+    re-read under a row lock first."""
+    repeat = job.repeat_seconds
+    owned = _owned(job).filter(
+        **({"repeat_seconds": repeat} if repeat else {"repeat_seconds__isnull": True})
+    )
+    if repeat:
+        updated = owned.update(
+            status=JobStatus.QUEUED,
+            run_at=now + timedelta(seconds=repeat),
+            attempts=0,
+            leased_by="",
+            leased_until=None,
+            last_error="",
+            finished_at=now,
+        )
+    else:
+        updated = owned.update(
+            status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
+        )
+    if updated == 1:
+        return True
     with transaction.atomic():
         if not _reload_repeat(job):
             return False
