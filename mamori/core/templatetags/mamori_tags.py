@@ -101,3 +101,17 @@ def event_object(event: Any) -> str:
     from mamori.audit.labels import describe_object
 
     return describe_object(event.action, event.object_repr or "", event.changes)
+
+
+_HANDBOOK_CITATION = re.compile(r"ハンドブック\s*第(\d+)章\s*")
+
+
+@register.filter
+def cite(text: Any) -> str:
+    """A citation of the seeds in the page's language: 「ハンドブック 第7章 §7.7」 reads
+    "Handbook chapter 7 §7.7" on an English page (the MIC case titles are names and stay)."""
+    value = str(text or "")
+    if not (get_language() or "ja").startswith("en"):
+        return value
+    value = _HANDBOOK_CITATION.sub(lambda m: f"Handbook chapter {m.group(1)} ", value)
+    return value.replace("事故・被害事例", "MIC incident case ")
