@@ -127,7 +127,11 @@ def drill_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    # Behind the reverse proxy the scanner's address is the forwarded one (audit.client_ip
+    # trusts X-Forwarded-For only when MAMORI_BEHIND_PROXY is set).
+    from mamori.audit.services import client_ip
+
+    return client_ip(request)
 
 
 def _track(request: HttpRequest, token: str, kind: str) -> DrillRecipient | None:

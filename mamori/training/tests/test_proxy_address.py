@@ -1,0 +1,18 @@
+"""Behind the reverse proxy, a drill click is attributed to the address the proxy saw (so a
+mail scanner's range is recognised), and a client cannot forge it without the proxy setting."""
+
+from __future__ import annotations
+
+from django.test import RequestFactory, override_settings
+
+from mamori.training.views import _client_ip
+
+
+def test_the_forwarded_address_counts_only_behind_the_proxy() -> None:
+    request = RequestFactory().get(
+        "/t/x", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 40.94.1.2"
+    )
+    with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        assert _client_ip(request) == "40.94.1.2"
+    with override_settings(SECURE_PROXY_SSL_HEADER=None):
+        assert _client_ip(request) == "127.0.0.1"
