@@ -64,7 +64,10 @@ def build(ctx: Any) -> None:
     org = ctx.org
     now = timezone.now()
     viewer = ctx.users.get("viewer")
-    services.update_settings(None, org, {"own_domains": OWN_DOMAIN}, actor=ctx.users.get("owner"))
+    # The company's mail domain and the one its staff list uses (a drill can only go there).
+    services.update_settings(
+        None, org, {"own_domains": f"{OWN_DOMAIN}, demo.example.jp"}, actor=ctx.users.get("owner")
+    )
     if not Supplier.objects.filter(organization=org, domains__icontains=PARTNER_DOMAIN).exists():
         Supplier.objects.create(
             organization=org,
