@@ -2,6 +2,9 @@
 
 The baseline is the same queue with an empty history table, measured in the same run; the ratio
 (with history / baseline) shows whether the partial indexes keep claims fast as history grows.
+The floor is a bare one-statement claim (UPDATE … SELECT … FOR UPDATE SKIP LOCKED … RETURNING)
+and a bare UPDATE to done, same run (ratio_vs_bare). Procrastinate is not installed here, so it
+is not measured.
 Uses a scratch database: a temporary SQLite file, or with --postgres a scratch PostgreSQL
 database (created and dropped) on the server of DATABASE_URL (default 127.0.0.1).
 
@@ -67,6 +70,31 @@ def main() -> int:
             pass
         return jobs_per_round / (time.perf_counter() - started)
 
+    def bare_per_second() -> float:
+        """The floor: the same jobs claimed with a bare UPDATE … (SELECT … [FOR UPDATE SKIP
+        LOCKED] LIMIT 1) RETURNING id and marked done with a bare UPDATE — no handler, no lease
+        keeper, no model objects."""
+        Job.objects.filter(kind="bench.noop").delete()
+        Job.objects.bulk_create(
+            Job(kind="bench.noop", payload={"n": i}) for i in range(jobs_per_round)
+        )
+        lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        claim_sql = (
+            "UPDATE core_job SET status = 'running', attempts = attempts + 1 WHERE id = ("
+            "SELECT id FROM core_job WHERE status = 'queued' AND run_at <= %s"
+            f" ORDER BY run_at, id LIMIT 1{lock}) RETURNING id"
+        )
+        stamp = connection.ops.adapt_datetimefield_value
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(claim_sql, [stamp(timezone.now())])
+                row = cursor.fetchone()
+                if row is None:
+                    break
+                cursor.execute("UPDATE core_job SET status = 'done' WHERE id = %s", [row[0]])
+        return jobs_per_round / (time.perf_counter() - started)
+
     def idle_polls_per_second() -> float:
         started = time.perf_counter()
         for _ in range(500):
@@ -79,6 +107,8 @@ def main() -> int:
     Job.objects.all().delete()
     baseline = max(jobs_per_second() for _ in range(rounds))
     baseline_idle = max(idle_polls_per_second() for _ in range(rounds))
+    Job.objects.all().delete()
+    bare = max(bare_per_second() for _ in range(rounds))
     Job.objects.all().delete()
 
     now = timezone.now()
@@ -116,11 +146,14 @@ def main() -> int:
         "idle_polls_per_second_empty": round(baseline_idle, 1),
         "baseline": {"jobs_per_second_empty_history": round(baseline, 1)},
         "ratio": round(with_history / baseline, 3),
+        "bare_skip_locked_jobs_per_second": round(bare, 1),
+        "ratio_vs_bare": round(baseline / bare, 3),
     }
     print(f"database: {vendor}")
     print(f"empty history:   {baseline:8.1f} jobs/s, {baseline_idle:8.1f} idle polls/s")
     print(f"{history} rows: {with_history:8.1f} jobs/s, {with_history_idle:8.1f} idle polls/s")
     print(f"ratio (with history / empty): {with_history / baseline:.3f}")
+    print(f"bare claim+done floor: {bare:8.1f} jobs/s; mamori / floor: {baseline / bare:.3f}")
     shutil.rmtree(scratch, ignore_errors=True)
     print(json.dumps(result))
     return 0
