@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from mamori.core.files import DIRECTORY_MODE, FILE_MODE, secure_process
 from mamori.core.logcontext import logging_config
@@ -233,11 +235,46 @@ STATIC_MANIFEST = env_bool("MAMORI_STATIC_MANIFEST")
 if not STATIC_MANIFEST:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
-MEDIA_ROOT = DATA_DIR / "files"
-# Uploaded files are written under a temporary name and linked into place when complete, so a
-# failed write (a full disk) leaves nothing behind (mamori.core.storage).
+# Files the app keeps for users (incident and restore-test evidence, imports waiting for
+# confirmation). Several web/worker nodes must see the same files: either a shared folder
+# (MAMORI_MEDIA_ROOT on NFS etc.) or MAMORI_STORAGE=s3, an S3-compatible bucket (README,
+# "Several nodes: shared files"). Default: a local folder in the data directory.
+MEDIA_ROOT = Path(os.environ.get("MAMORI_MEDIA_ROOT", "") or DATA_DIR / "files").resolve()
+STORAGE_KIND = os.environ.get("MAMORI_STORAGE", "").strip().lower() or "local"
+if STORAGE_KIND not in {"local", "s3"}:
+    raise ImproperlyConfigured(
+        f"MAMORI_STORAGE must be 'local' or 's3', not {STORAGE_KIND!r}"
+        f" / MAMORI_STORAGE は local か s3 です"
+    )
+if STORAGE_KIND == "s3":
+    if not os.environ.get("MAMORI_S3_BUCKET", "").strip():
+        raise ImproperlyConfigured(
+            "MAMORI_STORAGE=s3 needs MAMORI_S3_BUCKET / MAMORI_S3_BUCKET を設定してください"
+        )
+    default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["MAMORI_S3_BUCKET"].strip(),
+            "endpoint_url": os.environ.get("MAMORI_S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("MAMORI_S3_REGION", "").strip() or None,
+            # Empty: boto3's own chain (instance role, AWS_* variables, ~/.aws) is used.
+            "access_key": os.environ.get("MAMORI_S3_ACCESS_KEY_ID", "").strip() or None,
+            "secret_key": os.environ.get("MAMORI_S3_SECRET_ACCESS_KEY", "").strip() or None,
+            "location": os.environ.get("MAMORI_S3_PREFIX", "").strip().strip("/"),
+            # Objects stay private (no ACL, no public URL); downloads go through mamori's views.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Two uploads with the same name must never replace each other's evidence.
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+else:
+    # Uploaded files are written under a temporary name and linked into place when complete, so
+    # a failed write (a full disk) leaves nothing behind (mamori.core.storage).
+    default_storage = {"BACKEND": "mamori.core.storage.AtomicFileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "mamori.core.storage.AtomicFileSystemStorage"},
+    "default": default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if STATIC_MANIFEST

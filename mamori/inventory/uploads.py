@@ -1,61 +1,76 @@
-"""Uploaded import files waiting for the user's confirmation, kept on disk (not in the session)
-under DATA_DIR/imports, bound to the organisation and user, and removed after a day."""
+"""Uploaded import files waiting for the user's confirmation, kept in the file storage (not in the
+session) under imports/, bound to the organisation and user, and removed after a day.
+
+They go through Django's default storage so that the confirming request may land on another node
+than the preview (a shared folder or an S3-compatible bucket, settings.STORAGES). On the local
+storage the files are written 0600 from the first byte (mamori.core.storage, FILE_UPLOAD_PERMISSIONS):
+an import holds the organisation's staff and accounts."""
 
 from __future__ import annotations
 
 import json
 import secrets
-import time
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
-
-from mamori.core.files import private_directory, write_private
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
 
 MAX_AGE_SECONDS = 24 * 60 * 60
+FOLDER = "imports"
 
 
-def _folder() -> Path:
-    return private_directory(Path(settings.DATA_DIR) / "imports")
+def _name(token: str, suffix: str) -> str:
+    return f"{FOLDER}/{token}{suffix}"
 
 
-def _sweep(folder: Path) -> None:
-    cutoff = time.time() - MAX_AGE_SECONDS
-    for item in folder.iterdir():
+def _sweep() -> None:
+    """Remove kept files older than a day (imports never confirmed)."""
+    cutoff = timezone.now() - timedelta(seconds=MAX_AGE_SECONDS)
+    try:
+        _, files = default_storage.listdir(FOLDER)
+    except (OSError, ValueError):
+        return  # no folder yet
+    for file_name in files:
+        name = f"{FOLDER}/{file_name}"
         try:
-            if item.stat().st_mtime < cutoff:
-                item.unlink()
-        except OSError:
+            if default_storage.get_modified_time(name) < cutoff:
+                default_storage.delete(name)
+        except (OSError, ValueError):
             continue
 
 
 def keep(data: bytes, meta: dict[str, Any]) -> str:
-    folder = _folder()
-    _sweep(folder)
+    _sweep()
     token = secrets.token_urlsafe(16)
-    # 0600 from the first byte: an import holds the organisation's staff and accounts.
-    write_private(folder / f"{token}.bin", data)
-    write_private(folder / f"{token}.json", json.dumps(meta).encode())
+    # The data first: a .json that exists always has its file.
+    default_storage.save(_name(token, ".bin"), ContentFile(data))
+    default_storage.save(_name(token, ".json"), ContentFile(json.dumps(meta).encode()))
     return token
+
+
+def _read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
 
 
 def take(token: str, expected: dict[str, Any]) -> tuple[bytes, dict[str, Any]] | None:
     """The kept file, if the token is valid and belongs to the same organisation and user."""
-    if not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
+    if not token or not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
         return None
-    folder = _folder()
     try:
-        meta = json.loads((folder / f"{token}.json").read_text())
-        data = (folder / f"{token}.bin").read_bytes()
+        meta = json.loads(_read(_name(token, ".json")))
+        data = _read(_name(token, ".bin"))
     except (OSError, ValueError):
         return None
-    if any(meta.get(k) != v for k, v in expected.items()):
+    if not isinstance(meta, dict) or any(meta.get(k) != v for k, v in expected.items()):
         return None
     return data, meta
 
 
 def discard(token: str) -> None:
-    folder = _folder()
+    if not token or not token.replace("-", "").replace("_", "").isalnum() or len(token) > 64:
+        return
     for suffix in (".bin", ".json"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+        default_storage.delete(_name(token, suffix))

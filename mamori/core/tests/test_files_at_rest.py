@@ -64,7 +64,7 @@ def test_pending_import_files_are_private(
 ) -> None:
     from openpyxl import Workbook
 
-    settings.DATA_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path  # pending imports go through the file storage
     book = Workbook()
     book.active.append(["氏名", "メールアドレス"])
     book.active.append(["山田 太郎", "yamada@example.jp"])
