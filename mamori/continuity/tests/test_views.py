@@ -277,3 +277,39 @@ def test_escrow_elsewhere_needs_the_place(
     assert response.status_code == 200
     assert "預け先を記入してください。" in response.content.decode()
     assert not CriticalAccount.objects.exists()
+
+
+def test_registers_over_the_api(org: Any, members: dict[str, Any], client_as: Any) -> None:
+    from tests.test_api import token_client
+
+    nas = Person.objects.create(organization=org, name="佐藤")
+    editor = token_client(client_as, members["editor"])
+    url = f"/api/orgs/{org.slug}/inventory/backups"
+    created = editor.post(
+        url,
+        data={
+            "name": "NAS → HDD",
+            "location": "offline_media",
+            "generations": 4,
+            "schedule": "weekly",
+            "checker": nas.pk,
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    listing = editor.get(url).json()
+    assert [(r["name"], r["location"], r["generations"], r["checker"]) for r in listing] == [
+        ("NAS → HDD", "offline_media", 4, "佐藤")
+    ]
+    secret = editor.post(
+        f"/api/orgs/{org.slug}/inventory/critical-accounts",
+        data={
+            "name": "Bank",
+            "kind": "online_banking",
+            "escrow": "sealed_safe",
+            "escrow_details": "PIN: 482913",
+        },
+        content_type="application/json",
+    )
+    assert secret.status_code == 400 and "escrow_details" in secret.json()["errors"]
+    assert not CriticalAccount.objects.exists()
