@@ -67,3 +67,20 @@ class AtomicFileSystemStorage(FileSystemStorage):
             except FileNotFoundError:
                 pass
         return str(name).replace("\\", "/")
+
+
+def files_elsewhere() -> str | None:
+    """Where uploaded files live when they are not in a local folder (MAMORI_STORAGE=s3), e.g.
+    's3://bucket/prefix'; None for a folder (local or shared), which `mamori backup` archives.
+
+    A bucket is not copied into the backup archive: it may be far larger than the database, and
+    the object store keeps its own copies (versioning, replication) — the operator backs it up
+    there, and the backup's manifest and output say so."""
+    from django.core.files.storage import FileSystemStorage, storages
+
+    backend = storages["default"]
+    if isinstance(backend, FileSystemStorage):
+        return None
+    bucket = getattr(backend, "bucket_name", "") or "?"
+    location = str(getattr(backend, "location", "") or "").strip("/")
+    return f"s3://{bucket}/{location}" if location else f"s3://{bucket}"

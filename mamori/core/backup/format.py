@@ -3,7 +3,9 @@
 One archive is an uncompressed POSIX tar (so reading it can never expand past its own size):
 
     database.sqlite3 | database.pgdump   the database snapshot (always the first member)
-    files/<path>                         uploaded files (MEDIA_ROOT), regular files only
+    files/<path>                         uploaded files (MEDIA_ROOT), regular files only; with
+                                         MAMORI_STORAGE=s3 none, and the manifest's
+                                         files_elsewhere names the bucket (backed up there)
     manifest.json                        format, versions, engine, migrations, size + sha256 per member,
                                          the install id and the audit trail's head
     SIGNATURE                            HMAC-SHA256 of manifest.json with the install's backup key
@@ -233,10 +235,13 @@ def write_archive(
     format_version: int = FORMAT_VERSION,
     signer: InstallKey | None = None,
     audit_head: AuditHead | None = None,
+    files_elsewhere: str | None = None,
 ) -> tuple[str, int]:
     """Write an archive to a new file (mode 0600); return its sha256 and size.
 
-    With a `signer` the manifest names its install and a SIGNATURE member authenticates it."""
+    With a `signer` the manifest names its install and a SIGNATURE member authenticates it.
+    `files_elsewhere` (an S3 bucket) is recorded so that whoever restores knows the uploaded
+    files are not in this archive."""
     mtime = int(created_at.timestamp())
     fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as raw:
@@ -257,6 +262,8 @@ def write_archive(
                 manifest["install_id"] = signer.install_id
             if audit_head is not None:
                 manifest["audit_head"] = {"seq": audit_head.seq, "hash": audit_head.hash}
+            if files_elsewhere is not None:
+                manifest["files_elsewhere"] = files_elsewhere
             data = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
             _add_bytes(tar, _member_info(MANIFEST_NAME, len(data), mtime), data)
             if signer is not None:

@@ -189,6 +189,7 @@ def create_backup(
     limits: Limits = DEFAULT_LIMITS,
     now: datetime | None = None,
     signer: InstallKey | None = None,
+    files_elsewhere: str | None = None,
 ) -> BackupResult | Problem:
     """Snapshot the database (and media files) into one archive under `output`.
 
@@ -218,6 +219,7 @@ def create_backup(
                 created_at=created_at,
                 signer=signer,
                 audit_head=audit_head,
+                files_elsewhere=files_elsewhere,
             )
             os.link(partial, destination)  # fails instead of overwriting a file made meanwhile
         checksum_path = Path(f"{destination}.sha256")

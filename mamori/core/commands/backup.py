@@ -136,13 +136,19 @@ def main(argv: list[str]) -> int:
         print_problem(target)
         return 1
     output = args.output or Path(settings.DATA_DIR) / "backups"
-    media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else None
+    from mamori.core.storage import files_elsewhere
+
+    # Uploaded files in an S3 bucket are not copied here: the bucket is backed up on the object
+    # store's side (README "Several nodes: shared files"); the manifest names it.
+    elsewhere = files_elsewhere()
+    media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT and not elsewhere else None
     outcome = create_backup(
         target,
         output,
         media_root=media_root,
         mamori_version=mamori.__version__,
         signer=install_key(),
+        files_elsewhere=elsewhere,
     )
     if isinstance(outcome, Problem):
         print_problem(outcome)
@@ -155,6 +161,13 @@ def main(argv: list[str]) -> int:
         f"マイグレーション / migrations: {outcome.migrations}, "
         f"ファイル / files: {outcome.files}"
     )
+    if elsewhere:
+        print(
+            f"  アップロードファイルは {elsewhere} にあり、このバックアップには含まれません。"
+            "バケット側（バージョニング、複製）でバックアップしてください。"
+            f"\n  Uploaded files are in {elsewhere}, not in this backup:"
+            " back the bucket up on the storage side (versioning, replication)."
+        )
     if outcome.skipped_files:
         shown = ", ".join(outcome.skipped_files[:10])
         print(f"  対象外（リンク等） / skipped (links etc.): {shown}")

@@ -217,3 +217,53 @@ def test_a_storage_setting_that_cannot_work_stops_the_start_with_a_clear_message
     assert "needs MAMORI_S3_BUCKET" in _settings_error(
         {**base, "MAMORI_STORAGE": "s3", "MAMORI_S3_BUCKET": ""}
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_with_the_bucket_names_it_and_copies_no_files(
+    s3: Any, settings: Any, tmp_path: Path, capsys: Any
+) -> None:
+    import json
+    import tarfile
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from mamori.core.commands import backup as backup_command
+
+    default_storage.save("incidents/1/1/note.txt", ContentFile(b"evidence"))
+    # A stale local folder must not pass for the uploaded files.
+    (tmp_path / "local-files").mkdir()
+    (tmp_path / "local-files" / "old.txt").write_bytes(b"not the files")
+    out = tmp_path / "backups"
+    assert backup_command.main(["--output", str(out)]) == 0
+    (archive,) = out.glob("*.tar")
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert not any(name.startswith("files/") for name in names)
+    assert manifest["files_elsewhere"] == f"s3://{BUCKET}/mamori"
+    printed = capsys.readouterr().out
+    assert f"Uploaded files are in s3://{BUCKET}/mamori, not in this backup" in printed
+    # The objects themselves are untouched.
+    assert _keys(s3) == ["mamori/incidents/1/1/note.txt"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_of_a_shared_folder_archives_its_files(settings: Any, tmp_path: Path) -> None:
+    import json
+    import tarfile
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from mamori.core.commands import backup as backup_command
+
+    settings.MEDIA_ROOT = tmp_path / "nfs" / "mamori-files"  # as MAMORI_MEDIA_ROOT sets it
+    default_storage.save("incidents/1/1/note.txt", ContentFile(b"evidence"))
+    out = tmp_path / "backups"
+    assert backup_command.main(["--output", str(out)]) == 0
+    (archive,) = out.glob("*.tar")
+    with tarfile.open(archive) as tar:
+        assert tar.extractfile("files/incidents/1/1/note.txt").read() == b"evidence"
+        assert "files_elsewhere" not in json.loads(tar.extractfile("manifest.json").read())
