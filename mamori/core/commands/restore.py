@@ -130,7 +130,12 @@ def main(argv: list[str]) -> int:
         return 0
     # Our own idle connection must not hold a lock the restore has to wait for.
     connections.close_all()
-    media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT else None
+    from mamori.core.storage import files_elsewhere
+
+    # With MAMORI_STORAGE=s3 the uploaded files live in the bucket, restored from its own
+    # versions or backup (README "Several nodes: shared files"); the unused local folder is left.
+    elsewhere = files_elsewhere()
+    media_root = Path(settings.MEDIA_ROOT) if settings.MEDIA_ROOT and not elsewhere else None
     confirm = (lambda summary: True) if args.yes else ask_confirmation
     outcome = restore_backup(
         args.file,
@@ -147,6 +152,13 @@ def main(argv: list[str]) -> int:
         return 1
     print("復元しました / Restored:")
     print(describe_summary(outcome.summary))
+    if elsewhere:
+        print(
+            f"  アップロードファイルは {elsewhere} にあります。バケットの版管理やバックアップから"
+            "同じ時点に戻してください（このアーカイブのファイルは復元していません）。"
+            f"\n  Uploaded files are in {elsewhere}: bring the bucket back to the same moment from"
+            " its versions or backup (files in this archive were not restored)."
+        )
     for kept in outcome.damaged_kept:
         print(f"  壊れていたファイルを残しました / the damaged file is kept as: {kept}")
     audited = audit_restore(args.file, outcome.summary, outcome.damaged_kept)

@@ -248,6 +248,24 @@ def test_backup_with_the_bucket_names_it_and_copies_no_files(
     # The objects themselves are untouched.
     assert _keys(s3) == ["mamori/incidents/1/1/note.txt"]
 
+    # Restoring it brings the database back, leaves the bucket and the unused local folder
+    # alone, and says where the files must be restored from.
+    from mamori.core.commands import restore as restore_command
+
+    assert restore_command.main([str(archive), "--yes"]) == 0
+    printed = capsys.readouterr().out
+    assert f"Uploaded files are in s3://{BUCKET}/mamori: bring the bucket back" in printed
+    assert _keys(s3) == ["mamori/incidents/1/1/note.txt"]
+    assert (tmp_path / "local-files" / "old.txt").read_bytes() == b"not the files"
+
+
+def test_the_bucket_key_is_hidden_in_error_reports(s3: Any) -> None:
+    from django.views.debug import SafeExceptionReporterFilter
+
+    shown = SafeExceptionReporterFilter().get_safe_settings()["STORAGES"]["default"]["OPTIONS"]
+    assert shown["bucket_name"] == BUCKET
+    assert SECRET_KEY not in repr(shown) and ACCESS_KEY not in repr(shown)
+
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_of_a_shared_folder_archives_its_files(settings: Any, tmp_path: Path) -> None:
