@@ -49,6 +49,9 @@ SENSITIVE_ACTIONS: dict[str, str] = {
     "orgs:overview_feed_presets": (
         "changes the news sources of several organisations at once (their outbound fetches)"
     ),
+    "orgs:overview_report_download": (
+        "the monthly reports of several organisations leave the server in one file"
+    ),
 }
 
 # Credential changes that ask for the current password in the form itself (not sudo), or that
@@ -127,6 +130,8 @@ ORDINARY_ACTIONS: dict[str, str] = {
             "core:job_retry",
             "orgs:list",
             "orgs:invitation_revoke",
+            "orgs:overview_copy_checks",
+            "orgs:overview_reports",
             "findings:action",
             "findings:accept",
             "findings:reopen",

@@ -30,6 +30,8 @@ ACTION_LABELS: dict[str, Any] = {
     "account.updated": _("Changed their account settings"),
     "org.created": _("Created the organisation"),
     "org.updated": _("Changed the organisation settings"),
+    "org.checks_copied": _("Copied recurring checks from another organisation"),
+    "org.report_bundle_downloaded": _("Downloaded the monthly reports of several organisations"),
     "member.created": _("Created a member account"),
     "member.invited": _("Invited a member"),
     "member.invitation_revoked": _("Withdrew an invitation"),

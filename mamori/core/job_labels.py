@@ -28,6 +28,7 @@ JOB_KIND_LABELS: dict[str, Any] = {
     "core.prune_job_history": _("Deleting old finished jobs"),
     "training.send_drill": _("Sending a targeted-mail drill"),
     "routines.daily": _("Opening actions for recurring checks that come due"),
+    "orgs.report_bundle": _("Preparing the monthly reports of several organisations"),
 }
 
 JOB_STATUS_LABELS: dict[str, Any] = {

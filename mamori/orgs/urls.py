@@ -8,6 +8,13 @@ urlpatterns = [
     path("orgs/", views.organization_list, name="list"),
     path("overview/", views.overview, name="overview"),
     path("overview/feeds/", views.overview_feed_presets, name="overview_feed_presets"),
+    path("overview/checks/", views.overview_copy_checks, name="overview_copy_checks"),
+    path("overview/reports/", views.overview_reports, name="overview_reports"),
+    path(
+        "overview/reports/<int:job_id>/",
+        views.overview_report_download,
+        name="overview_report_download",
+    ),
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/members/", views.member_list, name="members"),
     path("o/<slug:org_slug>/members/invite/", views.member_invite, name="invite"),

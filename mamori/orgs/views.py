@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +16,8 @@ from mamori.audit.services import record
 from mamori.core.text import csv_rows
 from mamori.intel.services import enable_default_presets
 
+from . import bulk, queries, services
 from . import overview as overview_queries
-from . import queries, services
 from .access import org_view, scoped
 from .forms import (
     AuditFilterForm,
@@ -58,6 +58,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         {
             "rows": overview_queries.overview(request.user, sort),
             "owned": overview_queries.owned_organizations(request.user),
+            "bundle": bulk.latest_bundle(request.user),
             "sort": sort,
             "columns": [
                 ("name", _("Organisation")),
@@ -98,6 +99,68 @@ def overview_feed_presets(request: HttpRequest) -> HttpResponse:
         % {"count": len(targets)},
     )
     return redirect("orgs:overview")
+
+
+@login_required
+@require_POST
+def overview_copy_checks(request: HttpRequest) -> HttpResponse:
+    """Copy the recurring checks of one owned organisation to the chosen other owned ones."""
+    sources = bulk.owned_by_id(request.user, [request.POST.get("source", "")])
+    targets = [
+        org
+        for org in bulk.owned_by_id(request.user, request.POST.getlist("organization"))
+        if not sources or org.pk != sources[0].pk
+    ]
+    if not sources or not targets:
+        messages.error(
+            request, _("Choose an organisation to copy from and at least one other to copy to.")
+        )
+        return redirect("orgs:overview")
+    count = bulk.copy_checks(sources[0], targets, request=request)
+    messages.success(
+        request,
+        _("The recurring checks of %(source)s were copied to %(count)s organisation(s).")
+        % {"source": sources[0].name, "count": len(targets)},
+    )
+    if not count:
+        messages.info(request, _("They already had the same recurring checks."))
+    return redirect("orgs:overview")
+
+
+@login_required
+@require_POST
+def overview_reports(request: HttpRequest) -> HttpResponse:
+    """Queue last month's owner report of each chosen owned organisation, as one zip."""
+    targets = bulk.owned_by_id(request.user, request.POST.getlist("organization"))
+    if not targets:
+        messages.error(request, _("Choose at least one organisation you own."))
+        return redirect("orgs:overview")
+    bulk.request_report_bundle(request.user, targets, request.LANGUAGE_CODE or "ja")
+    messages.success(
+        request,
+        _("The reports are being prepared. The download appears on this page when they are ready."),
+    )
+    return redirect("orgs:overview")
+
+
+@login_required
+@require_POST
+@sudo_required
+def overview_report_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The finished zip of monthly reports (several organisations' data: after sudo, audited in
+    each organisation's trail)."""
+    job = bulk.ready_bundle(request.user, job_id)
+    if job is None:
+        raise Http404
+    ids = job.payload.get("organization_ids", [])
+    for org in bulk.owned_by_id(request.user, [str(pk) for pk in ids]):
+        record(bulk.BUNDLE_DOWNLOADED, request=request, organization=org, object_repr=str(org))
+    return FileResponse(
+        bulk.bundle_path(job).open("rb"),
+        as_attachment=True,
+        filename=f"mamori-reports-{job.pk}.zip",
+        content_type="application/zip",
+    )
 
 
 @org_view(read=Role.VIEWER, write=Role.OWNER)
