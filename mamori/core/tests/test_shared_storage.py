@@ -139,6 +139,36 @@ def test_incident_evidence_is_stored_in_the_bucket_and_downloaded_from_it(
     assert gone.status_code == 404
 
 
+@pytest.mark.django_db
+def test_restore_test_evidence_is_stored_in_the_bucket_and_downloaded_from_it(
+    org: Any, members: dict[str, Any], client_as: Any, s3: Any
+) -> None:
+    from django.utils import timezone
+
+    from mamori.continuity.models import Backup, RestoreTest
+
+    backup = Backup.objects.create(organization=org, name="NAS copy")
+    content = "復元ログ 312 files".encode()
+    response = client_as(members["editor"]).post(
+        f"/o/{org.slug}/continuity/backups/{backup.pk}/restore-tests/",
+        {
+            "tested_on": timezone.localdate().isoformat(),
+            "restored": "見積書フォルダ",
+            "duration_minutes": "35",
+            "result": "success",
+            "evidence": SimpleUploadedFile("log.txt", content),
+        },
+    )
+    assert response.status_code == 302
+    test = RestoreTest.objects.get(backup=backup)
+    assert _keys(s3) == [f"mamori/{test.evidence.name}"]
+    download = client_as(members["viewer"]).get(
+        f"/o/{org.slug}/continuity/backups/{backup.pk}/restore-tests/{test.pk}/evidence/"
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == content
+
+
 def _people_workbook() -> io.BytesIO:
     from openpyxl import Workbook
 
