@@ -248,11 +248,29 @@ class Reference:
     label: str  # what to show: the domain, or the brand's name
 
 
+# Suffixes in ordinary use for decades, where one name is often held by unrelated owners.
+OLD_GENERIC_SUFFIXES = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
+
+
+def _established_suffix(suffix: str) -> bool:
+    last = suffix.rpartition(".")[2]
+    return last in OLD_GENERIC_SUFFIXES or (len(last) == 2 and last.isascii())
+
+
+def _same_country(ref: Reference, suffix: str) -> bool:
+    return split_core(ref.domain)[1].rpartition(".")[2] == suffix.rpartition(".")[2]
+
+
+def _same_suffix(ref: Reference, suffix: str) -> bool:
+    return split_core(ref.domain)[1] == suffix
+
+
 @dataclass(frozen=True)
 class Lookalike:
     domain: str
     imitates: Reference
     how: str  # homograph / typo / swap / omission / suffix
+    weak: bool = False  # the same name under an old suffix of another kind: needs corroboration
 
 
 def _omissions(core: str, start: int = 0) -> Iterable[str]:
@@ -352,13 +370,23 @@ class LookalikeIndex:
                 return Lookalike(domain, ref, "homograph")
         ref = self.cores.get(core_skeleton)
         if ref is not None:
-            return Lookalike(domain, ref, "suffix" if core_skeleton == core else "homograph")
+            if core_skeleton != core:
+                return Lookalike(domain, ref, "homograph")
+            # The same name under an old, ordinary suffix of another country or kind is as often
+            # another owner (slack.net, canada.com, yahoo.co.uk) as a squatter: a weak hint that
+            # needs corroboration. The same country's other suffix (example.jp) stays strong.
+            other_kind = _established_suffix(suffix) and not _same_country(ref, suffix)
+            return Lookalike(domain, ref, "suffix", weak=other_kind)
         if len(core) >= 3:
             ref = self.typo_keys.get(typo_key(core))
-            if ref is not None:
+            # Short names collide by chance across suffixes (usa.net is not usaa.com).
+            if ref is not None and (len(core) >= MIN_FUZZY_CORE or _same_suffix(ref, suffix)):
                 return Lookalike(domain, ref, "typo" if core.isascii() else "homograph")
         found = self.variants.get(core_skeleton)
-        if found is not None:
+        # Five letters less one read as other words elsewhere (unet.net.ph is not unext.jp).
+        if found is not None and (
+            len(core_skeleton) >= MIN_FUZZY_CORE or _same_suffix(found[0], suffix)
+        ):
             return Lookalike(domain, found[0], found[1])
         if len(core_skeleton) >= MIN_FUZZY_CORE:
             for i in range(len(core_skeleton)):

@@ -98,6 +98,7 @@ def check_links(
             out.add(
                 "link.lookalike",
                 f"{shown}: {lookalike.domain} ≈ {lookalike.imitates.domain} ({lookalike.how})",
+                "low" if lookalike.weak else None,
             )
         label = mixed_script_label(host)
         if label is not None:

@@ -69,6 +69,7 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> tuple[li
         out.add(
             "sender.lookalike",
             f"{address}: {lookalike.domain} ≈ {lookalike.imitates.domain} ({lookalike.how})",
+            "low" if lookalike.weak else None,
         )
     label = mixed_script_label(host)
     if label is not None:
@@ -89,7 +90,11 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> tuple[li
     if bracket is not None:
         ids.extend(b.id for b in env.brands_named_in(bracket.group(1)))
     owner = env.brand_of_domain.get(from_domain)
-    if lookalike is not None and lookalike.imitates.owner not in {"trusted", "contact"}:
+    if (
+        lookalike is not None
+        and not lookalike.weak
+        and lookalike.imitates.owner not in {"trusted", "contact"}
+    ):
         ids.append(lookalike.imitates.owner)
     if token_brand is not None:
         ids.append(token_brand.id)

@@ -427,3 +427,46 @@ def test_mailing_list_traffic_about_brands_and_invoices_is_safe() -> None:
     )
     report, _ids = _check(raw)
     assert report.verdict == "safe", [(s.id, s.evidence) for s in report.signals]
+
+
+# --- dev-corpus class of miss: list members on old ISP / portal domains that share a name ---
+
+
+@pytest.mark.parametrize(
+    "address", ["ann@slack.net", "gary@canada.com", "joe@usa.net", "lars@unet.net.ph"]
+)
+def test_same_name_under_an_old_suffix_alone_is_not_a_lookalike_verdict(address: str) -> None:
+    """Ordinary list mail from an ISP whose name is also a brand's (another owner, same word)."""
+    raw = _mail(
+        "Re: which mail client do you use?",
+        "I moved to mutt last year and never looked back.\nThe config is on my home page.\n",
+        ("List Member", address),
+        headers={"List-Id": "<users.lists.example.org>"},
+    )
+    report, _ids = _check(raw)
+    assert report.verdict == "safe", [(s.id, s.evidence, s.severity) for s in report.signals]
+
+
+def test_same_name_under_an_old_suffix_is_weak_and_a_new_suffix_strong() -> None:
+    from mamori.mailcheck.engine.environment import environment
+
+    index = environment(Context()).index
+    old = index.match("slack.net")
+    assert old is not None and old.weak
+    new = index.match("slack.xyz")
+    assert new is not None and not new.weak
+    assert index.match("usa.net") is None  # three letters: not usaa.com under another suffix
+    assert index.match("unet.net.ph") is None
+
+
+def test_same_name_under_an_old_suffix_with_a_credential_request_is_flagged() -> None:
+    raw = _mail(
+        "Slack: your workspace access will be suspended",
+        "Dear user,\nyour Slack account will be suspended today. Verify your password now:\n"
+        "https://workspace-verify.example.top/login\n",
+        ("Slack", "admin@slack.net"),
+    )
+    report, ids = _check(raw)
+    assert "sender.lookalike" in ids
+    assert report.verdict in FLAGGED
+    _explained_in_japanese(report)
