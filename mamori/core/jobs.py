@@ -69,6 +69,7 @@ TASK_MODULES: list[str] = [
     "mamori.accounts.tasks",
     "mamori.routines.tasks",
     "mamori.training.tasks",
+    "mamori.orgs.tasks",
 ]
 
 # Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).
@@ -221,6 +222,10 @@ def _next_candidate(now: datetime, skip_locked: bool) -> Job | None:
     return None
 
 
+# Set while claims find work: PostgreSQL claims then skip the read before the claiming UPDATE.
+_BUSY = threading.Event()
+
+
 def claim(
     worker_name: str, *, lease_seconds: float | None = None, now: datetime | None = None
 ) -> Job | None:
@@ -232,18 +237,23 @@ def claim(
     skip_locked = connection.features.has_select_for_update_skip_locked
     moment = now or timezone.now()
     fast = jobclaim.supported()
-    postgres = connection.vendor == "postgresql"
-    # SQLite: a plain read first, so an idle poll never takes the write lock away from the web.
-    if not (fast and postgres) and not (_due(moment).exists() or _expired(moment).exists()):
+    # A plain read first unless the last claim found work (PostgreSQL): an idle poll stays two
+    # cheap reads (and never takes SQLite's write lock away from the web), a busy queue is
+    # claimed in one statement.
+    read_first = not (fast and connection.vendor == "postgresql" and _BUSY.is_set())
+    if read_first and not (_due(moment).exists() or _expired(moment).exists()):
+        _BUSY.clear()
         return None
     if fast:
         # The common case in one statement (mamori.core.jobclaim); the loop below handles
         # expired leases and lost races as before.
         job = jobclaim.claim_due(worker_name, moment, moment + timedelta(seconds=lease))
         if job is not None:
+            _BUSY.set()
             job.lease_seconds = lease  # type: ignore[attr-defined]  # for heartbeat()
             return job
-        if postgres and not (_due(moment).exists() or _expired(moment).exists()):
+        if not read_first and not (_due(moment).exists() or _expired(moment).exists()):
+            _BUSY.clear()
             return None
     for _ in range(CLAIM_SCAN_LIMIT):
         moment = now or timezone.now()
