@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .catalog import lure_patterns
 from .domains import is_ip_host, mixed_script_label, normalise_host, registrable, scripts
@@ -73,6 +73,9 @@ def check_links(
             userinfo = parts.username or ""
         except ValueError:
             continue
+        if "%" in host:
+            # Browsers decode %XX in the host part: %31%39%35%2E… is an IP address in disguise.
+            host = unquote(host)
         host = normalise_host(host)
         if not host:
             continue

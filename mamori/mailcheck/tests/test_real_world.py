@@ -470,3 +470,68 @@ def test_same_name_under_an_old_suffix_with_a_credential_request_is_flagged() ->
     assert "sender.lookalike" in ids
     assert report.verdict in FLAGGED
     _explained_in_japanese(report)
+
+
+# --- dev-corpus classes of miss: bank "identity proof" lures, gift-card prizes, encoded hosts ---
+
+BANK_AND_PRIZE_LURES = {
+    "fraud registered, prove identity": (
+        "Security Alert",
+        "Dear valued customer,\nFraudulent activity has been registered on some of our accounts."
+        " Please prove your identity at the link below; accounts not verified will be closed.\n"
+        "https://secure-banking.example-update.top/verify\n",
+    ),
+    "services deleted unless renewed": (
+        "Important notice about your online banking",
+        "This is an official notice: the services listed below will be deactivated and deleted"
+        " if not renewed today.\nhttps://renew.example-bank-services.top/login\n",
+    ),
+    "gift card prize": (
+        "Your reward is waiting",
+        "Thanks for being a member! Claim your $250 store gift card now, shipping is free.\n"
+        "https://rewards.example-prizes.top/c?id=12\n",
+    ),
+    "spend free money": (
+        "How would you spend it?",
+        "How will you spend your free $400 at our partner shops? Get your card today.\n"
+        "https://win.example-prizes.top/w?id=9\n",
+    ),
+    "German re-activation of the bank account": (
+        "Mitteilung vom Sicherheitsdienst",
+        "Sehr geehrter Kunde,\nwegen der technischen Modernisierung bitten wir um eine erneute"
+        " Aktivierung Ihres Bankkontos über den folgenden Link.\nhttps://konto.example-sicher.top/\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BANK_AND_PRIZE_LURES))
+def test_bank_and_prize_lures_from_the_dev_corpus_are_flagged(name: str) -> None:
+    subject, text = BANK_AND_PRIZE_LURES[name]
+    report, ids = _check(_mail(subject, text, ("Service", "notice@mailer.example-notify.top")))
+    assert "content.lure" in ids or "content.lure_with_link" in ids, ids
+    assert report.verdict in FLAGGED
+    _explained_in_japanese(report)
+
+
+def test_prize_words_in_ordinary_list_mail_are_not_a_lure() -> None:
+    raw = _mail(
+        "Re: budget for the meetup",
+        "We spent $300 on pizza and the venue gave us a gift card for next time.\n",
+        ("List Member", "ann@univ.example.edu"),
+        headers={"List-Id": "<meetup.lists.example.org>"},
+    )
+    report, _ids = _check(raw)
+    assert report.verdict == "safe", [(s.id, s.evidence) for s in report.signals]
+
+
+def test_percent_encoded_ip_host_behind_an_image_map_is_an_ip_link() -> None:
+    encoded = "".join(f"%{ord(ch):02X}" for ch in "192.0.2.44")
+    html = (
+        '<html><body><map name="m"><area shape="rect" coords="0,0,600,400" '
+        f'href="http://{encoded}:8080/st/index.htm"></map>'
+        '<img src="cid:banner" usemap="#m"></body></html>'
+    )
+    raw = build_mail(sender=("Bank", "alert@notice.example-bank.top"), subject="Alert", html=html)
+    report, ids = _check(raw)
+    assert "link.ip_host" in ids
+    assert report.verdict in FLAGGED
