@@ -78,6 +78,7 @@ def copy_checks(
                     )
                     copy.next_due = copy.interval_after(today)
                     copy.save()
+                    existing[(chore.kind, chore.title)] = copy
                     count += 1
                 elif (mine.interval_months, mine.interval_days, mine.paused) != (
                     chore.interval_months,
