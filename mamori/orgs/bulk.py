@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 import zipfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -101,12 +102,10 @@ def copy_checks(
     return changed
 
 
-def bundle_dir() -> Path:
-    return Path(settings.DATA_DIR) / "report-bundles"
-
-
-def bundle_path(job: Job) -> Path:
-    return bundle_dir() / f"{job.pk}.zip"
+def bundle_name(job: Job) -> str:
+    """Where the zip of job `job` is kept in the file storage (shared by every node: the worker
+    that builds it and the web process that serves it may be on different machines)."""
+    return f"report-bundles/{job.pk}.zip"
 
 
 def request_report_bundle(user: Any, targets: list[Organization], language: str) -> Job:
@@ -128,9 +127,9 @@ def pdf_name(org: Organization, month: str) -> str:
     return f"{name}-{month}.pdf"
 
 
-def build_report_bundle(job: Job) -> Path:
+def build_report_bundle(job: Job) -> str:
     """Render last month's owner report of each organisation the user still owns into one zip
-    under the data directory (ownership is checked again: it may have changed since the click)."""
+    in the file storage (ownership is checked again: it may have changed since the click)."""
     from django.contrib.auth import get_user_model
 
     from mamori.assessments.report import build_report, render_report_pdf
@@ -141,21 +140,28 @@ def build_report_bundle(job: Job) -> Path:
     month_end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     month = month_end.strftime("%Y-%m")
     language = job.payload.get("language", "ja")
-    path = bundle_path(job)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
     used: set[str] = set()
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for org in orgs:
-            jobs.ensure_lease(job)  # a job that lost its lease stops writing
-            name = pdf_name(org, month)
-            if name in used:  # two clients with the same name: keep both files
-                name = f"{name[:-4]}-{org.slug}.pdf"
-            used.add(name)
-            bundle.writestr(name, render_report_pdf(build_report(org, language, today=month_end)))
-    partial.chmod(0o600)  # several clients' reports: private to mamori's user
-    partial.replace(path)  # the download link appears only for a complete file
-    return path
+    # Spooled: small bundles stay in memory, a hundred clients' reports go to a temporary file.
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+            for org in orgs:
+                jobs.ensure_lease(job)  # a job that lost its lease stops writing
+                name = pdf_name(org, month)
+                if name in used:  # two clients with the same name: keep both files
+                    name = f"{name[:-4]}-{org.slug}.pdf"
+                used.add(name)
+                report = build_report(org, language, today=month_end)
+                bundle.writestr(name, render_report_pdf(report))
+        spool.seek(0)
+        target = bundle_name(job)
+        if default_storage.exists(target):  # a retry of the same job replaces its own file
+            default_storage.delete(target)
+        # The storage writes under a temporary name and links it into place: the download
+        # appears only for a complete file.
+        saved = default_storage.save(target, File(spool, name=target))
+    if saved != target:
+        raise RuntimeError(f"report bundle stored as {saved!r}, expected {target!r}")
+    return saved
 
 
 def latest_bundle(user: Any) -> Job | None:
@@ -170,6 +176,6 @@ def ready_bundle(user: Any, job_id: int) -> Job | None:
     job = Job.objects.filter(
         pk=job_id, kind=REPORT_BUNDLE_JOB, payload__user_id=user.pk, status=JobStatus.DONE
     ).first()
-    if job is None or not bundle_path(job).is_file():
+    if job is None or not default_storage.exists(bundle_name(job)):
         return None
     return job

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -156,7 +157,7 @@ def overview_report_download(request: HttpRequest, job_id: int) -> HttpResponse:
     for org in bulk.owned_by_id(request.user, [str(pk) for pk in ids]):
         record(bulk.BUNDLE_DOWNLOADED, request=request, organization=org, object_repr=str(org))
     return FileResponse(
-        bulk.bundle_path(job).open("rb"),
+        default_storage.open(bulk.bundle_name(job), "rb"),
         as_attachment=True,
         filename=f"mamori-reports-{job.pk}.zip",
         content_type="application/zip",

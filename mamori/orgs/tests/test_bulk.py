@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.storage import default_storage
 from django.test import override_settings
 
 from mamori.audit.models import AuditEvent
@@ -96,7 +97,7 @@ def test_report_bundle_holds_one_pdf_per_owned_org(
 ) -> None:
     owned, viewed, other = setting["owned"], setting["viewed"], setting["other"]
     client = client_as(advisor)
-    with override_settings(DATA_DIR=tmp_path):
+    with override_settings(MEDIA_ROOT=tmp_path):
         page = client.get("/overview/").content.decode()
         assert 'action="/overview/reports/"' in page
         assert f'value="{viewed.pk}"' not in page.split('action="/overview/reports/"')[1]
@@ -108,12 +109,13 @@ def test_report_bundle_holds_one_pdf_per_owned_org(
         job = Job.objects.get(kind=bulk.REPORT_BUNDLE_JOB)
         # Nothing rendered in the request: the job is waiting for a worker.
         assert job.status == JobStatus.QUEUED
-        assert not (tmp_path / "report-bundles").exists()
+        assert not default_storage.exists(bulk.bundle_name(job))
 
         jobs.load_handlers()  # as a worker does at start (TASK_MODULES)
         assert jobs.run_one("test-worker")
         job.refresh_from_db()
         assert job.status == JobStatus.DONE
+        assert (tmp_path / "report-bundles" / f"{job.pk}.zip").is_file()  # the shared storage
 
         # An outsider cannot fetch it, nor can the advisor without re-authenticating.
         assert (
