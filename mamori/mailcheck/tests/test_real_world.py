@@ -496,6 +496,26 @@ BANK_AND_PRIZE_LURES = {
         "How will you spend your free $400 at our partner shops? Get your card today.\n"
         "https://win.example-prizes.top/w?id=9\n",
     ),
+    "payment that cannot be cancelled": (
+        "We cannot cancel your payment R-20931",
+        "Your order was charged. If you did not place it, open the statement below.\n"
+        "https://statements.example-orders.top/s?id=20931\n",
+    ),
+    "confirm online banking records": (
+        "Confirm your online banking records",
+        "Dear customer,\nplease confirm your online banking records to keep using the service.\n"
+        "https://records.example-bank-check.top/\n",
+    ),
+    "update and verify a named account": (
+        "Update and verify your PayBox account",
+        "We need you to update and verify your PayBox account information.\n"
+        "https://paybox.example-verify.top/\n",
+    ),
+    "services listed below will be deleted": (
+        "Important notice",
+        "The service(s) listed below will be deactivated and deleted if not renewed immediately.\n"
+        "https://renew.example-services.top/\n",
+    ),
     "German re-activation of the bank account": (
         "Mitteilung vom Sicherheitsdienst",
         "Sehr geehrter Kunde,\nwegen der technischen Modernisierung bitten wir um eine erneute"
