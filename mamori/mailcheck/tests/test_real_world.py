@@ -555,3 +555,42 @@ def test_percent_encoded_ip_host_behind_an_image_map_is_an_ip_link() -> None:
     report, ids = _check(raw)
     assert "link.ip_host" in ids
     assert report.verdict in FLAGGED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My client only fetches unread messages, and incoming mail lands in the spool first.\n",
+        "The tax reform touched income, wealth and inheritance rules in three states.\n",
+    ],
+)
+def test_mail_client_and_tax_talk_on_a_list_is_not_a_lure(text: str) -> None:
+    """Dev-corpus class: list threads about mail clients and tax policy read as lures."""
+    raw = _mail(
+        "Re: question",
+        text,
+        ("List Member", "bob@home.example.net"),
+        headers={"List-Id": "<users.lists.example.org>"},
+    )
+    report, _ids = _check(raw)
+    assert report.verdict == "safe", [(s.id, s.evidence) for s in report.signals]
+
+
+def test_held_messages_and_an_inheritance_claim_still_lure() -> None:
+    report, ids = _check(
+        _mail(
+            "Mailbox notice",
+            "You have 6 messages pending delivery. Release them now.\n"
+            "https://mail-release.example-webmail.top/\n",
+            ("Mail Admin", "admin@example-webmail.top"),
+        )
+    )
+    assert report.verdict in FLAGGED, ids
+    report, ids = _check(
+        _mail(
+            "Private",
+            "I contact you about the inheritance funds of a late client who shares your name.\n",
+            ("Barrister", "barrister.j@freemail.example.com"),
+        )
+    )
+    assert "content.lure" in ids, ids
