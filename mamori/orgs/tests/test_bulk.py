@@ -110,6 +110,9 @@ def test_report_bundle_holds_one_pdf_per_owned_org(
         # Nothing rendered in the request: the job is waiting for a worker.
         assert job.status == JobStatus.QUEUED
         assert not default_storage.exists(bulk.bundle_name(job))
+        waiting = client.get("/overview/").content.decode()
+        assert "しばらくしてからこのページを再読み込み" in waiting
+        assert f'action="/overview/reports/{job.pk}/"' not in waiting
 
         jobs.load_handlers()  # as a worker does at start (TASK_MODULES)
         assert jobs.run_one("test-worker")
