@@ -36,16 +36,20 @@ def _texts(raw: bytes) -> list[str]:
         message = email.message_from_bytes(raw[:MAX_SCAN_BYTES], policy=policy.default)
     except Exception:  # noqa: BLE001 - an unreadable forward is scanned as plain bytes only
         return found
-    for count, part in enumerate(message.walk()):
-        if count >= MAX_PARTS:
-            break
-        if part.get_content_maintype() == "text":
+    try:
+        for count, part in enumerate(message.walk()):
+            if count >= MAX_PARTS:
+                break
+            # A broken charset or header (mail from anyone) hides only that part.
             try:
-                found.append(str(part.get_content()))
-            except Exception:  # noqa: BLE001, S112 - a broken charset hides only that part
+                if part.get_content_maintype() == "text":
+                    found.append(str(part.get_content()))
+                elif part.get_content_type() == "message/rfc822":
+                    found.append(part.as_string()[:MAX_SCAN_BYTES])
+            except Exception:  # noqa: BLE001, S112
                 continue
-        elif part.get_content_type() == "message/rfc822":
-            found.append(part.as_string()[:MAX_SCAN_BYTES])
+    except Exception:  # noqa: BLE001 - a malformed structure: what was read so far is scanned
+        return found
     return found
 
 
