@@ -545,8 +545,13 @@ def run_check(
     )
     certificate = read_certificate(page, allow_networks, ssl_context) if cert_due else None
     with transaction.atomic():
+        # Lock the page only: FOR UPDATE on the joined organisation row blocked every insert that
+        # references the organisation while this transaction waited for the audit chain's lock
+        # (a deadlock the load test found on PostgreSQL).
         page = (
-            WatchedPage.objects.select_for_update().select_related("organization").get(pk=page_id)
+            WatchedPage.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .get(pk=page_id)
         )
         change = (
             PageChange.objects.filter(pk=page.pending_change_id).select_related("snapshot").first()

@@ -197,7 +197,11 @@ def change_role(request: HttpRequest, membership: Membership, role: str) -> None
 def remove_member(request: HttpRequest, membership: Membership) -> None:
     """Remove a member: their sessions end and their API tokens are revoked at once."""
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        locked = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=membership.pk)
+        )
         if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
             raise MembershipError(_("The last owner cannot be removed."))
         user = locked.user
