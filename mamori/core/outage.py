@@ -31,11 +31,33 @@ RETRY_FIRST_DELAY = 0.25
 RETRY_MAX_DELAY = 5.0
 
 
+# PostgreSQL conditions that are about one transaction, not the database: a deadlock or a
+# serialisation failure (class 40), a lock not granted (55P03), a cancelled statement (57014).
+# They are reported as errors of that job or request, never as "the database is unreachable".
+_TRANSACTION_STATES = ("40",)
+_STATEMENT_STATES = frozenset({"55P03", "57014"})
+
+
+def _sqlstate(error: BaseException) -> str:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+        current = current.__cause__ or current.__context__
+    return ""
+
+
 def is_outage(error: BaseException) -> bool:
     """True for errors that mean "the database cannot be reached or cannot work right now"
     (connection refused or lost, server shutting down, locked, disk full), not for errors in
-    the statement itself (integrity, bad data)."""
-    return isinstance(error, (OperationalError, InterfaceError))
+    the statement itself (integrity, bad data) or of one transaction (a deadlock)."""
+    if not isinstance(error, (OperationalError, InterfaceError)):
+        return False
+    state = _sqlstate(error)
+    return not (state.startswith(_TRANSACTION_STATES) or state in _STATEMENT_STATES)
 
 
 def is_disk_full(error: BaseException) -> bool:

@@ -170,3 +170,24 @@ def test_web_pages_during_an_outage_answer_503_and_log_one_line_each_way(
     assert text.count("database unreachable") == 1, text
     assert text.count("database reachable again") == 1, text
     assert "Traceback" not in text
+
+
+def test_a_deadlock_or_serialisation_failure_is_not_an_outage() -> None:
+    """A deadlock is one transaction's error (the job is retried), not "database unreachable"."""
+    import psycopg.errors
+    from django.db import OperationalError
+
+    from mamori.core.outage import is_outage
+
+    for cause in (
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.SerializationFailure("could not serialize access"),
+        psycopg.errors.LockNotAvailable("could not obtain lock"),
+    ):
+        wrapped = OperationalError(str(cause))
+        wrapped.__cause__ = cause
+        assert not is_outage(wrapped), type(cause).__name__
+    lost = OperationalError("server closed the connection unexpectedly")
+    lost.__cause__ = psycopg.errors.lookup("57P01")("terminating connection")
+    assert is_outage(lost)
+    assert is_outage(OperationalError("connection refused"))
