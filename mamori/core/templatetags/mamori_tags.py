@@ -115,3 +115,20 @@ def cite(text: Any) -> str:
         return value
     value = _HANDBOOK_CITATION.sub(lambda m: f"Handbook chapter {m.group(1)} ", value)
     return value.replace("事故・被害事例", "MIC incident case ")
+
+
+# "日本語のラベル / English label: what was found" (mail-check lure evidence).
+_LABELLED_EVIDENCE = re.compile(
+    r"^(?P<labels>[^:]*?[\u3040-\u30ff\u4e00-\u9fff][^:]*? / [\x20-\x7e][^:]*?): (?P<rest>.*)$",
+    re.S,
+)
+
+
+@register.filter
+def evidence(text: Any) -> str:
+    """Evidence whose label is given in both languages, shown with the page's label only."""
+    value = str(text or "")
+    match = _LABELLED_EVIDENCE.match(value)
+    if match is None:
+        return value
+    return f"{one_language(match.group('labels'))}: {match.group('rest')}"

@@ -40,3 +40,14 @@ def test_register_pages_cite_the_handbook_in_the_page_language(
             page = client.get(url).content.decode()
             assert expected in page, (language, url)
             assert absent not in page, (language, url)
+
+
+def test_lure_evidence_shows_the_label_in_the_page_language_and_keeps_what_was_found() -> None:
+    from mamori.core.templatetags.mamori_tags import evidence
+
+    text = "遺産・補償金 / advance fee, inheritance: 'claim your compensation / fund now'"
+    with translation.override("en"):
+        assert evidence(text) == "advance fee, inheritance: 'claim your compensation / fund now'"
+    with translation.override("ja"):
+        assert evidence(text) == "遺産・補償金: 'claim your compensation / fund now'"
+    assert evidence("From: someone@example.com") == "From: someone@example.com"
