@@ -86,3 +86,7 @@ def build(ctx: Any) -> None:
         # Staff share customer files through personal Dropbox accounts: not approved.
         services.add_to_register(None, org, dropbox, Approval.NOT_APPROVED, personal_data=True)
     run_rules(org)
+    ctx.notes.append(
+        "licences: an NC photo on the company site and a photo without model release are"
+        " findings; shadow IT: Dropbox not approved (finding), Canva and freee会計 to review"
+    )

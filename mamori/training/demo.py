@@ -142,3 +142,7 @@ def _finished_drill(ctx: Any, people: list[Person], now: Any) -> None:
         obj=drill,
         changes={"delivered": len(rows), "refused": 0, "failed": 0},
     )
+    ctx.notes.append(
+        "training: training records (never trained, over a year, new staff); a finished"
+        " targeted-mail drill — one click, one mail scanner's access excluded, one report"
+    )
