@@ -334,6 +334,19 @@ JOB_LEASE_SECONDS = env_int("MAMORI_JOB_LEASE_SECONDS", 300)
 JOB_POLL_SECONDS = env_int("MAMORI_JOB_POLL_SECONDS", 2)
 # On SIGTERM (serve, worker, smtpd): seconds given to requests, jobs and mail in progress.
 SHUTDOWN_GRACE_SECONDS = env_int("MAMORI_SHUTDOWN_GRACE_SECONDS", 20)
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on (cpusets)
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+# `mamori serve`: web processes sharing the listening socket (mamori.core.webprocesses). One per
+# usable CPU by default (SQLite too: WAL and the busy timeout let them write in turn), at most 8.
+WEB_PROCESSES = env_int("MAMORI_WEB_PROCESSES", max(1, min(_usable_cpus(), 8)))
+
 # Finished (done) job rows are deleted after this many days by a daily job; failed ones stay.
 JOB_HISTORY_DAYS = env_int("MAMORI_JOB_HISTORY_DAYS", 30)
 # /readyz says "degraded" when no worker was seen, or the oldest due job waited, this long.

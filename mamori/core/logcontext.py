@@ -1,5 +1,5 @@
-"""Log lines an operator can follow: every line carries the request id, job id and organisation
-id it belongs to, and `MAMORI_LOG_FORMAT=json` writes one JSON object per line for a log
+"""Log lines an operator can follow: every line carries the request id, job id (and kind) and
+organisation id it belongs to, and `MAMORI_LOG_FORMAT=json` writes one JSON object per line for a log
 collector.
 
 What we log is ids and outcomes, never secrets or personal data; as a second line of defence the
@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # settings import this module: nothing from Django at import 
 
 request_id: ContextVar[str] = ContextVar("mamori_request_id", default="")
 job_id: ContextVar[str] = ContextVar("mamori_job_id", default="")
+job_kind: ContextVar[str] = ContextVar("mamori_job_kind", default="")
 org_id: ContextVar[str] = ContextVar("mamori_org_id", default="")
 
 # A request id given by the proxy in front is kept only when it looks like one (no log injection).
@@ -46,6 +47,16 @@ _SECRETS = [
 ]
 
 
+# Set when `mamori serve` runs several web processes: every line then names the process that
+# wrote it (pid), so an operator can tell the processes apart in one log.
+_show_process = False
+
+
+def show_process_id() -> None:
+    global _show_process
+    _show_process = True
+
+
 def redact(text: str) -> str:
     for pattern, replacement in _SECRETS:
         text = pattern.sub(replacement, text)
@@ -53,11 +64,13 @@ def redact(text: str) -> str:
 
 
 class ContextFilter(logging.Filter):
-    """Adds request_id, job_id and org_id to every record (empty outside a request or job)."""
+    """Adds request_id, job_id, job_kind and org_id to every record (empty outside a request or
+    job)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         record.job_id = job_id.get()
+        record.job_kind = job_kind.get()
         record.org_id = org_id.get()
         return True
 
@@ -72,10 +85,13 @@ class PlainFormatter(logging.Formatter):
             for name, value in (
                 ("request", getattr(record, "request_id", "")),
                 ("job", getattr(record, "job_id", "")),
+                ("kind", getattr(record, "job_kind", "")),
                 ("org", getattr(record, "org_id", "")),
             )
             if value
         ]
+        if _show_process:
+            parts.insert(0, f"pid={record.process}")
         record.context = f" [{' '.join(parts)}]" if parts else ""
         return redact(super().format(record))
 
@@ -88,10 +104,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": redact(record.getMessage()),
         }
-        for name in ("request_id", "job_id", "org_id"):
+        for name in ("request_id", "job_id", "job_kind", "org_id"):
             value = getattr(record, name, "")
             if value:
                 entry[name] = value
+        if _show_process:
+            entry["pid"] = record.process
         for name in ("method", "route", "status", "duration_ms"):
             if hasattr(record, name):
                 entry[name] = getattr(record, name)
@@ -123,14 +141,16 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
 
 
 @contextmanager
-def job_context(job_pk: Any, organization_pk: Any = None) -> Iterator[None]:
-    """Log lines inside the block carry the job's id (and its organisation's)."""
+def job_context(job_pk: Any, organization_pk: Any = None, *, kind: str = "") -> Iterator[None]:
+    """Log lines inside the block carry the job's id and kind (and its organisation's id)."""
     job_token = job_id.set(str(job_pk))
+    kind_token = job_kind.set(kind)
     org_token = org_id.set(str(organization_pk) if organization_pk else "")
     try:
         yield
     finally:
         job_id.reset(job_token)
+        job_kind.reset(kind_token)
         org_id.reset(org_token)
 
 

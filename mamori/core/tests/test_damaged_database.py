@@ -163,7 +163,9 @@ def served(install: Path) -> Iterator[tuple[Any, int]]:
     port = _free_port()
     log = open(install / "serve.log", "w+")  # noqa: SIM115 - read after the process ends
     process = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "mamori.cli", "serve", "--no-worker", "--port", str(port)],
+        # One web process: the damage is logged once per process.
+        [sys.executable, "-m", "mamori.cli", "serve", "--no-worker", "--port", str(port)]
+        + ["--processes", "1"],
         env=_env(install),
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -137,7 +137,8 @@ def test_web_pages_during_an_outage_answer_503_and_log_one_line_each_way(
     )
     with out.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mamori.cli", "serve", "--port", str(port)],
+            # One process (web and worker): the outage is logged once per process.
+            [sys.executable, "-m", "mamori.cli", "serve", "--port", str(port), "--processes", "1"],
             cwd=REPO_DIR,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -44,7 +44,10 @@ class Server:
         env.pop("MAMORI_SQLITE_PATH", None)
         with self.out.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "mamori.cli", "serve", "--port", str(self.port)],
+                # One process: the order of events below is that of a single event loop
+                # (several processes: test_serve_processes.py).
+                [sys.executable, "-m", "mamori.cli", "serve", "--port", str(self.port)]
+                + ["--processes", "1"],
                 cwd=REPO_DIR,
                 env=env,
                 stdin=subprocess.DEVNULL,
