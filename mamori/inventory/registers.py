@@ -49,6 +49,13 @@ class RegisterSpec:
     masked_fields: dict[str, Callable[[str], str]] = field(default_factory=dict)
     # A template shown above the add/edit form (an explanation of the terms the form asks for).
     form_note: str = ""
+    # Fields set when a record is added and changed afterwards only through the register's own
+    # workflow (a payee's account): the edit form shows them as text (masked as above) and
+    # refuses a post that changes them, with `locked_message`; `locked_note` is a template shown
+    # beside them (where the workflow starts).
+    locked_fields: tuple[str, ...] = ()
+    locked_message: str | Promise = ""
+    locked_note: str = ""
 
     @property
     def label(self) -> str:

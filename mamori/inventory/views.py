@@ -133,7 +133,26 @@ def _edit(request: HttpRequest, spec: RegisterSpec, obj: models.Model | None) ->
         return redirect(
             "inventory:detail", org_slug=request.org.slug, register=spec.key, pk=saved.pk
         )
-    return render(request, "inventory/form.html", {"spec": spec, "form": form, "object": obj})
+    return render(
+        request,
+        "inventory/form.html",
+        {"spec": spec, "form": form, "object": obj, "locked": _locked(spec, obj)},
+    )
+
+
+def _locked(spec: RegisterSpec, obj: models.Model | None) -> list[dict[str, str]]:
+    """An existing record's locked fields as text (masked like the list), the empty ones left out."""
+    if obj is None:
+        return []
+    shown = []
+    for name in spec.locked_fields:
+        raw = getattr(obj, name)
+        if raw in (None, ""):
+            continue
+        mask = spec.masked_fields.get(name)
+        value = mask(str(raw)) if mask else display(obj, name)
+        shown.append({"label": label(spec.model, name), "value": value})
+    return shown
 
 
 @org_view(read=Role.EDITOR)

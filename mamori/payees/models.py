@@ -89,6 +89,12 @@ ACCOUNT_FIELDS: tuple[str, ...] = (
 )
 # Shown masked to anyone without an editor's role and a fresh password confirmation.
 SECRET_FIELDS: frozenset[str] = frozenset({"account_number", "iban"})
+ACCOUNT_LOCKED = _(
+    "The bank account of an existing payee changes only through a change "
+    "request, with a callback to the number on record and a second "
+    "person's approval. Open the payee and choose “Request an account "
+    "change”."
+)
 
 
 class AccountDetails(models.Model):
@@ -234,14 +240,7 @@ class Payee(Register, AccountDetails):
         if self.pk is not None:
             stored = type(self)._default_manager.filter(pk=self.pk).first()
             if stored is not None and stored.account_fingerprint() != self.account_fingerprint():
-                raise ValidationError(
-                    _(
-                        "The bank account of an existing payee changes only through a change "
-                        "request, with a callback to the number on record and a second "
-                        "person's approval. Open the payee and choose “Request an account "
-                        "change”."
-                    )
-                )
+                raise ValidationError(ACCOUNT_LOCKED)
 
     @property
     def account_verified(self) -> bool:

@@ -14,7 +14,7 @@ from mamori.inventory.registers import RegisterSpec, add_register
 from mamori.orgs.models import Role
 
 from . import banking
-from .models import SECRET_FIELDS, Payee
+from .models import ACCOUNT_FIELDS, ACCOUNT_LOCKED, SECRET_FIELDS, Payee
 from .queries import changes_of
 
 FIELDS = [
@@ -84,6 +84,10 @@ SPEC = add_register(
         detail_template="payees/payee_detail.html",
         detail_context=detail_context,
         form_note="payees/form_note.html",
+        # Set when the payee is added; afterwards changed only by an approved change request.
+        locked_fields=ACCOUNT_FIELDS,
+        locked_message=ACCOUNT_LOCKED,
+        locked_note="payees/locked_note.html",
         masked_fields={
             "account_number": banking.mask,
             "iban": lambda value: banking.mask(value, 4),

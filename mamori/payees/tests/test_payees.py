@@ -189,6 +189,45 @@ def test_generic_form_cannot_change_an_existing_account(
     assert editor.post(url, {**DOMESTIC, "notes": "契約書で確認"}).status_code == 302
 
 
+@pytest.mark.django_db
+def test_edit_form_shows_the_account_read_only_and_masked(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    payee = _payee(org)
+    editor = client_as(members["editor"])
+    url = reverse(
+        "inventory:edit", kwargs={"org_slug": org.slug, "register": "payees", "pk": payee.pk}
+    )
+    page = editor.get(url).content.decode()
+    # The account is shown as text, masked as in the list, with the way to change it.
+    assert 'name="account_number"' not in page and 'name="bank_code"' not in page
+    assert "1234567" not in page and "****567" in page and "三井住友銀行" in page
+    assert "口座を変更するには変更依頼を作成してください" in page
+    assert _url("change_new", org, payee_pk=payee.pk) in page
+    # The other details stay editable.
+    assert 'name="phone_on_record"' in page and 'name="notes"' in page
+    # Adding a payee still asks for the account.
+    create = reverse("inventory:create", kwargs={"org_slug": org.slug, "register": "payees"})
+    assert 'name="account_number"' in editor.get(create).content.decode()
+
+    # The form as the browser sends it (no account fields) saves and keeps the account.
+    form = {k: v for k, v in DOMESTIC.items() if k in ("name", "phone_on_record")}
+    response = editor.post(url, {**form, "phone_on_record": "03-1111-3333"})
+    assert response.status_code == 302
+    payee.refresh_from_db()
+    assert payee.phone_on_record == "03-1111-3333" and payee.account_number == "1234567"
+    assert payee.account_verified
+
+    # A crafted post with another account (or a cleared one) is still refused.
+    for crafted in ({"account_number": "7777777"}, {"bank_code": "", "account_number": ""}):
+        response = editor.post(url, {**form, **crafted, "notes": "改ざん"})
+        assert response.status_code == 200
+        assert "変更依頼" in response.content.decode()
+        payee.refresh_from_db()
+        assert payee.account_number == "1234567" and payee.bank_code == "0009"
+        assert payee.notes == ""
+
+
 # --- workflow ----------------------------------------------------------------------------
 
 
