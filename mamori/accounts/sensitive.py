@@ -131,6 +131,7 @@ ORDINARY_ACTIONS: dict[str, str] = {
             "orgs:list",
             "orgs:invitation_revoke",
             "orgs:overview_copy_checks",
+            "orgs:overview_copy_questionnaires",
             "orgs:overview_reports",
             "findings:action",
             "findings:accept",

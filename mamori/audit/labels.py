@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, Any] = {
     "org.created": _("Created the organisation"),
     "org.updated": _("Changed the organisation settings"),
     "org.checks_copied": _("Copied recurring checks from another organisation"),
+    "org.questionnaires_started": _("Started self-assessments from the all-organisations page"),
     "org.report_bundle_downloaded": _("Downloaded the monthly reports of several organisations"),
     "member.created": _("Created a member account"),
     "member.invited": _("Invited a member"),

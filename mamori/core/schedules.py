@@ -18,6 +18,7 @@ SYSTEM_SCHEDULES: list[str] = [
     "mamori.assessments.tasks:ensure_schedules",
     "mamori.accounts.tasks:ensure_schedules",
     "mamori.routines.tasks:ensure_schedules",
+    "mamori.orgs.tasks:ensure_schedules",  # old report zips (issue 19 housekeeping)
 ]
 
 logger = logging.getLogger("mamori.jobs")

@@ -1,6 +1,7 @@
 """Bulk operations of the 支援者 overview, on the organisations the user OWNS: copy one client's
-recurring checks to others, and the monthly owner report of every client as one zip (built by a
-job: the work grows with the number of organisations, so it never runs inside a request)."""
+recurring checks to others, start the same questionnaires in several clients, and the monthly
+owner report of every client as one zip (built by a job: the work grows with the number of
+organisations, so it never runs inside a request; a daily job deletes old zips)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from mamori.assessments.models import Assessment, AssessmentStatus
+from mamori.assessments.questionnaire import load_all
 from mamori.audit.services import record
 from mamori.core import jobs
 from mamori.core.models import Job, JobStatus
@@ -28,6 +31,12 @@ from .overview import owned_organizations
 REPORT_BUNDLE_JOB = "orgs.report_bundle"
 CHECKS_COPIED = "org.checks_copied"
 BUNDLE_DOWNLOADED = "org.report_bundle_downloaded"
+QUESTIONNAIRES_STARTED = "org.questionnaires_started"
+PRUNE_BUNDLES_JOB = "orgs.prune_report_bundles"
+BUNDLE_FOLDER = "report-bundles"
+# A zip holds several clients' reports: kept long enough to download, then deleted.
+BUNDLE_KEEP_DAYS = 7
+_BUNDLE_FILE = re.compile(r"(\d+)\.zip")
 # Characters that cannot stand in a file name inside a zip on Windows or elsewhere.
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -102,10 +111,79 @@ def copy_checks(
     return changed
 
 
+def questionnaire_titles(language: str) -> list[tuple[str, str]]:
+    """(id, title in `language`) of every shipped questionnaire, in the catalogue's order."""
+    return [(q.id, q.title.get(language)) for q in load_all().values()]
+
+
+def questionnaires_used(org: Organization) -> list[str]:
+    """The questionnaires `org` has assessments of (drafts or completed), in catalogue order."""
+    used = set(scoped(Assessment, org).values_list("questionnaire_id", flat=True).distinct())
+    return [qid for qid in load_all() if qid in used]
+
+
+def start_questionnaires(
+    questionnaire_ids: list[str],
+    targets: list[Organization],
+    *,
+    user: Any,
+    request: HttpRequest | None = None,
+    source: Organization | None = None,
+) -> tuple[int, int]:
+    """Start a new draft of each questionnaire in each target, skipping a questionnaire that
+    already has an open draft there. Only the questionnaire is chosen: no answer of any other
+    organisation is read or copied (each client answers for itself).
+
+    One transaction and one audit event per target, so each client's trail shows what was
+    started there. Returns (drafts started, skipped because one was open)."""
+    catalogue = load_all()
+    chosen = set(questionnaire_ids)
+    wanted = [qid for qid in catalogue if qid in chosen]  # in the catalogue's order
+    started = skipped = 0
+    for target in targets:
+        with transaction.atomic():
+            # Serialises two submits for the same client (a double click) so the open-draft check
+            # holds. NO KEY: rows that reference the organisation can still be inserted meanwhile
+            # (a FOR UPDATE here blocked them behind the audit chain's lock: a deadlock).
+            Organization.objects.select_for_update(no_key=True).filter(pk=target.pk).first()
+            open_ids = set(
+                scoped(Assessment, target)
+                .filter(status=AssessmentStatus.DRAFT, questionnaire_id__in=wanted)
+                .values_list("questionnaire_id", flat=True)
+            )
+            new = [qid for qid in wanted if qid not in open_ids]
+            Assessment.objects.bulk_create(
+                [
+                    Assessment(
+                        organization=target,
+                        questionnaire_id=qid,
+                        questionnaire_version=catalogue[qid].version,
+                        created_by=user,
+                    )
+                    for qid in new
+                ]
+            )
+            if new:
+                record(
+                    QUESTIONNAIRES_STARTED,
+                    request=request,
+                    organization=target,
+                    object_repr=str(target),
+                    changes={
+                        "from": source.name if source else "",
+                        "questionnaires": new,
+                        "already_open": sorted(open_ids),
+                    },
+                )
+            started += len(new)
+            skipped += len(open_ids)
+    return started, skipped
+
+
 def bundle_name(job: Job) -> str:
     """Where the zip of job `job` is kept in the file storage (shared by every node: the worker
     that builds it and the web process that serves it may be on different machines)."""
-    return f"report-bundles/{job.pk}.zip"
+    return f"{BUNDLE_FOLDER}/{job.pk}.zip"
 
 
 def request_report_bundle(user: Any, targets: list[Organization], language: str) -> Job:
@@ -179,3 +257,50 @@ def ready_bundle(user: Any, job_id: int) -> Job | None:
     if job is None or not default_storage.exists(bundle_name(job)):
         return None
     return job
+
+
+def bundle_kept(job: Job) -> bool:
+    """Whether the zip of finished job `job` is still in the storage (housekeeping deletes it
+    after BUNDLE_KEEP_DAYS, a restore does not bring it back)."""
+    return default_storage.exists(bundle_name(job))
+
+
+def prune_report_bundles(now: dt.datetime | None = None) -> int:
+    """Delete the zips older than BUNDLE_KEEP_DAYS, those of a user who has a newer one, and
+    those no job row names any more (a file that cannot be downloaded). Returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=BUNDLE_KEEP_DAYS)
+    try:
+        _, files = default_storage.listdir(BUNDLE_FOLDER)
+    except (OSError, ValueError):
+        return 0  # no folder yet
+    by_job: dict[int, str] = {}
+    doomed: list[str] = []
+    for file_name in files:
+        name = f"{BUNDLE_FOLDER}/{file_name}"
+        match = _BUNDLE_FILE.fullmatch(file_name)
+        if match:
+            by_job[int(match.group(1))] = name
+        elif _modified(name, now) < cutoff:  # e.g. a partial file left by a killed worker
+            doomed.append(name)
+    owners = dict(
+        Job.objects.filter(pk__in=list(by_job), kind=REPORT_BUNDLE_JOB).values_list(
+            "pk", "payload__user_id"
+        )
+    )
+    newest: dict[Any, int] = {}
+    for pk, user_id in owners.items():
+        newest[user_id] = max(pk, newest.get(user_id, pk))
+    for pk, name in sorted(by_job.items()):
+        if pk not in owners or newest[owners[pk]] != pk or _modified(name, now) < cutoff:
+            doomed.append(name)
+    for name in doomed:
+        default_storage.delete(name)
+    return len(doomed)
+
+
+def _modified(name: str, now: dt.datetime) -> dt.datetime:
+    try:
+        return default_storage.get_modified_time(name)
+    except (OSError, ValueError):
+        return now  # vanished meanwhile or unreadable: not judged old

@@ -9,6 +9,11 @@ urlpatterns = [
     path("overview/", views.overview, name="overview"),
     path("overview/feeds/", views.overview_feed_presets, name="overview_feed_presets"),
     path("overview/checks/", views.overview_copy_checks, name="overview_copy_checks"),
+    path(
+        "overview/questionnaires/",
+        views.overview_copy_questionnaires,
+        name="overview_copy_questionnaires",
+    ),
     path("overview/reports/", views.overview_reports, name="overview_reports"),
     path(
         "overview/reports/<int:job_id>/",

@@ -8,12 +8,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mamori.accounts.decorators import sudo_required
 from mamori.accounts.forms import SignupForm
 from mamori.audit.services import record
+from mamori.core.models import JobStatus
 from mamori.core.text import csv_rows
 from mamori.intel.services import enable_default_presets
 
@@ -53,13 +55,21 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Every organisation of the user on one page (no organisation in the URL: the scope is the
     user's own memberships)."""
     sort = overview_queries.normalise_sort(request.GET.get("sort"))
+    bundle = bulk.latest_bundle(request.user)
+    language = "en" if (get_language() or "ja").startswith("en") else "ja"
     return render(
         request,
         "orgs/overview.html",
         {
             "rows": overview_queries.overview(request.user, sort),
             "owned": overview_queries.owned_organizations(request.user),
-            "bundle": bulk.latest_bundle(request.user),
+            "bundle": bundle,
+            # Deleted by the daily housekeeping (or not brought back by a restore): not offered.
+            "bundle_gone": bundle is not None
+            and bundle.status == JobStatus.DONE
+            and not bulk.bundle_kept(bundle),
+            "bundle_keep_days": bulk.BUNDLE_KEEP_DAYS,
+            "questionnaires": bulk.questionnaire_titles(language),
             "sort": sort,
             "columns": [
                 ("name", _("Organisation")),
@@ -125,6 +135,58 @@ def overview_copy_checks(request: HttpRequest) -> HttpResponse:
     )
     if not count:
         messages.info(request, _("They already had the same recurring checks."))
+    return redirect("orgs:overview")
+
+
+@login_required
+@require_POST
+def overview_copy_questionnaires(request: HttpRequest) -> HttpResponse:
+    """Start new drafts of the chosen questionnaires (or the set a source client has used) in
+    the chosen owned organisations. Answers are never copied."""
+    sources = bulk.owned_by_id(request.user, [request.POST.get("source", "")])
+    source = sources[0] if sources else None
+    targets = [
+        org
+        for org in bulk.owned_by_id(request.user, request.POST.getlist("organization"))
+        if source is None or org.pk != source.pk
+    ]
+    chosen = request.POST.getlist("questionnaire")
+    if source is not None:
+        chosen += bulk.questionnaires_used(source)
+    known = {qid for qid, _title in bulk.questionnaire_titles("ja")}
+    chosen = [qid for qid in chosen if qid in known]
+    if not chosen:
+        if source is not None:
+            messages.error(
+                request,
+                _("%(source)s has not used any questionnaire yet. Choose the questionnaires.")
+                % {"source": source.name},
+            )
+        else:
+            messages.error(
+                request, _("Choose at least one questionnaire, or a client whose set to use.")
+            )
+        return redirect("orgs:overview")
+    if not targets:
+        messages.error(request, _("Choose at least one organisation you own to start them in."))
+        return redirect("orgs:overview")
+    started, skipped = bulk.start_questionnaires(
+        chosen, targets, user=request.user, request=request, source=source
+    )
+    messages.success(
+        request,
+        _("%(started)s questionnaire(s) were started in %(count)s organisation(s).")
+        % {"started": started, "count": len(targets)},
+    )
+    if skipped:
+        messages.info(
+            request,
+            _(
+                "%(skipped)s were skipped: the organisation already had a draft of the same "
+                "questionnaire open."
+            )
+            % {"skipped": skipped},
+        )
     return redirect("orgs:overview")
 
 
