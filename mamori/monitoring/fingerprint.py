@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
-import lxml.html
 from lxml.cssselect import CSSSelector
 
 from mamori.monitoring import jsscan
+from mamori.monitoring.hiding import css_hidden, inline_hidden
 from mamori.monitoring.software import detect as detect_software
 
 FORMAT_VERSION = 2
@@ -51,36 +51,6 @@ BLOCK_TAGS = {
     "td", "th", "tr", "ul", "title", "body", "html", "option", "caption",
 }  # fmt: skip
 
-_HIDDEN_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)"
-    r"|(?:^|[;\s])(?:width|height|font-size)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
-    r"|(?:left|top|text-indent|margin-left)\s*:\s*-\d{3,}",
-    re.IGNORECASE,
-)
-# For CSS classes: fade-in animations start with opacity 0 or visibility hidden and are shown by
-# script, so only the shapes spam hiding takes count (none, off-screen, zero size).
-_CSS_CLASS_HIDING = re.compile(
-    r"display\s*:\s*none"
-    r"|(?:^|[;\s])(?:height|font-size|max-height)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
-    r"|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}",
-    re.IGNORECASE,
-)
-# Invisible-but-present (visibility, opacity) also hides spam, but scroll-in animations start
-# that way; such rules count unless the class name reads like an animation.
-_CSS_FADE_HIDING = re.compile(
-    r"visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.IGNORECASE
-)
-_ANIMATION_NAME = re.compile(
-    r"wow|fade|anim|aos|reveal|appear|scroll|inview|lazy|slide|js-|invisible|is-hidden|loading",
-    re.IGNORECASE,
-)
-_FRAMEWORK_HIDING = frozenset(
-    {"d-none", "hidden", "hide", "display-none", "is-hidden", "u-hidden", "visually-hidden",
-     "sr-only", "screen-reader-text", "offscreen", "off-screen", "hidden-text"}
-)  # fmt: skip
-_SHOWN_AGAIN = re.compile(
-    r"d-(?:sm|md|lg|xl|xxl)-(?!none)|visible-|show-(?:sm|md|lg|pc)|pc-only|sp-only"
-)
 _ALT_OPEN, _ALT_CLOSE = "\x05", "\x06"
 _ALT_SEGMENT = re.compile("\x05[^\x06]*\x06")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
@@ -104,8 +74,6 @@ _REGION_TAGS = (BLOCK_TAGS | {"a", "ins", "span", "figure", "picture"}) - {
 _LINK_MARK, _SOFT_OPEN, _SOFT_CLOSE = "\x01", "\x03", "\x04"
 _DROP_MARKS = str.maketrans("", "", "\x01\x03\x04\x05\x06")
 MAX_LINE_HASHES = 2000
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_SIMPLE_SELECTOR_TOKEN = re.compile(r"([.#])([A-Za-z0-9_-]+)")
 _CHARSET_ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932"}
 
 
@@ -207,17 +175,18 @@ def detect_encoding(data: bytes, declared: str | None = None) -> str:
     return "utf-8"
 
 
-def _parse(data: bytes, encoding: str) -> lxml.html.HtmlElement | None:
+def _parse(data: bytes, encoding: str) -> lxml.etree._Element | None:
     text = data.decode(encoding, errors="replace")
     # lxml refuses str input that still carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
-    if not text.strip():
+    if not text or text.isspace():
         return None
-    parser = lxml.html.HTMLParser(
+    # Plain lxml elements: lxml.html's element classes cost a Python lookup per element visited.
+    parser = lxml.etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, huge_tree=False
     )
     try:
-        return lxml.html.document_fromstring(text, parser=parser)
+        return lxml.etree.fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return None
 
@@ -225,103 +194,6 @@ def _parse(data: bytes, encoding: str) -> lxml.html.HtmlElement | None:
 def line_hash(line: str) -> str:
     """Short hash of one line of visible text (for the soft and link line sets)."""
     return sha256(line)[:12]
-
-
-@dataclass
-class _CssHidden:
-    """Classes and ids that the page's own top-level CSS rules hide from view."""
-
-    classes: frozenset[str] = frozenset()
-    ids: frozenset[str] = frozenset()
-
-    def hides(self, element: lxml.html.HtmlElement) -> bool:
-        if self.ids and element.get("id") in self.ids:
-            return True
-        names = element.get("class")
-        if not names:
-            return False
-        words = names.split()
-        if self.classes and not self.classes.isdisjoint(words):
-            return True
-        # Hiding classes of common CSS frameworks (their CSS is in a file the page links to),
-        # unless a responsive class shows the element again on larger screens.
-        return not _FRAMEWORK_HIDING.isdisjoint(words) and not any(
-            ":" in word or _SHOWN_AGAIN.match(word) for word in words
-        )
-
-
-_CSS_PUNCTUATION = re.compile(r"[{};]")
-
-
-def _top_level_rules(css: str) -> list[tuple[str, str]]:
-    """(selector, declarations) of rules outside @media/@supports blocks (those hide only
-    sometimes); nested blocks are skipped by counting braces."""
-    css = _CSS_COMMENT.sub("", css)
-    rules: list[tuple[str, str]] = []
-    depth = 0
-    selector_start = 0
-    body_start = 0
-    selector = ""
-    skipping = False
-    for match in _CSS_PUNCTUATION.finditer(css):
-        char, index = match.group(0), match.start()
-        if char == "{":
-            if depth == 0:
-                selector = css[selector_start:index].strip()
-                skipping = selector.startswith("@")
-                body_start = index + 1
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth <= 0:
-                depth = 0
-                if not skipping:
-                    rules.append((selector, css[body_start:index]))
-                selector_start = index + 1
-                skipping = False
-        elif depth == 0:
-            selector_start = index + 1  # @import …; and other statements
-    return rules
-
-
-def css_hidden(css_texts: Sequence[str]) -> _CssHidden:
-    classes: set[str] = set()
-    ids: set[str] = set()
-    for css in css_texts:
-        for selector, body in _top_level_rules(css):
-            flat = body.replace("\n", " ")
-            fading = False
-            if not _CSS_CLASS_HIDING.search(flat):
-                if not _CSS_FADE_HIDING.search(flat):
-                    continue
-                fading = True
-            for part in selector.split(","):
-                last = part.strip().split()[-1] if part.strip() else ""
-                if ":" in last or "[" in last:
-                    continue  # :hover menus, attribute selectors: not a fixed hidden block
-                for kind, name in _SIMPLE_SELECTOR_TOKEN.findall(last):
-                    if fading and _ANIMATION_NAME.search(name):
-                        continue
-                    (classes if kind == "." else ids).add(name)
-    # Screen-reader-only helpers hide a few words of navigation, not blocks of content.
-    classes -= {"screen-reader-text", "sr-only", "visually-hidden", "skip-link", "hidden-xs"}
-    return _CssHidden(frozenset(classes), frozenset(ids))
-
-
-def _is_hidden(element: lxml.html.HtmlElement, css: _CssHidden | None = None) -> bool:
-    if element.get("hidden") is not None:
-        return True
-    if str(element.get("type", "")).lower() == "hidden":
-        return True
-    style = element.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    width, height = element.get("width"), element.get("height")
-    if (width is not None and width.strip() in ("0", "1", "0px", "1px")) or (
-        height is not None and height.strip() in ("0", "1", "0px", "1px")
-    ):
-        return True
-    return css is not None and css.hides(element)
 
 
 def _absolute(base: str, value: str | None) -> str | None:
@@ -338,6 +210,19 @@ def _absolute(base: str, value: str | None) -> str | None:
         return urljoin(base, value)
     except ValueError:
         return value[:200]
+
+
+def _is_relative_path(value: str) -> bool:
+    """A reference urljoin resolves to the base's scheme and host: no scheme, not '//host', and
+    nothing urlsplit strips or drops first (leading controls, tabs and newlines)."""
+    return (
+        ":" not in value
+        and value[:1] > " "
+        and not value.startswith("//")
+        and "\t" not in value
+        and "\n" not in value
+        and "\r" not in value
+    )
 
 
 class _Collector:
@@ -360,117 +245,284 @@ class _Collector:
         return tuple(sorted(self.items))
 
 
-_JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "xlink:href", "srcdoc")
+_JS_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "action", "formaction", "data", "xlink:href", "srcdoc"}
+)
+_STRUCTURE_TAGS = frozenset(
+    {"script", "link", "iframe", "frame", "embed", "object", "form", "a", "area", "meta",
+     "button", "input"}
+)  # fmt: skip
+# Hidden-link roots: elements whose hiding hides content (not inputs or the page's head parts).
+_NOT_HIDING_ROOTS = frozenset({"input", "script", "style", "head", "meta", "link"})
+_NO_ATTRIBUTES: dict[str, str] = {}
+# Walk states, one per open element.
+_SKIPPED = 1  # its subtree is not visible text (its tail is)
+_INSIDE_SKIPPED = 2  # inside such a subtree, or after the text cap
+_BLOCK = 4
+_SOFT = 8
+_HIDING = 16  # hidden from view: the links below it are hidden links
 
 
-def _structure(
-    root: lxml.html.HtmlElement, page_url: str
-) -> tuple[dict[str, _Collector], dict[str, Any], bool]:
-    base = page_url
-    found = {
-        name: _Collector()
-        for name in (
-            "scripts", "inline", "frames", "forms", "hosts", "refresh", "hidden", "styles",
-            "js_urls", "base", "generators",
-        )
-    }  # fmt: skip
-    for base_element in root.iter("base"):
-        href = base_element.get("href")
-        if href:
-            base = urljoin(page_url, href.strip())
-            found["base"].add(base)
-        break
-    extra: dict[str, Any] = {"previews": {}, "shapes": {}, "flags": {}, "handlers": {}}
-    css_texts: list[str] = []
-    for style in root.iter("style"):
-        css = style.text or ""
-        if css:
-            css_texts.append(css)
-            imports, fonts = jsscan.url_hosts_in_css(css)
-            for url in (*imports, *fonts):
-                found["styles"].add(_absolute(base, url))
-    hidden_css = css_hidden(css_texts)
-    hidden_roots: list[lxml.html.HtmlElement] = []
-    previews, shapes, flags, handlers = (
-        extra["previews"], extra["shapes"], extra["flags"], extra["handlers"],
-    )  # fmt: skip
-    count = 0
-    capped = False
-    for element in root.iter():
-        count += 1
-        if count > MAX_ELEMENTS:
-            capped = True
+class _Page:
+    """One walk over a parsed page collecting the structure and the marked visible text.
+
+    Structure covers every element, ignored regions included (a script cannot hide in one);
+    the text leaves out non-text parts, hidden elements and the ignored regions (their tail
+    text stays, as it is outside the region). The tree must come from ``_parse`` (no comments).
+    """
+
+    def __init__(self, root: Any, page_url: str, ignored: Sequence[Any] = ()) -> None:
+        self.root = root
+        self.base = page_url
+        self.found = {
+            name: _Collector()
+            for name in (
+                "scripts", "inline", "frames", "forms", "hosts", "refresh", "hidden", "styles",
+                "js_urls", "base", "generators",
+            )
+        }  # fmt: skip
+        self.previews: dict[str, str] = {}
+        self.shapes: dict[str, str] = {}
+        self.flags: dict[str, list[str]] = {}
+        self.handlers: dict[str, str] = {}
+        self.capped = False
+        self.ignored = set(ignored)
+        # Per-page caches: a page repeats the same links, styles and classes many times.
+        self._absolute: dict[str, str | None] = {}
+        self._hosts: dict[str, str | None] = {}
+        self._styles: dict[str, bool] = {}
+        self._classes: dict[str, bool] = {}
+        self._handler_shapes: dict[str, str] = {}
+        for base_element in root.iter("base"):
+            href = base_element.get("href")
+            if href:
+                self.base = urljoin(page_url, href.strip())
+                self.found["base"].add(self.base)
             break
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        tag = tag.lower()
-        if element.attrib:
-            for name, value in element.items():
-                lowered = name.lower()
-                if lowered.startswith("on") and len(handlers) < MAX_URLS_PER_KIND:
-                    code = _WHITESPACE.sub(" ", value).strip()
-                    key = f"{tag}[{lowered}]:{jsscan.shape(code)}"
-                    handlers.setdefault(key, f'<{tag} {lowered}="{code[:INLINE_PREVIEW_CHARS]}">')
-                elif lowered in _JS_URL_ATTRIBUTES:
-                    text = value.strip()
-                    if text[:11].lower().startswith(("javascript:", "vbscript:")) or (
-                        lowered == "srcdoc" and "<script" in text.lower()
+        self.base_host = url_host(self.base)
+        css_texts: list[str] = []
+        for style in root.iter("style"):
+            css = style.text or ""
+            if css:
+                css_texts.append(css)
+                imports, fonts = jsscan.url_hosts_in_css(css)
+                for url in (*imports, *fonts):
+                    self.found["styles"].add(self.absolute(url))
+        self.css = css_hidden(css_texts)
+        self.marked = self._walk()
+
+    def absolute(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return self._absolute[value]
+        except KeyError:
+            result = self._absolute[value] = _absolute(self.base, value)
+            return result
+
+    def link_host(self, href: str | None) -> str | None:
+        if href is None:
+            return None
+        try:
+            return self._hosts[href]
+        except KeyError:
+            pass
+        value = href.strip()
+        if value and _is_relative_path(value):
+            host = self.base_host  # what urljoin + url_host give, without either
+        else:
+            target = self.absolute(href)
+            host = url_host(target) if target else None
+        self._hosts[href] = host
+        return host
+
+    def _css_hides(self, attrs: dict[str, str]) -> bool:
+        css = self.css
+        if css.ids and attrs.get("id") in css.ids:
+            return True
+        names = attrs.get("class")
+        if not names:
+            return False
+        hidden = self._classes.get(names)
+        if hidden is None:
+            hidden = self._classes[names] = css.hides(None, names)
+        return hidden
+
+    def _title(self) -> str | None:
+        for title in self.root.iterdescendants("title"):
+            if self.ignored and any(
+                element in self.ignored for element in (title, *title.iterancestors())
+            ):
+                continue
+            return title.text
+        return None
+
+    def _walk(self) -> str:
+        """The one pass: structure of every element, marked text of the visible ones."""
+        pieces: list[str] = []
+        append = pieces.append
+        title = self._title()
+        if title:
+            append(_WHITESPACE.sub(" ", title))
+            append("\n")
+        found = self.found
+        hidden_links = found["hidden"]
+        ignored = self.ignored
+        styles = self._styles
+        states: list[int] = []
+        depth = -1
+        count = 0
+        open_hiding = 0  # open elements hidden from view
+        skipping = False  # inside a subtree the text leaves out
+        size = 0
+        text_on = True  # until the text cap
+        for event, element in lxml.etree.iterwalk(self.root, events=("start", "end")):
+            if event == "end":
+                state = states.pop()
+                if state & _HIDING:
+                    open_hiding -= 1
+                if not state & _INSIDE_SKIPPED:
+                    if state & _SKIPPED:
+                        skipping = False
+                    if text_on:
+                        if state & _BLOCK:
+                            append("\n")
+                        if state & _SOFT:
+                            append(_SOFT_CLOSE)
+                        if depth > 0:
+                            tail = element.tail
+                            if tail:
+                                append(tail.replace("\n", " ") if "\n" in tail else tail)
+                                size += len(tail)
+                                text_on = size < MAX_TEXT_CHARS
+                depth -= 1
+                continue
+            depth += 1
+            count += 1
+            tag = element.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
+            items = element.items()
+            attrs = dict(items) if items else _NO_ATTRIBUTES
+            hidden = bool(items) and inline_hidden(attrs, styles)
+            state = 0
+            if not self.capped:
+                if count > MAX_ELEMENTS:
+                    self.capped = True
+                else:
+                    if items:
+                        self._attributes(tag, items)
+                    if tag in _STRUCTURE_TAGS:
+                        self._element(tag, element, attrs)
+                    if (
+                        items
+                        and tag not in _NOT_HIDING_ROOTS
+                        and (hidden or self._css_hides(attrs))
                     ):
-                        if not jsscan.is_harmless_js_url(text):
-                            found["js_urls"].add(f"{tag}[{lowered}]={text[:INLINE_PREVIEW_CHARS]}")
-        if tag == "script":
-            src = element.get("src")
+                        state = _HIDING
+                        open_hiding += 1
+                    if open_hiding and (tag == "a" or tag == "area"):
+                        hidden_links.add(self.absolute(attrs.get("href")))
+            if skipping or not text_on:
+                states.append(state | _INSIDE_SKIPPED)
+                continue
+            if (
+                not tag
+                or tag in NON_TEXT_TAGS
+                or depth > MAX_DEPTH
+                or hidden
+                or (ignored and element in ignored)
+            ):
+                skipping = True
+                states.append(state | _SKIPPED)
+                continue
+            if tag in BLOCK_TAGS:
+                append("\n")
+                state |= _BLOCK
+            if tag in _REGION_TAGS:
+                names = attrs.get("class")
+                ident = attrs.get("id")
+                if (names or ident) and _is_soft(names, ident):
+                    state |= _SOFT
+                    append(_SOFT_OPEN)
+            if (tag == "a" or tag == "area") and attrs.get("href"):
+                append(_LINK_MARK)
+            if tag == "img" and attrs.get("alt"):
+                alt = _WHITESPACE.sub(" ", attrs["alt"])
+                append(f" {_ALT_OPEN}{alt}{_ALT_CLOSE} ")
+            text = element.text
+            if text:
+                # Source line breaks are just spaces to a browser; only blocks start new lines.
+                append(text.replace("\n", " ") if "\n" in text else text)
+                size += len(text)
+                text_on = size < MAX_TEXT_CHARS
+            states.append(state)
+        return "".join(pieces)
+
+    def _attributes(self, tag: str, items: list[tuple[str, str]]) -> None:
+        """Event handlers and javascript: URLs in any element's attributes."""
+        handlers = self.handlers
+        for name, value in items:
+            lowered = name.lower()
+            if lowered.startswith("on") and len(handlers) < MAX_URLS_PER_KIND:
+                code = " ".join(value.split())
+                shape = self._handler_shapes.get(code)
+                if shape is None:
+                    shape = self._handler_shapes[code] = jsscan.shape(code)
+                key = f"{tag}[{lowered}]:{shape}"
+                handlers.setdefault(key, f'<{tag} {lowered}="{code[:INLINE_PREVIEW_CHARS]}">')
+            elif lowered in _JS_URL_ATTRIBUTES:
+                text = value.strip()
+                if text[:11].lower().startswith(("javascript:", "vbscript:")) or (
+                    lowered == "srcdoc" and "<script" in text.lower()
+                ):
+                    if not jsscan.is_harmless_js_url(text):
+                        self.found["js_urls"].add(f"{tag}[{lowered}]={text[:INLINE_PREVIEW_CHARS]}")
+
+    def _element(self, tag: str, element: Any, attrs: dict[str, str]) -> None:
+        """What the elements a defacement plants or redirects contribute to the structure."""
+        found = self.found
+        if tag == "a" or tag == "area":
+            found["hosts"].add(self.link_host(attrs.get("href")))
+        elif tag == "script":
+            src = attrs.get("src")
             if src is not None and src.strip():
-                found["scripts"].add(_absolute(base, src))
-            elif str(element.get("type", "")).strip().lower() in EXECUTABLE_SCRIPT_TYPES:
-                body = _WHITESPACE.sub(" ", element.text or "").strip()
+                found["scripts"].add(self.absolute(src))
+            elif attrs.get("type", "").strip().lower() in EXECUTABLE_SCRIPT_TYPES:
+                body = " ".join((element.text or "").split())
                 if body:
                     digest = sha256(_VOLATILE_TOKENS.sub("0", body))
                     found["inline"].add(digest)
-                    if digest not in shapes:
-                        previews[digest] = body[:INLINE_PREVIEW_CHARS]
-                        shapes[digest], script_flags = jsscan.analyse(body)
+                    if digest not in self.shapes:
+                        self.previews[digest] = body[:INLINE_PREVIEW_CHARS]
+                        self.shapes[digest], script_flags = jsscan.analyse(body)
                         if script_flags:
-                            flags[digest] = list(script_flags)
+                            self.flags[digest] = list(script_flags)
         elif tag == "link":
-            rel = str(element.get("rel", "")).lower().split()
-            kind = str(element.get("as", "")).lower()
+            rel = attrs.get("rel", "").lower().split()
+            kind = attrs.get("as", "").lower()
             if "stylesheet" in rel or (
                 ("preload" in rel or "prefetch" in rel) and kind in ("style", "font")
             ):
-                found["styles"].add(_absolute(base, element.get("href")))
+                found["styles"].add(self.absolute(attrs.get("href")))
             elif ("preload" in rel and kind == "script") or "modulepreload" in rel:
-                found["scripts"].add(_absolute(base, element.get("href")))
+                found["scripts"].add(self.absolute(attrs.get("href")))
         elif tag in ("iframe", "frame", "embed"):
-            found["frames"].add(_absolute(base, element.get("src")))
+            found["frames"].add(self.absolute(attrs.get("src")))
         elif tag == "object":
-            found["frames"].add(_absolute(base, element.get("data")))
+            found["frames"].add(self.absolute(attrs.get("data")))
         elif tag == "form":
-            action = element.get("action")
-            found["forms"].add(_absolute(base, action if action and action.strip() else base))
-        elif tag in ("a", "area"):
-            target = _absolute(base, element.get("href"))
-            host = url_host(target) if target else None
-            found["hosts"].add(host)
+            action = attrs.get("action")
+            found["forms"].add(self.absolute(action if action and action.strip() else self.base))
         elif tag == "meta":
-            equiv = str(element.get("http-equiv", "")).strip().lower()
+            equiv = attrs.get("http-equiv", "").strip().lower()
             if equiv == "refresh":
-                match = _REFRESH_URL.match(str(element.get("content", "")))
+                match = _REFRESH_URL.match(attrs.get("content", ""))
                 target = match.group(1).strip() if match else ""
-                found["refresh"].add(_absolute(base, target) if target else base)
-            elif str(element.get("name", "")).strip().lower() == "generator":
-                found["generators"].add(str(element.get("content", ""))[:100])
-        elif tag in ("button", "input") and element.get("formaction"):
-            found["forms"].add(_absolute(base, element.get("formaction")))
-        if tag not in ("input", "script", "style", "head", "meta", "link") and _is_hidden(
-            element, hidden_css
-        ):
-            hidden_roots.append(element)
-    for hidden in hidden_roots:
-        for link in hidden.iter("a", "area"):
-            found["hidden"].add(_absolute(base, link.get("href")))
-    return found, extra, capped
+                found["refresh"].add(self.absolute(target) if target else self.base)
+            elif attrs.get("name", "").strip().lower() == "generator":
+                found["generators"].add(attrs.get("content", "")[:100])
+        elif attrs.get("formaction"):  # button, input
+            found["forms"].add(self.absolute(attrs.get("formaction")))
 
 
 def _compile_selectors(selectors: Iterable[str]) -> tuple[list[CSSSelector], list[str]]:
@@ -490,65 +542,6 @@ def _compile_selectors(selectors: Iterable[str]) -> tuple[list[CSSSelector], lis
     return compiled, errors
 
 
-def visible_text(root: lxml.html.HtmlElement) -> str:
-    """Text a visitor sees, one block per line, whitespace collapsed (no recursion)."""
-    return _strip_marks(_marked_text(root))[0]
-
-
-def _marked_text(root: lxml.html.HtmlElement) -> str:
-    """Visible text with marks: link text starts with _LINK_MARK, rotating regions are wrapped
-    in _SOFT_OPEN … _SOFT_CLOSE."""
-    pieces: list[str] = []
-    size = 0
-    title = root.find(".//title")
-    if title is not None and title.text:
-        pieces.append(_WHITESPACE.sub(" ", title.text))
-        pieces.append("\n")
-    # Stack items: ("open", element, depth), ("close", element, depth) or ("tail", element, 0).
-    stack: list[tuple[str, Any, int]] = [("open", root, 0)]
-    while stack and size < MAX_TEXT_CHARS:
-        kind, element, depth = stack.pop()
-        if kind == "tail":
-            if element.tail:
-                pieces.append(_WHITESPACE.sub(" ", element.tail))
-                size += len(element.tail)
-            continue
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
-        if kind == "close":
-            if tag in BLOCK_TAGS:
-                pieces.append("\n")
-            if depth < 0:
-                pieces.append(_SOFT_CLOSE)
-            continue
-        if depth > 0:
-            stack.append(("tail", element, 0))
-        if not tag or tag in NON_TEXT_TAGS or abs(depth) > MAX_DEPTH or _is_hidden(element):
-            continue
-        if tag in BLOCK_TAGS:
-            pieces.append("\n")
-        soft = False
-        if tag in _REGION_TAGS:
-            names = element.get("class")
-            ident = element.get("id")
-            if (names or ident) and _is_soft(names, ident):
-                soft = True
-                pieces.append(_SOFT_OPEN)
-        if tag in ("a", "area") and element.get("href"):
-            pieces.append(_LINK_MARK)
-        if tag == "img" and element.get("alt"):
-            alt = _WHITESPACE.sub(" ", str(element.get("alt")))
-            pieces.append(f" {_ALT_OPEN}{alt}{_ALT_CLOSE} ")
-        if element.text:
-            # Source line breaks are just spaces to a browser; only blocks start new lines.
-            pieces.append(_WHITESPACE.sub(" ", element.text))
-            size += len(element.text)
-        child_depth = abs(depth) + 1
-        stack.append(("close", element, -child_depth if soft else child_depth))
-        for child in reversed(element):
-            stack.append(("open", child, child_depth))
-    return "".join(pieces)
-
-
 @lru_cache(maxsize=4096)
 def _is_soft(names: str | None, ident: str | None) -> bool:
     return _SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
@@ -561,6 +554,8 @@ def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:
     links: set[str] = set()
     soft_depth = 0
     for raw in marked.split("\n"):
+        if not raw or raw.isspace():
+            continue  # no marks, no text: changes nothing
         opens = raw.count(_SOFT_OPEN)
         in_soft = soft_depth > 0 or opens > 0
         if opens or soft_depth:
@@ -573,7 +568,7 @@ def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:
             raw = raw.translate(_DROP_MARKS)
         elif has_link or in_soft or _SOFT_CLOSE in raw:
             raw = raw.translate(_DROP_MARKS)
-        line = _WHITESPACE.sub(" ", raw).strip()
+        line = " ".join(raw.split())  # whitespace runs collapsed, ends trimmed
         if not line:
             continue
         lines.append(line)
@@ -613,28 +608,26 @@ def fingerprint(
             errors=tuple(errors),
         )
 
-    found, extra, capped = _structure(root, page_url)
-    if capped:
+    # Ignored regions are found on the page as served, then left out of the text by the walk.
+    selectors, selector_errors = _compile_selectors(ignore_selectors)
+    ignored: list[Any] = []
+    for selector in selectors:
+        try:
+            ignored.extend(element for element in selector(root) if element is not root)
+        except Exception as exc:  # some selectors compile but fail on evaluation
+            selector_errors.append(f"selector failed: {type(exc).__name__}")
+    page = _Page(root, page_url, ignored)
+    found = page.found
+    if page.capped:
         errors.append(f"more than {MAX_ELEMENTS} elements: the rest was not examined")
     dropped = sum(collector.dropped for collector in found.values())
     if dropped:
         errors.append(f"{dropped} URL(s) beyond the per-kind cap were not kept")
-
-    selectors, selector_errors = _compile_selectors(ignore_selectors)
     errors.extend(selector_errors)
-    for selector in selectors:
-        try:
-            matched = selector(root)
-        except Exception as exc:  # some selectors compile but fail on evaluation
-            errors.append(f"selector failed: {type(exc).__name__}")
-            continue
-        for element in matched:
-            if element.getparent() is not None:
-                element.drop_tree()  # keeps the tail text, which is outside the region
-    text, soft, links = _strip_marks(_marked_text(root))
+    text, soft, links = _strip_marks(page.marked)
 
     inline = found["inline"].sorted()
-    handlers: dict[str, str] = extra["handlers"]
+    handlers = page.handlers
     structure = {
         "scripts": found["scripts"].sorted(),
         "inline": inline,
@@ -658,7 +651,7 @@ def fingerprint(
         text_sha256=sha256(text),
         scripts=structure["scripts"],
         inline_scripts=inline,
-        inline_previews={d: extra["previews"][d] for d in inline if d in extra["previews"]},
+        inline_previews={d: page.previews[d] for d in inline if d in page.previews},
         frames=structure["frames"],
         form_actions=structure["forms"],
         link_hosts=structure["hosts"],
@@ -668,8 +661,8 @@ def fingerprint(
         handlers=handlers,
         js_urls=structure["js_urls"],
         base_hrefs=structure["base"],
-        inline_shapes={d: extra["shapes"][d] for d in inline if d in extra["shapes"]},
-        inline_flags={d: extra["flags"][d] for d in inline if d in extra["flags"]},
+        inline_shapes={d: page.shapes[d] for d in inline if d in page.shapes},
+        inline_flags={d: page.flags[d] for d in inline if d in page.flags},
         soft_lines=tuple(sorted(soft)),
         link_lines=tuple(sorted(links)),
         software=tuple(component.encode() for component in software),

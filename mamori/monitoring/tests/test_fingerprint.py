@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urljoin
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mamori.monitoring.fingerprint import MAX_URLS_PER_KIND, Fingerprint, fingerprint
+from mamori.monitoring.fingerprint import MAX_URLS_PER_KIND, Fingerprint, fingerprint, url_host
 
 URL = "https://www.shop.example/news/index.html"
 
@@ -138,6 +139,42 @@ def test_ignored_regions_leave_text_but_not_structure() -> None:
     assert a.scripts == ("https://ad.example/a.js",)  # never hidden by an ignored region
     plain = fingerprint(one, page_url=URL)
     assert "2026-11-21" in plain.text
+
+
+def test_ignored_regions_are_found_on_the_page_as_served_in_any_order() -> None:
+    """Each selector matches the page the browser shows: an earlier selector's region does not
+    make a later ':first-child' match something else, so the order of the list does not matter."""
+    html = page("<div><h2>見出し</h2><p>first</p><p>second</p></div>")
+    one = fingerprint(html, page_url=URL, ignore_selectors=["h2", "div > p:first-child"])
+    two = fingerprint(html, page_url=URL, ignore_selectors=["div > p:first-child", "h2"])
+    assert one.text == two.text
+    assert one.text.splitlines() == ["山田商店", "first", "second"]
+    untitled = fingerprint(html, page_url=URL, ignore_selectors=["title"])
+    assert untitled.text.splitlines() == ["見出し", "first", "second"]
+
+
+def test_link_hosts_resolve_as_urljoin_does_for_awkward_references() -> None:
+    hrefs = [
+        "/a", "?q=1", "#top", "page.html", " /spaced ", "//cdn.example.net/x",
+        "/\t/tab.example/", "\x01//ctl.example/", "HTTPS://Upper.Example/", "https:relative",
+        "javascript:void(0)", "mailto:x@example.org", "http://[::1", "https://例え.jp/",
+    ]  # fmt: skip
+    body = "".join(f'<a href="{href}">x</a>' for href in hrefs)
+    fp = fingerprint(page(body), page_url=URL)
+    expected = set()
+    for href in hrefs:
+        value = href.strip()
+        if value.lower().startswith(("javascript:", "mailto:")):
+            continue
+        try:
+            target = urljoin(URL, value)
+        except ValueError:
+            continue
+        host = url_host(target)
+        if host:
+            expected.add(host)
+    assert set(fp.link_hosts) == expected
+    assert {"www.shop.example", "cdn.example.net", "upper.example"} <= expected
 
 
 def test_bad_selectors_are_reported_not_raised() -> None:
