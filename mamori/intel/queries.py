@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from mamori.findings.models import Finding, Status
 
@@ -14,6 +15,8 @@ from .models import Advisory, Feed, FeedItem, ItemRead, ReadMark, Watch
 from .vulnmatch import KIND
 
 TIMELINE_PAGE = 50
+# What a timeline row shows (dict keys of TimelinePage.rows, with also, read and when).
+ROW_COLUMNS = ("pk", "published", "title", "link", "ids", "feed_id", "source")
 ADVISORY_PAGE = 50
 
 
@@ -35,6 +38,8 @@ def item(org: Any, pk: int) -> FeedItem:
 
 @dataclass
 class TimelinePage:
+    # pk, published, title, link, ids, feed_id, source (the feed's name), also (other feeds'
+    # names), read, when (published in the current zone, as text)
     rows: list[dict[str, Any]]
     older: str  # cursor for the next (older) page, "" at the end
 
@@ -82,33 +87,41 @@ def timeline(
         items = items.filter(published__lte=stamp).filter(
             Q(published__lt=stamp) | Q(published=stamp, pk__lt=pk)
         )
+    # The shown columns only (no summary, no Feed row): a row is a dict, not a model.
     page = list(
-        items.select_related("feed")
-        .prefetch_related(
-            Prefetch(
-                "duplicates",
-                # No ORDER BY: with one, SQLite walks the timeline index instead of the FK index.
-                queryset=FeedItem.objects.select_related("feed").order_by(),
-            )
-        )
-        .order_by("-published", "-id")[: size + 1]
+        items.order_by("-published", "-id")
+        .annotate(source=F("feed__name"))
+        .values(*ROW_COLUMNS)[: size + 1]
     )
     more = len(page) > size
     page = page[:size]
+    ids = [row["pk"] for row in page]
     read_ids = set(
-        ItemRead.objects.filter(user=user, item__in=[row.pk for row in page]).values_list(
-            "item_id", flat=True
-        )
+        ItemRead.objects.filter(user=user, item__in=ids).values_list("item_id", flat=True)
     )
+    # The same article from other feeds, in one query (no ORDER BY: with one, SQLite walks the
+    # timeline index instead of the FK index).
+    feed_of = {row["pk"]: row["feed_id"] for row in page}
+    also: dict[int, set[str]] = {}
+    for original, source_feed, name in (
+        FeedItem.objects.filter(duplicate_of_id__in=ids)
+        .order_by()
+        .values_list("duplicate_of_id", "feed_id", "feed__name")
+    ):
+        if source_feed != feed_of.get(original):
+            also.setdefault(original, set()).add(name)
+    zone = timezone.get_current_timezone()
     rows = []
     for row in page:
-        also = sorted({d.feed.name for d in row.duplicates.all() if d.feed_id != row.feed_id})
-        read = row.pk in read_ids or (read_until is not None and row.published <= read_until)
-        rows.append({"item": row, "also": also, "read": read})
+        published = row["published"]
+        row["also"] = sorted(also.get(row["pk"], ()))
+        row["read"] = row["pk"] in read_ids or (read_until is not None and published <= read_until)
+        row["when"] = published.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        rows.append(row)
     older = ""
     if more and page:
         last = page[-1]
-        older = f"{last.published.isoformat()}_{last.pk}"
+        older = f"{last['published'].isoformat()}_{last['pk']}"
     return TimelinePage(rows=rows, older=older)
 
 

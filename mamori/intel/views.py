@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mamori.core.rowurls import row_prefix
 from mamori.findings.models import Finding
 from mamori.inventory.models import Software
 from mamori.orgs.access import org_view
@@ -63,6 +64,8 @@ def timeline(request: HttpRequest) -> HttpResponse:
             "surges": [surge for surge, _ids in current_surges(request.org)],
             "has_feeds": bool(feed_choices),
             "here": request.get_full_path(),
+            # One form for the page; each row's button posts it to that row's URL.
+            "read_url": row_prefix("intel:item_read", org_slug=request.org.slug),
         },
     )
 
