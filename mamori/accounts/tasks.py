@@ -12,7 +12,7 @@ PRUNE = "accounts.prune"
 logger = logging.getLogger("mamori.accounts")
 
 
-@handler(PRUNE)
+@handler(PRUNE, queue="bulk")
 def prune(job: Job) -> None:
     from .services import prune_expired
 

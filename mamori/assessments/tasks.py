@@ -27,7 +27,7 @@ MONTHLY = "assessments.monthly_report"
 MAILED = "report.mailed"
 
 
-@handler(MONTHLY)
+@handler(MONTHLY, queue="bulk")
 def send_monthly_reports(job: Job) -> None:
     for org in Organization.objects.order_by("pk").iterator():
         send_monthly_report(org)

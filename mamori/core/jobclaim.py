@@ -1,22 +1,31 @@
-"""The common job claim in one statement (issue 20: one round trip to claim).
+"""The common job claim in one statement (issue 20: one round trip to claim), for a list of
+named queues taken in order (issue 19: urgent before default before bulk).
 
 PostgreSQL:
     UPDATE core_job SET status = 'running', leased_by = …, leased_until = …, attempts = attempts + 1
-    WHERE id = (SELECT id FROM core_job WHERE status = 'queued' AND run_at <= now
-                ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      AND NOT EXISTS (a running job whose lease expired)
+    WHERE id = COALESCE(
+        (SELECT id FROM core_job WHERE status = 'queued' AND queue = 'urgent' AND run_at <= now
+         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+        (the same for 'default'), …)
+      AND NOT EXISTS (a running job of these queues whose lease expired)
     RETURNING every column
-SQLite (≥ 3.35 has RETURNING; writers are serialised, so the sub-select needs no lock): the same
-statement without FOR UPDATE SKIP LOCKED.
+One sub-select per queue rather than ORDER BY a queue rank: each walks the index (status, queue,
+run_at, id) from its start and stops at the first row it can lock, and COALESCE evaluates them
+lazily, so a later queue is looked at (and locked) only when the earlier ones have nothing due.
+An ORDER BY over a computed rank could not use the index and would sort every due row.
+SQLite (≥ 3.35 has RETURNING; writers are serialised, so the sub-selects need no lock): the same
+statement without FOR UPDATE SKIP LOCKED (its coalesce() is lazy too).
 
-Only a due queued job is claimed here. When a lease has expired the statement claims nothing, and
-jobs.claim takes its general path (which reclaims expired leases first, as before); it does the
-same when nothing is due, so the idle poll and the rare cases keep their tested code.
+Only a due queued job is claimed here. When a lease of these queues has expired the statement
+claims nothing, and jobs.claim takes its general path (which reclaims expired leases first, as
+before); it does the same when nothing is due, so the idle poll and the rare cases keep their
+tested code.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,17 +43,24 @@ def supported() -> bool:
     return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35, 0)
 
 
-def _sql() -> str:
+def _sql(queue_count: int) -> str:
     quote = connection.ops.quote_name
+    table = quote(_TABLE)
     returning = ", ".join(quote(field.column) for field in _FIELDS)
     lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     # Identifiers come from the model's metadata only; every value is a parameter.
-    return (
-        f"UPDATE {quote(_TABLE)} SET status = %s, leased_by = %s, leased_until = %s,"  # noqa: S608
-        " attempts = attempts + 1"
-        f" WHERE id = (SELECT id FROM {quote(_TABLE)} WHERE status = %s AND run_at <= %s"
+    firsts = [
+        f"(SELECT id FROM {table} WHERE status = %s AND queue = %s AND run_at <= %s"  # noqa: S608
         f" ORDER BY run_at, id LIMIT 1{lock})"
-        f" AND NOT EXISTS (SELECT 1 FROM {quote(_TABLE)} WHERE status = %s AND leased_until < %s)"
+    ] * queue_count
+    target = firsts[0] if queue_count == 1 else f"COALESCE({', '.join(firsts)})"
+    placeholders = ", ".join(["%s"] * queue_count)
+    return (
+        f"UPDATE {table} SET status = %s, leased_by = %s, leased_until = %s,"  # noqa: S608
+        " attempts = attempts + 1"
+        f" WHERE id = {target}"
+        f" AND NOT EXISTS (SELECT 1 FROM {table} WHERE status = %s AND queue IN ({placeholders})"
+        " AND leased_until < %s)"
         f" RETURNING {returning}"
     )
 
@@ -62,20 +78,19 @@ def _job_from_row(row: tuple[Any, ...]) -> Job:
     return Job.from_db(connection.alias, [field.attname for field in _FIELDS], values)
 
 
-def claim_due(worker_name: str, moment: datetime, until: datetime) -> Job | None:
-    """Claim the due queued job that waited longest, in one statement; None when none was
-    claimed (nothing due, all due rows locked by other workers, or an expired lease waiting)."""
+def claim_due(
+    worker_name: str, moment: datetime, until: datetime, queues: Sequence[str]
+) -> Job | None:
+    """Claim the due queued job of the first of these queues that has one, the one that waited
+    longest there, in one statement; None when none was claimed (nothing due, all due rows
+    locked by other workers, or an expired lease of these queues waiting)."""
     stamp = connection.ops.adapt_datetimefield_value
-    params = [
-        JobStatus.RUNNING,
-        worker_name,
-        stamp(until),
-        JobStatus.QUEUED,
-        stamp(moment),
-        JobStatus.RUNNING,
-        stamp(moment),
-    ]
+    now = stamp(moment)
+    params: list[Any] = [JobStatus.RUNNING, worker_name, stamp(until)]
+    for queue in queues:
+        params += [JobStatus.QUEUED, queue, now]
+    params += [JobStatus.RUNNING, *queues, now]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), params)
+        cursor.execute(_sql(len(queues)), params)
         row = cursor.fetchone()
     return None if row is None else _job_from_row(row)

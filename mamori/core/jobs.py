@@ -25,14 +25,11 @@ one statement, UPDATE … WHERE id = (SELECT … [FOR UPDATE SKIP LOCKED] LIMIT 
 
 from __future__ import annotations
 
-import importlib
 import logging
 import random
 import threading
-import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,29 +44,52 @@ from django.db import (
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from mamori.core import jobclaim, outage
-from mamori.core.models import ACTIVE_STATUSES, LAST_ERROR_MAX_CHARS, Job, JobStatus
-from mamori.core.registry import Registry
+from mamori.core import jobclaim, jobwake, outage
+from mamori.core.handlers import (  # re-exported: handlers and their queues live there
+    HANDLER_QUEUES,
+    HANDLERS,
+    TASK_MODULES,
+    handler,
+    load_handlers,
+    queue_list,
+    queue_of,
+)
+from mamori.core.leases import (  # re-exported: the lease machinery lives in core/leases.py
+    KEEPER,
+    Lease,
+    LeaseKeeper,
+    LeaseLost,
+    ensure_lease,
+    guarded,
+    heartbeat,
+    lease_lost,
+    lease_seconds_or_default,
+    owned,
+)
+from mamori.core.logcontext import job_context
+from mamori.core.models import (
+    ACTIVE_STATUSES,
+    LAST_ERROR_MAX_CHARS,
+    Job,
+    JobQueue,
+    JobStatus,
+)
 
 logger = logging.getLogger("mamori.jobs")
 
-JobHandler = Callable[[Job], None]
-
-HANDLERS: Registry[JobHandler] = Registry("job handler")
-
-# Modules whose import registers job handlers (each app's tasks.py). Explicit, not scanned.
-TASK_MODULES: list[str] = [
-    "mamori.core.tasks",
-    "mamori.findings.tasks",
-    "mamori.intel.tasks",
-    "mamori.monitoring.tasks",
-    "mamori.notify.tasks",
-    "mamori.mailcheck.tasks",
-    "mamori.assessments.tasks",
-    "mamori.accounts.tasks",
-    "mamori.routines.tasks",
-    "mamori.training.tasks",
-    "mamori.orgs.tasks",
+__all__ = [
+    "HANDLERS",
+    "HANDLER_QUEUES",
+    "KEEPER",
+    "TASK_MODULES",
+    "Lease",
+    "LeaseKeeper",
+    "LeaseLost",
+    "ensure_lease",
+    "handler",
+    "heartbeat",
+    "lease_lost",
+    "load_handlers",
 ]
 
 # Retry backoff: base * 2**(attempt-1), capped, then "equal jitter" (between half and all of it).
@@ -78,22 +98,6 @@ RETRY_MAX_SECONDS = 6 * 60 * 60.0
 # How many candidate rows one claim looks at before giving up (lost races, exhausted leases).
 CLAIM_SCAN_LIMIT = 20
 TRACEBACK_FRAMES = 6
-
-
-def handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register `function(job)` as the handler for jobs of this kind."""
-    return HANDLERS.register(kind)
-
-
-def load_handlers() -> None:
-    """Import every module listed in TASK_MODULES (idempotent: imports are cached)."""
-    for module in TASK_MODULES:
-        importlib.import_module(module)
-
-
-def _lease_seconds(lease_seconds: float | None) -> float:
-    value = settings.JOB_LEASE_SECONDS if lease_seconds is None else lease_seconds
-    return max(float(value), 0.1)
 
 
 def enqueue(
@@ -105,11 +109,14 @@ def enqueue(
     unique_key: str | None = None,
     max_attempts: int = 5,
     repeat_seconds: int | None = None,
+    queue: str | None = None,
 ) -> Job:
-    """Add a job. With a unique_key, returns the queued or running job holding it, if any.
+    """Add a job, in the queue its kind's handler declared unless queue is given. With a
+    unique_key, returns the queued or running job holding it, if any.
 
     Called inside a transaction, the job becomes visible to workers only when it commits, so a
-    service can enqueue its follow-up work atomically with its own changes.
+    service can enqueue its follow-up work atomically with its own changes. Once it is
+    committed, an idle worker of this process serving its queue wakes for it (mamori.core.jobwake).
     """
     if repeat_seconds is not None and repeat_seconds < 1:
         raise ValueError("repeat_seconds must be at least 1")
@@ -121,9 +128,10 @@ def enqueue(
         "unique_key": unique_key,
         "max_attempts": max(1, max_attempts),
         "repeat_seconds": repeat_seconds,
+        "queue": queue_list([queue])[0] if queue else queue_of(kind),
     }
     if unique_key is None:
-        return Job.objects.create(**fields)
+        return _created(fields)
     for _ in range(3):
         existing = _active_with_key(unique_key)
         if existing is not None:
@@ -131,13 +139,26 @@ def enqueue(
         try:
             # A savepoint, so a lost race does not break an enclosing transaction.
             with transaction.atomic():
-                return Job.objects.create(**fields)
+                job = Job.objects.create(**fields)
         except IntegrityError:
             continue  # another process inserted the same key between our read and our write
+        _wake_after_commit(job)
+        return job
     existing = _active_with_key(unique_key)
     if existing is None:
         raise RuntimeError(f"could not enqueue job with unique_key {unique_key!r}")
     return existing
+
+
+def _created(fields: dict[str, Any]) -> Job:
+    job = Job.objects.create(**fields)
+    _wake_after_commit(job)
+    return job
+
+
+def _wake_after_commit(job: Job) -> None:
+    queue, run_at = job.queue, job.run_at
+    transaction.on_commit(lambda: jobwake.notify(queue, run_at))
 
 
 def schedule(
@@ -152,8 +173,9 @@ def schedule(
 ) -> Job:
     """Make sure one recurring job holds unique_key and runs kind every every_seconds.
 
-    Creates it, or brings the existing one up to date (interval, payload, organisation); safe to
-    call on every start-up or whenever the thing it checks is saved.
+    Creates it, or brings the existing one up to date (interval, payload, organisation, the
+    queue its handler declares); safe to call on every start-up or whenever the thing it checks
+    is saved.
     """
     job = enqueue(
         kind,
@@ -170,6 +192,7 @@ def schedule(
         "organization_id": organization_id,
         "repeat_seconds": every_seconds,
         "max_attempts": max(1, max_attempts),
+        "queue": queue_of(kind),
     }
     changes = {field: value for field, value in wanted.items() if getattr(job, field) != value}
     # A shorter interval takes effect now, not after the rest of the old, longer wait.
@@ -198,22 +221,25 @@ def _active_with_key(unique_key: str) -> Job | None:
     return Job.objects.filter(unique_key=unique_key, status__in=ACTIVE_STATUSES).first()
 
 
-def _expired(now: datetime) -> QuerySet[Job]:
-    return Job.objects.filter(status=JobStatus.RUNNING, leased_until__lt=now).order_by(
-        "leased_until", "id"
-    )
+def _expired(now: datetime, queues: Sequence[str]) -> QuerySet[Job]:
+    return Job.objects.filter(
+        status=JobStatus.RUNNING, queue__in=queues, leased_until__lt=now
+    ).order_by("leased_until", "id")
 
 
-def _due(now: datetime) -> QuerySet[Job]:
-    return Job.objects.filter(status=JobStatus.QUEUED, run_at__lte=now).order_by("run_at", "id")
+def _due(now: datetime, queues: Sequence[str]) -> QuerySet[Job]:
+    return Job.objects.filter(status=JobStatus.QUEUED, queue__in=queues, run_at__lte=now)
 
 
-def _next_candidate(now: datetime, skip_locked: bool) -> Job | None:
-    """A running job whose lease expired (rare), else the due queued job that waited longest.
+def _next_candidate(now: datetime, skip_locked: bool, queues: Sequence[str]) -> Job | None:
+    """A running job of these queues whose lease expired (rare), else the due queued job that
+    waited longest in the first of these queues that has one.
 
-    Two simple queries rather than one with OR, so each walks its own partial index.
+    Simple queries rather than one with OR, so each walks its own index in order.
     """
-    for candidates in (_expired(now), _due(now)):
+    searches = [_expired(now, queues)]
+    searches += [_due(now, [queue]).order_by("run_at", "id") for queue in queues]
+    for candidates in searches:
         if skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         job = candidates.first()
@@ -222,18 +248,40 @@ def _next_candidate(now: datetime, skip_locked: bool) -> Job | None:
     return None
 
 
-# Set while claims find work: PostgreSQL claims then skip the read before the claiming UPDATE.
-_BUSY = threading.Event()
+class _ThreadFlag(threading.local):
+    """A flag of the current thread (each worker thread serves its own queues)."""
+
+    value = False
+
+    def set(self) -> None:
+        self.value = True
+
+    def clear(self) -> None:
+        self.value = False
+
+    def is_set(self) -> bool:
+        return self.value
+
+
+# Set while this thread's claims find work: PostgreSQL claims then skip the read before the
+# claiming UPDATE.
+_BUSY = _ThreadFlag()
 
 
 def claim(
-    worker_name: str, *, lease_seconds: float | None = None, now: datetime | None = None
+    worker_name: str,
+    *,
+    lease_seconds: float | None = None,
+    now: datetime | None = None,
+    queues: Iterable[str] | None = None,
 ) -> Job | None:
-    """Take the next due job (or one whose lease expired) for worker_name; None if none is due.
+    """Take the next due job (or one whose lease expired) of these queues (all by default; the
+    first queue in claim order that has one) for worker_name; None if none is due.
 
     The returned job is running, leased to worker_name, and its attempts count includes this run.
     """
-    lease = _lease_seconds(lease_seconds)
+    served = queue_list(queues)
+    lease = lease_seconds_or_default(lease_seconds)
     skip_locked = connection.features.has_select_for_update_skip_locked
     moment = now or timezone.now()
     fast = jobclaim.supported()
@@ -241,24 +289,26 @@ def claim(
     # cheap reads (and never takes SQLite's write lock away from the web), a busy queue is
     # claimed in one statement.
     read_first = not (fast and connection.vendor == "postgresql" and _BUSY.is_set())
-    if read_first and not (_due(moment).exists() or _expired(moment).exists()):
+    if read_first and not (_due(moment, served).exists() or _expired(moment, served).exists()):
         _BUSY.clear()
         return None
     if fast:
         # The common case in one statement (mamori.core.jobclaim); the loop below handles
         # expired leases and lost races as before.
-        job = jobclaim.claim_due(worker_name, moment, moment + timedelta(seconds=lease))
+        job = jobclaim.claim_due(worker_name, moment, moment + timedelta(seconds=lease), served)
         if job is not None:
             _BUSY.set()
             job.lease_seconds = lease  # type: ignore[attr-defined]  # for heartbeat()
             return job
-        if not read_first and not (_due(moment).exists() or _expired(moment).exists()):
+        if not read_first and not (
+            _due(moment, served).exists() or _expired(moment, served).exists()
+        ):
             _BUSY.clear()
             return None
     for _ in range(CLAIM_SCAN_LIMIT):
         moment = now or timezone.now()
         with transaction.atomic():
-            job = _next_candidate(moment, skip_locked)
+            job = _next_candidate(moment, skip_locked, served)
             if job is None:
                 return None
             if job.status == JobStatus.RUNNING and job.attempts >= job.max_attempts:
@@ -296,141 +346,6 @@ def claim(
     return None
 
 
-class LeaseLost(Exception):  # noqa: N818  (a state, not a programming error)
-    """The running job's lease was taken over or ran out: the handler must stop."""
-
-
-class Lease:
-    """A running job's claim as its worker sees it: renewed in the background until dropped."""
-
-    def __init__(self, job: Job, seconds: float) -> None:
-        self.job = job
-        self.seconds = seconds
-        self.lost = threading.Event()
-        now = time.monotonic()
-        # The local clock's view of when the claim ends; a margin covers the claim's round trip.
-        self.valid_until = now + seconds * 0.9
-        self.next_renewal = now + seconds / 3
-
-
-class LeaseKeeper:
-    """One daemon thread per process renewing the leases of every job its workers run.
-
-    It sleeps until the earliest renewal is due, so jobs shorter than a third of their lease
-    never cause a renewal statement. A renewal that finds the row taken over marks the lease
-    lost; one that cannot reach the database retries soon and marks the lease lost only when
-    the lease has run out by the local clock.
-    """
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._leases: dict[int, Lease] = {}
-        self._thread: threading.Thread | None = None
-
-    def hold(self, job: Job, seconds: float) -> Lease:
-        lease = Lease(job, seconds)
-        with self._condition:
-            self._leases[id(lease)] = lease
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="mamori-lease-keeper", daemon=True
-                )
-                self._thread.start()
-            self._condition.notify()
-        return lease
-
-    def drop(self, lease: Lease) -> None:
-        with self._condition:
-            self._leases.pop(id(lease), None)
-            self._condition.notify()
-
-    def abandon(self, holders: list[str]) -> None:
-        """Mark the leases of these worker names lost (their claims were handed back)."""
-        with self._condition:
-            leases = [lease for lease in self._leases.values() if lease.job.leased_by in holders]
-        for lease in leases:
-            self._lose(lease, "its claim was handed back at shutdown")
-
-    def _due(self) -> list[Lease]:
-        """Wait until at least one held lease needs renewing; return those that do."""
-        with self._condition:
-            while True:
-                if not self._leases:
-                    outage.drop_connection()  # hold no idle connection between jobs
-                    self._condition.wait()
-                    continue
-                now = time.monotonic()
-                soonest = min(lease.next_renewal for lease in self._leases.values())
-                if soonest > now:
-                    self._condition.wait(soonest - now)
-                    continue
-                return [lease for lease in self._leases.values() if lease.next_renewal <= now]
-
-    def _run(self) -> None:
-        while True:
-            for lease in self._due():
-                self._renew(lease)
-
-    def _renew(self, lease: Lease) -> None:
-        job = lease.job
-        started = time.monotonic()
-        try:
-            held = heartbeat(job, lease_seconds=lease.seconds)
-        except DatabaseError as error:
-            if outage.is_outage(error):
-                outage.report_unavailable(error, "lease renewal")
-            else:
-                logger.warning("job %s: lease renewal failed: %s", job.pk, error)
-            outage.drop_connection()
-            now = time.monotonic()
-            if now >= lease.valid_until:
-                self._lose(lease, "its lease ran out while the database was unreachable")
-            else:
-                lease.next_renewal = now + min(1.0, lease.seconds / 10)
-            return
-        outage.report_available()
-        if not held:
-            self._lose(lease, "another worker took it over")
-            return
-        lease.valid_until = started + lease.seconds * 0.9
-        lease.next_renewal = time.monotonic() + lease.seconds / 3
-
-    def _lose(self, lease: Lease, why: str) -> None:
-        if not lease.lost.is_set():
-            logger.warning("job %s: lease lost (%s); stopping the job", lease.job.pk, why)
-        lease.lost.set()
-        self.drop(lease)
-
-
-KEEPER = LeaseKeeper()
-
-
-def lease_lost(job: Job) -> bool:
-    """True when the running job's lease is lost (check before a side effect outside the
-    database, such as sending a mail)."""
-    lease: Lease | None = getattr(job, "_lease", None)
-    return lease is not None and (lease.lost.is_set() or time.monotonic() >= lease.valid_until)
-
-
-def ensure_lease(job: Job) -> None:
-    """Raise LeaseLost if the job no longer holds its lease."""
-    if lease_lost(job):
-        raise LeaseLost(f"job {job.pk} lost its lease")
-
-
-@contextmanager
-def _guarded(lease: Lease) -> Iterator[None]:
-    """While the handler runs, every statement on its connection first checks the lease."""
-
-    def guard(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        if lease.lost.is_set():
-            raise LeaseLost(f"job {lease.job.pk} lost its lease; statement not run")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(guard):
-        yield
-
-
 def _lease_expired_message(job: Job) -> str:
     return (
         f"LeaseExpired: 担当ワーカー {job.leased_by} の応答が途絶えました / "
@@ -450,23 +365,6 @@ def _fail_expired_lease(job: Job, now: datetime) -> None:
     if updated:
         job.status, job.last_error, job.finished_at = JobStatus.FAILED, message, now
         _continue_schedule(job, now)
-
-
-def _owned(job: Job) -> QuerySet[Job]:
-    """The job's row, only while this claim still holds it (not reclaimed by another worker)."""
-    return Job.objects.filter(
-        pk=job.pk, status=JobStatus.RUNNING, leased_by=job.leased_by, attempts=job.attempts
-    )
-
-
-def heartbeat(job: Job, *, lease_seconds: float | None = None) -> bool:
-    """Extend a running job's lease. False means the lease was lost: the handler should stop."""
-    lease = lease_seconds if lease_seconds is not None else getattr(job, "lease_seconds", None)
-    until = timezone.now() + timedelta(seconds=_lease_seconds(lease))
-    if _owned(job).update(leased_until=until) != 1:
-        return False
-    job.leased_until = until
-    return True
 
 
 def backoff_seconds(
@@ -494,7 +392,7 @@ def format_error(error: BaseException) -> str:
 def _reload_repeat(job: Job) -> bool:
     """Re-read repeat_seconds under a row lock (schedule() or cancel() may have changed it while
     the job ran). False if this claim no longer holds the job. Call inside a transaction."""
-    rows = _owned(job)
+    rows = owned(job)
     if connection.features.has_select_for_update:
         rows = rows.select_for_update()
     current = list(rows.values_list("repeat_seconds", flat=True)[:1])
@@ -511,11 +409,11 @@ def _complete(job: Job, now: datetime) -> bool:
     otherwise (schedule() or cancel() changed it meanwhile, or the claim was lost) the repeat is
     re-read under a row lock first."""
     repeat = job.repeat_seconds
-    owned = _owned(job).filter(
+    mine = owned(job).filter(
         **({"repeat_seconds": repeat} if repeat else {"repeat_seconds__isnull": True})
     )
     if repeat:
-        updated = owned.update(
+        updated = mine.update(
             status=JobStatus.QUEUED,
             run_at=now + timedelta(seconds=repeat),
             attempts=0,
@@ -525,7 +423,7 @@ def _complete(job: Job, now: datetime) -> bool:
             finished_at=now,
         )
     else:
-        updated = owned.update(
+        updated = mine.update(
             status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
         )
     if updated == 1:
@@ -534,7 +432,7 @@ def _complete(job: Job, now: datetime) -> bool:
         if not _reload_repeat(job):
             return False
         if job.repeat_seconds:
-            updated = _owned(job).update(
+            updated = owned(job).update(
                 status=JobStatus.QUEUED,
                 run_at=now + timedelta(seconds=job.repeat_seconds),
                 attempts=0,
@@ -544,7 +442,7 @@ def _complete(job: Job, now: datetime) -> bool:
                 finished_at=now,
             )
         else:
-            updated = _owned(job).update(
+            updated = owned(job).update(
                 status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
             )
     return updated == 1
@@ -553,7 +451,7 @@ def _complete(job: Job, now: datetime) -> bool:
 def _record_failure(job: Job, error_text: str, now: datetime) -> bool:
     """Record a failed try: retry later with backoff, or fail for good after max_attempts."""
     if job.attempts < job.max_attempts:
-        updated = _owned(job).update(
+        updated = owned(job).update(
             status=JobStatus.QUEUED,
             run_at=now + timedelta(seconds=backoff_seconds(job.attempts)),
             leased_by="",
@@ -564,7 +462,7 @@ def _record_failure(job: Job, error_text: str, now: datetime) -> bool:
     with transaction.atomic():
         if not _reload_repeat(job):
             return False
-        updated = _owned(job).update(
+        updated = owned(job).update(
             status=JobStatus.FAILED,
             leased_by="",
             leased_until=None,
@@ -596,6 +494,7 @@ def _continue_schedule(failed: Job, now: datetime) -> None:
         unique_key=key,
         max_attempts=failed.max_attempts,
         repeat_seconds=repeat,
+        queue=failed.queue,
     )
 
 
@@ -604,13 +503,19 @@ def execute(job: Job) -> None:
 
     The lease is renewed in the background meanwhile. Recording the outcome is retried while
     the database is unreachable, until the lease would run out (then the job is retried by
-    whoever reclaims it, as if this worker had died).
+    whoever reclaims it, as if this worker had died). Log lines written meanwhile carry the
+    job's id, kind and organisation (mamori.core.logcontext).
     """
-    lease = KEEPER.hold(job, _lease_seconds(getattr(job, "lease_seconds", None)))
+    with job_context(job.pk, job.organization_id, kind=job.kind):
+        _execute(job)
+
+
+def _execute(job: Job) -> None:
+    lease = KEEPER.hold(job, lease_seconds_or_default(getattr(job, "lease_seconds", None)))
     job._lease = lease  # type: ignore[attr-defined]  # for lease_lost()
     try:
         try:
-            with _guarded(lease):
+            with guarded(lease):
                 function = HANDLERS.get(job.kind)
                 function(job)
         except LeaseLost:
@@ -653,31 +558,49 @@ def execute(job: Job) -> None:
         KEEPER.drop(lease)
 
 
-def run_one(worker_name: str, *, lease_seconds: float | None = None) -> bool:
-    """Claim and run one job. False when nothing was due."""
-    job = claim(worker_name, lease_seconds=lease_seconds)
+def run_one(
+    worker_name: str, *, lease_seconds: float | None = None, queues: Iterable[str] | None = None
+) -> bool:
+    """Claim and run one job of these queues (all by default). False when nothing was due."""
+    job = claim(worker_name, lease_seconds=lease_seconds, queues=queues)
     if job is None:
         return False
     execute(job)
     return True
 
 
+def poll_seconds_for(queues: Sequence[str]) -> float:
+    """The idle poll of a worker serving these queues: short when it serves the urgent queue
+    (a job enqueued by another process must not wait long), JOB_POLL_SECONDS otherwise."""
+    poll = float(settings.JOB_POLL_SECONDS)
+    if JobQueue.URGENT in queues:
+        poll = min(poll, float(getattr(settings, "JOB_URGENT_POLL_SECONDS", 0.5)))
+    return max(poll, 0.05)
+
+
 def run_worker(
     stop: threading.Event,
     *,
     name: str,
+    queues: Iterable[str] | None = None,
     poll_seconds: float | None = None,
     lease_seconds: float | None = None,
     once: bool = False,
 ) -> None:
-    """Run jobs until `stop` is set (or, with once, until nothing is due). Never raises."""
-    poll = float(settings.JOB_POLL_SECONDS if poll_seconds is None else poll_seconds)
-    logger.info("worker %s started", name)
+    """Run jobs of these queues (all by default, urgent first) until `stop` is set (or, with
+    once, until nothing is due). Never raises.
+
+    When idle it sleeps for the poll interval, or until a job of its queues enqueued in this
+    process comes due (mamori.core.jobwake)."""
+    served = queue_list(queues)
+    poll = poll_seconds_for(served) if poll_seconds is None else float(poll_seconds)
+    jobwake.WAKER.serve(served)
+    logger.info("worker %s started (queues: %s)", name, ", ".join(served))
     try:
         while not stop.is_set():
             close_old_connections()
             try:
-                worked = run_one(name, lease_seconds=lease_seconds)
+                worked = run_one(name, lease_seconds=lease_seconds, queues=served)
             except DatabaseError as error:
                 # Database gone: one line per outage (not per poll), drop the connection, retry.
                 if outage.is_outage(error):
@@ -695,8 +618,9 @@ def run_worker(
             if not worked:
                 if once:
                     break
-                stop.wait(poll)
+                jobwake.WAKER.wait(served, poll, stop)
     finally:
+        jobwake.WAKER.unserve(served)
         connection.close()
         logger.info("worker %s stopped", name)
 
@@ -706,23 +630,31 @@ def start_workers(
     *,
     name: str,
     threads: int = 1,
+    queues: Iterable[str] | None = None,
+    urgent_threads: int = 0,
     poll_seconds: float | None = None,
     lease_seconds: float | None = None,
     once: bool = False,
 ) -> list[threading.Thread]:
     """Start worker threads (used by `mamori worker` and the worker embedded in `mamori serve`).
 
-    Set `stop` and join the threads to shut down: each finishes its current job first. The
-    threads are daemons, so a process that exits without joining them leaves its jobs to be
-    reclaimed when their leases expire. Their lease holder names are worker_names(name, threads).
+    Each thread serves `queues` (all by default) in claim order, except the first
+    `urgent_threads`, which serve the urgent queue alone: a long bulk job on the other threads
+    can then never hold up urgent work. Set `stop` and join the threads to shut down: each
+    finishes its current job first. The threads are daemons, so a process that exits without
+    joining them leaves its jobs to be reclaimed when their leases expire. Their lease holder
+    names are worker_names(name, threads).
     """
+    served = queue_list(queues)
     started = []
-    for worker_name in worker_names(name, threads):
+    for index, worker_name in enumerate(worker_names(name, threads)):
+        own = (JobQueue.URGENT,) if index < urgent_threads else served
         thread = threading.Thread(
             target=run_worker,
             args=(stop,),
             kwargs={
                 "name": worker_name,
+                "queues": own,
                 "poll_seconds": poll_seconds,
                 "lease_seconds": lease_seconds,
                 "once": once,
@@ -733,6 +665,17 @@ def start_workers(
         thread.start()
         started.append(thread)
     return started
+
+
+# The worker embedded in `mamori serve`: one thread for urgent work only, one for every queue
+# (urgent first). One office needs no more; a long bulk job (an NVD sync, a report bundle)
+# occupies the second thread, never the first.
+EMBEDDED_THREADS = 2
+
+
+def start_embedded_workers(stop: threading.Event, *, name: str) -> list[threading.Thread]:
+    """The worker threads of `mamori serve` (names: worker_names(name, EMBEDDED_THREADS))."""
+    return start_workers(stop, name=name, threads=EMBEDDED_THREADS, urgent_threads=1)
 
 
 def worker_names(name: str, threads: int) -> list[str]:

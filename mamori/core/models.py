@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class JobStatus(models.TextChoices):
@@ -13,6 +14,18 @@ class JobStatus(models.TextChoices):
     DONE = "done", "完了 / done"
     FAILED = "failed", "失敗 / failed"
 
+
+class JobQueue(models.TextChoices):
+    """Named queues, in the order a worker serving several takes them (the queue is the
+    priority: within one queue, jobs run in due order). See mamori.core.jobs.handler."""
+
+    URGENT = "urgent", _("Urgent")
+    DEFAULT = "default", _("Normal")
+    BULK = "bulk", _("Bulk")
+
+
+# Claim order of the queues: urgent before default before bulk.
+QUEUE_ORDER: tuple[str, ...] = (JobQueue.URGENT, JobQueue.DEFAULT, JobQueue.BULK)
 
 # Statuses in which a job still holds its unique_key.
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
@@ -28,7 +41,10 @@ class Job(models.Model):
     # A plain integer, not a foreign key: core must not depend on the orgs app.
     organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    run_at = models.DateTimeField(default=timezone.now)  # "next run at"; see core_job_claim_idx
+    queue = models.CharField(max_length=10, choices=JobQueue.choices, default=JobQueue.DEFAULT)
+    run_at = models.DateTimeField(
+        default=timezone.now
+    )  # "next run at"; see core_job_queue_claim_idx
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=5)
     leased_by = models.CharField(max_length=200, blank=True, default="")
@@ -51,9 +67,13 @@ class Job(models.Model):
         ]
         indexes = [
             # Composite, not partial: SQLite cannot use a partial index when the status is a
-            # bound parameter. With status first, claims walk only the queued (or running) part
-            # of the index, in order, however much finished history accumulates.
-            models.Index(fields=["status", "run_at", "id"], name="core_job_claim_idx"),
+            # bound parameter. With status and queue first, a claim for one queue walks only the
+            # queued part of that queue, in due order, however much finished history or other
+            # queues' work accumulates (a claim for several queues tries them in turn, see
+            # mamori.core.jobclaim).
+            models.Index(
+                fields=["status", "queue", "run_at", "id"], name="core_job_queue_claim_idx"
+            ),
             models.Index(fields=["status", "leased_until"], name="core_job_lease_expiry_idx"),
             models.Index(fields=["status", "organization_id"], name="core_job_status_org_idx"),
             # For lookups by key (the partial unique index only enforces; SQLite cannot search it).

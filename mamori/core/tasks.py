@@ -20,7 +20,7 @@ PRUNE_EVERY_SECONDS = 24 * 60 * 60
 logger = logging.getLogger("mamori.jobs")
 
 
-@handler(PRUNE_JOB)
+@handler(PRUNE_JOB, queue="bulk")
 def prune_job_history(job: Job) -> None:
     deleted = prune_history(timedelta(days=max(int(settings.JOB_HISTORY_DAYS), 1)))
     if deleted:

@@ -6,7 +6,7 @@ from mamori.core.jobs import handler
 from mamori.core.models import Job
 
 
-@handler("intel.fetch_feed")
+@handler("intel.fetch_feed", queue="bulk")
 def fetch_feed_job(job: Job) -> None:
     from .fetching import fetch_feed
 
@@ -36,28 +36,28 @@ def match_new_job(job: Job) -> None:
         match_new(org, [int(pk) for pk in job.payload.get("advisory_ids", [])])
 
 
-@handler("intel.sync_nvd")
+@handler("intel.sync_nvd", queue="bulk")
 def sync_nvd_job(job: Job) -> None:
     from .sync import sync_nvd
 
     sync_nvd()
 
 
-@handler("intel.sync_kev")
+@handler("intel.sync_kev", queue="bulk")
 def sync_kev_job(job: Job) -> None:
     from .sync import sync_document
 
     sync_document("kev")
 
 
-@handler("intel.sync_jvn")
+@handler("intel.sync_jvn", queue="bulk")
 def sync_jvn_job(job: Job) -> None:
     from .sync import sync_document
 
     sync_document("jvn")
 
 
-@handler("intel.sync_myjvn")
+@handler("intel.sync_myjvn", queue="bulk")
 def sync_myjvn_job(job: Job) -> None:
     from .sync import sync_myjvn
 

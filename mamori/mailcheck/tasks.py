@@ -8,7 +8,7 @@ from mamori.core.models import Job
 from . import mailbox, services
 
 
-@handler(services.PURGE_JOB)
+@handler(services.PURGE_JOB, queue="bulk")
 def purge(job: Job) -> None:
     services.purge_raw()
 

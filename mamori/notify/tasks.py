@@ -8,7 +8,7 @@ from mamori.core.models import Job
 from . import services
 
 
-@handler(services.DELIVER_JOB)
+@handler(services.DELIVER_JOB, queue="urgent")
 def deliver(job: Job) -> None:
     services.deliver(int(job.payload["notification_id"]), job=job)
 

@@ -9,7 +9,7 @@ from mamori.core.models import Job
 DAILY = "routines.daily"
 
 
-@handler(DAILY)
+@handler(DAILY, queue="bulk")
 def run_daily(job: Job) -> None:
     from mamori.orgs.models import Organization
 

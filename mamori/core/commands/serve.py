@@ -147,7 +147,8 @@ def main(argv: list[str]) -> int:
         connections.close_all()  # the supervising thread needs none until the end
     if not options.no_worker:
         jobs.load_handlers()
-        workers = jobs.start_workers(stop, name=worker_name)
+        # One thread for urgent work alone, one for every queue (mamori.core.jobs).
+        workers = jobs.start_embedded_workers(stop, name=worker_name)
 
     stopped_at: list[float] = []
 

@@ -1,5 +1,7 @@
 """`mamori worker`: run background jobs (several threads; several processes or machines may
-run it at once against the same database).
+run it at once against the same database). `--queues urgent,default` serves only those named
+queues (default: all, urgent first); run one worker for urgent+default and another for bulk so
+that a long bulk job never holds up a notification.
 
 The first SIGTERM or Ctrl-C asks the threads to stop after their current job; jobs still running
 after SHUTDOWN_GRACE_SECONDS are handed back to the queue (released, attempt not counted) and the
@@ -34,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="同時に実行するジョブの数 / number of jobs run at once (default 1)",
     )
     parser.add_argument(
+        "--queues",
+        default="",
+        help="実行するキュー (urgent,default,bulk のカンマ区切り) / queues to serve, comma-separated "
+        "(urgent, default, bulk; default all, urgent first)",
+    )
+    parser.add_argument(
         "--name",
         default=f"{socket.gethostname()}:{os.getpid()}",
         help="ワーカー名 (ログとジョブの担当者欄) / worker name shown in logs and on claimed jobs",
@@ -59,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+QUEUE_NAMES = ("urgent", "default", "bulk")  # mamori.core.models.QUEUE_ORDER, before setup
+
+
+def _parse_queues(text: str) -> tuple[str, ...] | None:
+    """The queues named in --queues (empty: all); None when a name is unknown."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    if any(name not in QUEUE_NAMES for name in names):
+        return None
+    return tuple(name for name in QUEUE_NAMES if name in names)
+
+
 def _release_after_grace(name: str, names: list[str], grace: float) -> None:
     from mamori.core import jobs
 
@@ -76,6 +95,15 @@ def main(argv: list[str]) -> int:
     if options.threads < 1:
         print(
             "mamori worker: --threads は 1 以上にしてください / --threads must be at least 1",
+            file=sys.stderr,
+        )
+        return 2
+
+    queues = _parse_queues(options.queues)
+    if queues is None:
+        print(
+            "mamori worker: --queues には urgent, default, bulk をカンマ区切りで指定してください / "
+            "--queues takes urgent, default and bulk, separated by commas",
             file=sys.stderr,
         )
         return 2
@@ -121,12 +149,18 @@ def main(argv: list[str]) -> int:
             os._exit(1)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    logger.info("worker %s starting %s thread(s)", options.name, options.threads)
+    logger.info(
+        "worker %s starting %s thread(s) for queues %s",
+        options.name,
+        options.threads,
+        ", ".join(queues) if queues else "urgent, default, bulk",
+    )
     try:
         threads = jobs.start_workers(
             stop,
             name=options.name,
             threads=options.threads,
+            queues=queues or None,
             poll_seconds=options.poll_seconds,
             lease_seconds=options.lease_seconds,
             once=options.once,

@@ -6,7 +6,9 @@ O_APPEND descriptor so that lines from several processes never interleave.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -100,3 +102,25 @@ def ticker(job: Job) -> None:
         append_line(path, "tick", job.pk, job.attempts, job.leased_by)
         time.sleep(0.05)
     append_line(path, "done", job.pk, job.attempts, job.leased_by)
+
+
+# Set by test.signal: tests in this process wait on them (token in the payload).
+SIGNALS: dict[str, threading.Event] = {}
+
+
+def signal_event(token: str) -> threading.Event:
+    return SIGNALS.setdefault(token, threading.Event())
+
+
+@handler("test.signal")
+def signal(job: Job) -> None:
+    """Set the event named payload["token"] (for tests running the worker in their process)."""
+    signal_event(job.payload["token"]).set()
+
+
+@handler("test.log")
+def log_something(job: Job) -> None:
+    """Log one line that names a secret and a mail address (both must come out masked)."""
+    logging.getLogger("mamori.test").warning(
+        "handled password=%s for %s", job.payload["secret"], job.payload["address"]
+    )
