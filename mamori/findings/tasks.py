@@ -74,7 +74,7 @@ def queue_rules(org_id: int, changes: dict[str, list[str] | None]) -> Job:
     return enqueue(RERUN, {"changes": changes}, run_at=run_at, organization_id=org_id)
 
 
-@handler(RERUN)
+@handler(RERUN, queue="urgent")  # the user who saved waits for it
 def rerun_rules(job: Job) -> None:
     from mamori.orgs.models import Organization
 
@@ -87,7 +87,7 @@ def rerun_rules(job: Job) -> None:
     run_rules_for_changes(org, changes)
 
 
-@handler(NIGHTLY)
+@handler(NIGHTLY, queue="bulk")
 def run_all_rules(job: Job) -> None:
     from mamori.orgs.models import Organization
 
