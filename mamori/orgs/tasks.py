@@ -13,7 +13,7 @@ from . import bulk
 logger = logging.getLogger("mamori.jobs")
 
 
-@handler(bulk.REPORT_BUNDLE_JOB)
+@handler(bulk.REPORT_BUNDLE_JOB, queue="bulk")
 def report_bundle(job: Job) -> None:
     bulk.build_report_bundle(job)
 
