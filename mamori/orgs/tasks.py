@@ -18,7 +18,7 @@ def report_bundle(job: Job) -> None:
     bulk.build_report_bundle(job)
 
 
-@handler(bulk.PRUNE_BUNDLES_JOB)
+@handler(bulk.PRUNE_BUNDLES_JOB, queue="bulk")
 def prune_report_bundles(job: Job) -> None:
     deleted = bulk.prune_report_bundles()
     if deleted:
