@@ -135,15 +135,25 @@ def _snapshot_postgres(
     return [[str(app), str(name)] for app, name in rows], head
 
 
+# Top-level folders of short-lived files, not archived: import previews waiting for their
+# confirmation (mamori.inventory.uploads, removed after a day) and the overview's zips of
+# several clients' reports (mamori.orgs.bulk, deleted after a week; rebuilt from the database).
+# Kept in a backup they would outlive their deletion there by as long as the backup is kept.
+TRANSIENT_FOLDERS: frozenset[str] = frozenset({"imports", "report-bundles"})
+
+
 def _media_files(
     media_root: Path | None, limits: Limits
 ) -> tuple[list[tuple[str, Path]], list[str]]:
-    """Regular files under media_root as (member name, path), and the names left out."""
+    """Regular files under media_root as (member name, path), and the names left out (the
+    transient folders are not listed: leaving them out is intended, not a problem to report)."""
     if media_root is None or not media_root.is_dir():
         return [], []
     files: list[tuple[str, Path]] = []
     skipped: list[str] = []
     for directory, dirnames, filenames in os.walk(media_root, followlinks=False):
+        if Path(directory) == media_root:
+            dirnames[:] = [name for name in dirnames if name not in TRANSIENT_FOLDERS]
         dirnames.sort()
         for dirname in dirnames:
             if (Path(directory) / dirname).is_symlink():
