@@ -332,6 +332,10 @@ MAIL_CHECK_MAX_PER_SENDER_HOUR = env_int("MAMORI_MAIL_CHECK_MAX_PER_SENDER_HOUR"
 # Background jobs.
 JOB_LEASE_SECONDS = env_int("MAMORI_JOB_LEASE_SECONDS", 300)
 JOB_POLL_SECONDS = env_int("MAMORI_JOB_POLL_SECONDS", 2)
+# A worker serving the urgent queue polls this often (seconds, fractions allowed): a job enqueued
+# by another process (a web process, another machine) waits at most this long. A worker in the
+# enqueuing process is woken at once instead (mamori.core.jobwake).
+JOB_URGENT_POLL_SECONDS = float(os.environ.get("MAMORI_JOB_URGENT_POLL_SECONDS", "").strip() or 0.5)
 # On SIGTERM (serve, worker, smtpd): seconds given to requests, jobs and mail in progress.
 SHUTDOWN_GRACE_SECONDS = env_int("MAMORI_SHUTDOWN_GRACE_SECONDS", 20)
 
