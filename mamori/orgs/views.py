@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -173,18 +173,28 @@ def overview_copy_questionnaires(request: HttpRequest) -> HttpResponse:
     started, skipped = bulk.start_questionnaires(
         chosen, targets, user=request.user, request=request, source=source
     )
+    if not started:
+        messages.info(
+            request,
+            _(
+                "Nothing new was started: each chosen questionnaire was already being answered "
+                "in each chosen organisation."
+            ),
+        )
+        return redirect("orgs:overview")
     messages.success(
         request,
-        _("%(started)s questionnaire(s) were started in %(count)s organisation(s).")
+        ngettext(
+            "%(started)s questionnaire was started in %(count)s organisation(s).",
+            "%(started)s questionnaires were started in %(count)s organisation(s).",
+            started,
+        )
         % {"started": started, "count": len(targets)},
     )
     if skipped:
         messages.info(
             request,
-            _(
-                "%(skipped)s were skipped: the organisation already had a draft of the same "
-                "questionnaire open."
-            )
+            _("Skipped %(skipped)s: a draft of the same questionnaire was already open there.")
             % {"skipped": skipped},
         )
     return redirect("orgs:overview")

@@ -134,8 +134,7 @@ def test_the_set_a_client_used_is_started_in_owned_clients_without_answers(
         URL, {"source": a.pk, "questionnaire": ["personal_data"], "organization": [b.pk, c.pk]}
     )
     assert _messages(again) == [
-        "2 組織で、合わせて 0 件の点検を始めました。",
-        "6 件は、同じ点検がすでに回答中だったため始めませんでした。",
+        "新しく始めた点検はありません。選んだ組織では、選んだ点検がすべてすでに回答中です。"
     ]
     assert events.count() == 2
     assert _drafts(c) == ["bcp", "ipa_basic", "personal_data"]
