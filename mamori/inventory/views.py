@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 
 from mamori.accounts.decorators import sudo_required
 from mamori.audit.services import record
+from mamori.core.rowurls import row_url
 from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
 from mamori.tabular import template_csv, template_xlsx, write_csv, write_xlsx
 
 from . import queries, services, tabular, uploads
-from .display import display, label
+from .display import cells_for, display, label
 from .forms import form_class
 from .registers import GROUPS, REGISTERS, RegisterSpec
 
@@ -73,9 +74,9 @@ def record_list(request: HttpRequest, register: str) -> HttpResponse:
     page = Paginator(queries.records(request.org, spec, params), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [
-        {"object": obj, "cells": [display(obj, name) for name in spec.list_columns]} for obj in page
-    ]
+    cells = cells_for(spec.model, spec.list_columns)
+    detail = row_url("inventory:detail", org_slug=request.org.slug, register=spec.key)
+    rows = [{"url": detail(obj.pk), "cells": cells(obj)} for obj in page]
     query = request.GET.copy()
     query.pop("page", None)
     sort = params.get("sort", "")
