@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Max, Min
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -69,15 +69,21 @@ def worker_last_seen_seconds(now: datetime | None = None) -> int | None:
     return _seconds_since(finished["last"], now)
 
 
-def oldest_due_job_lag_seconds(now: datetime | None = None) -> int:
-    """How long the oldest queued job whose run time has passed has been waiting (0: none)."""
-    from mamori.core.models import Job, JobStatus
+def oldest_due_job_lag_seconds(now: datetime | None = None, queue: str | None = None) -> int:
+    """How long the oldest queued job (of one queue, or of any) whose run time has passed has
+    been waiting (0: none)."""
+    from mamori.core.models import QUEUE_ORDER, Job, JobStatus
 
     now = now or timezone.now()
-    due = Job.objects.filter(status=JobStatus.QUEUED, run_at__lte=now).aggregate(
-        first=Min("run_at")
-    )
-    return _seconds_since(due["first"], now) or 0
+    # One ordered probe of the claim index per queue, not a MIN over every queued row.
+    firsts = [
+        Job.objects.filter(status=JobStatus.QUEUED, queue=name, run_at__lte=now)
+        .order_by("run_at")
+        .values_list("run_at", flat=True)
+        .first()
+        for name in (QUEUE_ORDER if queue is None else (queue,))
+    ]
+    return _seconds_since(min((first for first in firsts if first), default=None), now) or 0
 
 
 def readiness() -> tuple[int, dict[str, Any]]:

@@ -44,6 +44,16 @@ def kind_label(kind: str) -> str:
     return str(label) if label is not None else str(_("Background work"))
 
 
+def queue_label(queue: str) -> str:
+    """Urgent / Normal / Bulk in the reader's language (mamori.core.models.JobQueue)."""
+    from mamori.core.models import JobQueue
+
+    try:
+        return str(JobQueue(queue).label)
+    except ValueError:
+        return queue
+
+
 def status_label(status: str) -> str:
     label = JOB_STATUS_LABELS.get(status)
     return str(label) if label is not None else status

@@ -83,6 +83,7 @@ def _job_metrics(out: Exposition, now: datetime) -> None:
     out.family(
         "mamori_jobs_due", "gauge", "Queued jobs whose run time has passed.", [({}, due.count())]
     )
+    _queue_metrics(out, now)
     out.family(
         "mamori_job_oldest_due_lag_seconds",
         "gauge",
@@ -114,6 +115,44 @@ def _job_metrics(out: Exposition, now: datetime) -> None:
         "gauge",
         "Seconds since a worker last finished a job or held a live lease (absent: never).",
         [({}, worker_last_seen_seconds(now))],
+    )
+
+
+def _queue_metrics(out: Exposition, now: datetime) -> None:
+    """The same by named queue (urgent, default, bulk): a backlog in bulk is expected at night,
+    one in urgent means its worker is missing or overloaded."""
+    from mamori.core.health import oldest_due_job_lag_seconds
+    from mamori.core.models import QUEUE_ORDER, Job, JobStatus
+
+    rows = Job.objects.values("queue", "status").annotate(n=Count("id")).order_by()
+    counts = {(row["queue"], row["status"]): row["n"] for row in rows}
+    out.family(
+        "mamori_queue_jobs",
+        "gauge",
+        "Job rows by queue and state (queued, running, done, failed).",
+        (
+            ({"queue": queue, "state": str(state)}, counts.get((queue, str(state)), 0))
+            for queue in QUEUE_ORDER
+            for state in JobStatus
+        ),
+    )
+    out.family(
+        "mamori_queue_due",
+        "gauge",
+        "Queued jobs whose run time has passed, by queue.",
+        (
+            (
+                {"queue": queue},
+                Job.objects.filter(status=JobStatus.QUEUED, queue=queue, run_at__lte=now).count(),
+            )
+            for queue in QUEUE_ORDER
+        ),
+    )
+    out.family(
+        "mamori_queue_oldest_due_lag_seconds",
+        "gauge",
+        "How long the oldest due job of each queue has waited for a worker.",
+        (({"queue": queue}, oldest_due_job_lag_seconds(now, queue)) for queue in QUEUE_ORDER),
     )
 
 

@@ -65,6 +65,13 @@ def job_kind(kind: str) -> str:
 
 
 @register.filter
+def job_queue(queue: str) -> str:
+    from mamori.core.job_labels import queue_label
+
+    return queue_label(queue)
+
+
+@register.filter
 def job_status(status: str) -> str:
     from mamori.core.job_labels import status_label
 

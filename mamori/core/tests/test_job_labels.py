@@ -39,3 +39,20 @@ def test_jobs_page_shows_words_and_hides_the_traceback(
     )
     assert "Traceback" not in visible and ".py" not in visible and "intel.fetch_feed" not in visible
     assert "失敗 / failed" not in html
+
+
+@pytest.mark.django_db
+def test_jobs_page_names_the_queue_in_the_readers_language(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    Job.objects.create(
+        kind="intel.sync_nvd", queue="bulk", organization_id=org.pk, status="failed", attempts=5
+    )
+    Job.objects.create(kind="notify.deliver", queue="urgent", organization_id=org.pk)
+    owner = client_as(members["owner"])
+    html = owner.get(reverse("core:jobs", args=[org.slug])).content.decode()
+    assert "キュー" in html and "一括" in html and "至急" in html
+    assert ">bulk<" not in html and ">urgent<" not in html
+    owner.post(reverse("set_language"), {"language": "en"})
+    html = owner.get(reverse("core:jobs", args=[org.slug])).content.decode()
+    assert "Queue" in html and "Bulk" in html and "Urgent" in html

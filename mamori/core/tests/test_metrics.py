@@ -151,3 +151,30 @@ def test_metrics_report_jobs_feeds_sync_mail_and_monitors(org: Any) -> None:
         "HTTP 503",
     ):
         assert private not in text, private
+
+
+@pytest.mark.django_db
+@override_settings(METRICS_TOKEN=TOKEN)
+def test_metrics_report_jobs_by_queue() -> None:
+    now = timezone.now()
+    Job.objects.create(kind="notify.deliver", queue="urgent", run_at=now - timedelta(minutes=3))
+    Job.objects.create(kind="sync_nvd", queue="bulk", run_at=now - timedelta(minutes=40))
+    Job.objects.create(kind="sync_nvd", queue="bulk", run_at=now - timedelta(minutes=1))
+    Job.objects.create(kind="sync_jvn", queue="bulk", run_at=now + timedelta(hours=1))
+    Job.objects.create(kind="check_page", status=JobStatus.FAILED, finished_at=now)
+
+    samples = _samples(_scrape().content.decode())
+
+    assert samples['mamori_queue_jobs{queue="urgent",state="queued"}'] == 1
+    assert samples['mamori_queue_jobs{queue="bulk",state="queued"}'] == 3
+    assert samples['mamori_queue_jobs{queue="default",state="failed"}'] == 1
+    assert samples['mamori_queue_jobs{queue="default",state="queued"}'] == 0
+    assert samples['mamori_queue_due{queue="urgent"}'] == 1
+    assert samples['mamori_queue_due{queue="bulk"}'] == 2
+    assert samples['mamori_queue_due{queue="default"}'] == 0
+    assert 180 <= samples['mamori_queue_oldest_due_lag_seconds{queue="urgent"}'] < 600
+    assert 2400 <= samples['mamori_queue_oldest_due_lag_seconds{queue="bulk"}'] < 3000
+    assert samples['mamori_queue_oldest_due_lag_seconds{queue="default"}'] == 0
+    # The totals over every queue are unchanged: the oldest due job is the bulk one.
+    assert samples["mamori_jobs_due"] == 3
+    assert 2400 <= samples["mamori_job_oldest_due_lag_seconds"] < 3000
