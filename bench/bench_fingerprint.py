@@ -57,6 +57,8 @@ ENGINE_MODULES = (
 def clear_engine_caches() -> None:
     for name in ENGINE_MODULES:
         module = importlib.import_module(name)
+        if callable(getattr(module, "clear_caches", None)):
+            module.clear_caches()  # caches that are not functools ones
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):

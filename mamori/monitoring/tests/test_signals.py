@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,6 +108,54 @@ def test_scanners_never_raise(text: str) -> None:
     jsscan.script_flags(text)
     jsscan.url_hosts_in_css(text)
     css_hidden([text])
+
+
+# Pieces that make the scanners' patterns match, nearly match or change case oddly.
+_JS_PIECES = [
+    "eval(", "EVAL (", "atob(", "fromCharCode", "new Function(", "Function('", "x.Function(",
+    "['eval']", "setTimeout('", "_0xabcd", "\\x41", "\\u0041", "location=", "location==",
+    "top.location.href =", "location.replace(", "window.open(", "document.referrer",
+    "navigator.userAgent", "cc-num", "card number", "cvv2", " cvc ", "security code", "billing",
+    "カード番号", "passwd", "[type=password", "addEventListener('submit'", ".onsubmit=",
+    ".blur (", "fetch(", "sendBeacon(", ".open('POST'", "new Image(", "$.ajax(", ".value",
+    "FormData(", "querySelectorAll('input", "document.write('<scr", "createElement('script')",
+    "'", '"', "`", "\\", "\n", " ", "a", "_", ".", "İ", "ı", "ſ", "K", "ſecurity code",
+    "//cdn.example.org", "https://a.example/x", "x" * 700, "\\'" * 300,
+]  # fmt: skip
+
+
+def _reference(anywhere: object) -> re.Pattern[str]:
+    """The scanner's patterns as one alternation, searched the plain way."""
+    parts = []
+    for _keyword, pattern, _ignore_case in anywhere.patterns:  # type: ignore[attr-defined]
+        flags = ("i" if pattern.flags & re.I else "") + ("s" if pattern.flags & re.S else "")
+        parts.append(f"(?{flags or '-i'}:{pattern.pattern})")
+    return re.compile("|".join(parts))
+
+
+_SCANNERS = [
+    getattr(jsscan, name)
+    for name in ("_WRITE_SCRIPT", "_EVAL", "_REDIRECT", "_REFERRER", "_PAYMENT_FIELD",
+                 "_LISTENER", "_EXFIL", "_FORM_READ", "_CREATE_SCRIPT")
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_JS_PIECES), max_size=14).map("".join))
+def test_keyword_scanners_find_what_their_patterns_find(text: str) -> None:
+    folded = jsscan._folded(text)
+    assert len(folded) == len(text)
+    for scanner in _SCANNERS:
+        assert scanner.search(text, folded) == bool(_reference(scanner).search(text)), scanner
+    assert jsscan._mask_strings(text) == jsscan._STRING.sub(jsscan._mask_string, text)
+
+
+def test_string_masking_keeps_the_length_limit() -> None:
+    """Strings over 2,000 characters are not masked whole (inner quotes start new strings)."""
+    for text in ("'" + "a" * 2000 + "'", "'" + "a" * 2001 + "'", "'" + "\\a" * 1001 + "'",
+                 "`" + "b" * 4001 + "` x='y'", "'" + "a" * 2001 + '"in"' + "'"):  # fmt: skip
+        assert jsscan._mask_strings(text) == jsscan._STRING.sub(jsscan._mask_string, text)
+    assert jsscan._mask_strings("'" + "a" * 2001 + '"in"' + "'") == "'" + "a" * 2001 + "S'"
 
 
 def test_cms_and_plugins_from_generator_and_asset_versions() -> None:
