@@ -202,6 +202,9 @@ ORDINARY_ACTIONS: dict[str, str] = {
     **dict.fromkeys(
         ["core:switch", "accounts:settings", "notify:preferences", "set_language"], _OWN
     ),
+    # Like orgs:invitation_revoke: takes a bearer link's access away and grants none, so a
+    # link sent to the wrong address can be stopped at once, without re-authentication.
+    "privacy:link_revoke": "revokes a supplier's questionnaire link: removes access, grants none",
 }
 
 # The HTTP API has no re-authentication: it must never offer a sensitive action. Its writes,

@@ -108,6 +108,7 @@ ACTION_LABELS: dict[str, Any] = {
     "incident.correction": _("Corrected an incident entry"),
     "privacy.audit_recorded": _("Recorded an audit of a contractor"),
     "privacy.questionnaire_link_created": _("Created a questionnaire link for a contractor"),
+    "privacy.questionnaire_link_revoked": _("Revoked a contractor's questionnaire link"),
     "privacy.questionnaire_answered": _("A contractor answered the questionnaire"),
     "privacy.incident_data_linked": _("Named the personal data an incident concerns"),
     "continuity.restore_test_added": _("Recorded a restore test of a backup"),

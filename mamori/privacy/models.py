@@ -183,6 +183,11 @@ class QuestionnaireLink(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     answers = models.JSONField(default=dict, blank=True)
     language = models.CharField(max_length=8, blank=True)
+    # Withdrawn by an editor (sent to the wrong address, or replaced by a new link).
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -191,8 +196,17 @@ class QuestionnaireLink(models.Model):
         return f"{self.supervision} {self.created_at:%Y-%m-%d}"
 
     @property
+    def state(self) -> str:
+        """answered, revoked, expired or open."""
+        if self.used_at is not None:
+            return "answered"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "open" if self.expires_at > timezone.now() else "expired"
+
+    @property
     def is_usable(self) -> bool:
-        return self.used_at is None and self.expires_at > timezone.now()
+        return self.state == "open"
 
 
 class Provision(models.TextChoices):

@@ -61,17 +61,24 @@ def add_audit(
             obj=supervision,
             changes={"date": audited_on.isoformat(), "method": method},
         )
-        run_rules_after_commit(supervision.organization, "privacy.supervisionaudit")
+        run_rules_after_commit(supervision.organization, "privacy.supervisionaudit", pks=[audit.pk])
     return audit
 
 
 def create_link(
     request: HttpRequest | None, supervision: Supervision, *, actor: Any = None
 ) -> tuple[QuestionnaireLink, str]:
-    """A new single-use link; the clear token is returned once and never stored."""
+    """A new single-use link; the clear token is returned once and never stored. A link of the
+    same record still waiting for answers is revoked with it: one questionnaire is outstanding
+    at a time, and a lost link is replaced by issuing a new one."""
     actor = actor or (request.user if request is not None else None)
+    user = actor if getattr(actor, "pk", None) else None
     token = secrets.token_urlsafe(32)
+    now = timezone.now()
     with transaction.atomic():
+        replaced = outstanding(QuestionnaireLink.objects.filter(supervision=supervision)).update(
+            revoked_at=now, revoked_by=user
+        )
         link = QuestionnaireLink.objects.create(
             organization_id=supervision.organization_id,
             supervision=supervision,
@@ -85,9 +92,37 @@ def create_link(
             actor=actor,
             organization=supervision.organization_id,
             obj=supervision,
-            changes={"expires_at": link.expires_at.isoformat()},
+            changes={"expires_at": link.expires_at.isoformat(), "replaced": replaced},
         )
     return link, token
+
+
+def outstanding(links: Any) -> Any:
+    """The links among `links` still waiting for answers."""
+    return links.filter(
+        used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def revoke_link(request: HttpRequest | None, link: QuestionnaireLink, *, actor: Any = None) -> bool:
+    """Withdraw a link still waiting for answers; False (and nothing recorded) when it was
+    already answered, revoked or expired. The conditional UPDATE settles a race with an answer:
+    whichever commits first wins, the other changes nothing."""
+    actor = actor or (request.user if request is not None else None)
+    with transaction.atomic():
+        revoked = outstanding(QuestionnaireLink.objects.filter(pk=link.pk)).update(
+            revoked_at=timezone.now(), revoked_by=actor if getattr(actor, "pk", None) else None
+        )
+        if revoked:
+            record(
+                "privacy.questionnaire_link_revoked",
+                request=request,
+                actor=actor,
+                organization=link.organization_id,
+                obj=link.supervision,
+                changes={"created_at": link.created_at.isoformat()},
+            )
+    return bool(revoked)
 
 
 def link_for_token(token: str) -> QuestionnaireLink | None:
@@ -101,7 +136,7 @@ def link_for_token(token: str) -> QuestionnaireLink | None:
 
 
 class LinkUsed(Exception):
-    """The link was answered (or expired) while this answer was being typed."""
+    """The link was answered, revoked or expired while this answer was being typed."""
 
 
 def submit_answers(
@@ -114,7 +149,7 @@ def submit_answers(
     now = timezone.now()
     with transaction.atomic():
         claimed = QuestionnaireLink.objects.filter(
-            pk=link.pk, used_at__isnull=True, expires_at__gt=now
+            pk=link.pk, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
         ).update(used_at=now, answers=dict(answers), language=language[:8])
         if claimed != 1:
             raise LinkUsed
@@ -135,7 +170,7 @@ def submit_answers(
             object_repr=str(supervision),
             changes={"answers": len(answers)},
         )
-        run_rules_after_commit(link.organization, "privacy.supervisionaudit")
+        run_rules_after_commit(link.organization, "privacy.supervisionaudit", pks=[audit.pk])
     return audit
 
 

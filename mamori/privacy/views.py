@@ -54,10 +54,12 @@ def supervision_context(request: HttpRequest, obj: models.Model) -> dict[str, An
     assert isinstance(obj, Supervision)
     language = translation.get_language() or "ja"
     links = list(obj.questionnaire_links.all()[:20])
+    waiting = services.outstanding(obj.questionnaire_links.all()).exists()
     return {
         "audits": list(obj.audits.select_related("questionnaire")[:50]),
         "audit_form": AuditForm(initial={"method": "report"}),
         "links": [{"link": link, "answers": _answers_view(link, language)} for link in links],
+        "link_waiting": waiting,
         "entrusted": list(
             PersonalData.objects.filter(
                 organization=request.org,  # type: ignore[attr-defined]
@@ -98,6 +100,7 @@ def audit_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     supervision = get_object_or_404(scoped(Supervision, request.org), pk=pk)  # type: ignore[attr-defined]
+    replacing = services.outstanding(supervision.questionnaire_links.all()).exists()
     link, token = services.create_link(request, supervision)
     # The install's public address (as for calendar feeds and mail links), not the Host header.
     url = settings.BASE_URL + reverse("privacy:questionnaire", kwargs={"token": token})
@@ -105,7 +108,36 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "privacy/link_created.html",
-        {"supervision": supervision, "link": link, "url": url},
+        {
+            "supervision": supervision,
+            "link": link,
+            "url": url,
+            "replaced": replacing,
+        },
+    )
+
+
+@org_view()
+@require_POST
+def link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    link = get_object_or_404(
+        scoped(QuestionnaireLink, request.org).select_related("supervision"),  # type: ignore[attr-defined]
+        pk=pk,
+    )
+    if services.revoke_link(request, link):
+        messages.success(request, _("The link was revoked. It no longer opens the questionnaire."))
+    else:
+        messages.info(request, _("The link was already answered, revoked or expired."))
+    return redirect(
+        reverse(
+            "inventory:detail",
+            kwargs={
+                "org_slug": request.org.slug,  # type: ignore[attr-defined]
+                "register": "supervision",
+                "pk": link.supervision_id,
+            },
+        )
+        + "#questionnaire"
     )
 
 
@@ -170,13 +202,14 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
             return response
         link = services.link_for_token(token)
         if link is None or not link.is_usable:
-            return render(request, "privacy/questionnaire_closed.html", status=410)
+            return _closed(request, link)
         form = SupplierAnswersForm(request.POST or None, language=language)
         if request.method == "POST" and form.is_valid():
             try:
                 services.submit_answers(request, link, form.answers(), language)
             except services.LinkUsed:
-                return render(request, "privacy/questionnaire_closed.html", status=410)
+                link.refresh_from_db()
+                return _closed(request, link)
             return render(request, "privacy/questionnaire_done.html", {"language": language})
         other = "en" if language == "ja" else "ja"
         return render(
@@ -192,3 +225,9 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
                 "questions": QUESTIONS,
             },
         )
+
+
+def _closed(request: HttpRequest, link: QuestionnaireLink | None) -> HttpResponse:
+    """Why the link no longer works, naming neither the organisation nor the supplier."""
+    state = link.state if link is not None else "unknown"
+    return render(request, "privacy/questionnaire_closed.html", {"state": state}, status=410)

@@ -332,6 +332,104 @@ def test_creating_a_link_needs_sudo_and_an_editor(
     assert not QuestionnaireLink.objects.exists()
 
 
+def test_an_editor_revokes_a_link_and_the_supplier_sees_a_clear_page(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    s = supervised(org, entrusts_personal_data=True)
+    link, token = services.create_link(None, s)
+    path = f"/q/{token}/"
+    supplier = Client(enforce_csrf_checks=True)
+    form = supplier.get(path)  # the supplier opened the page before the link was revoked
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.content.decode())
+    assert csrf is not None
+
+    editor = client_as(members["editor"], sudo=False)  # revoking takes access away: no sudo
+    detail = editor.get(f"/o/{org.slug}/inventory/supervision/{s.pk}/").content.decode()
+    revoke = f"/o/{org.slug}/privacy/links/{link.pk}/revoke/"
+    assert revoke in detail
+    assert client_as(members["viewer"]).post(revoke).status_code == 403
+    response = editor.post(revoke)
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert link.revoked_at is not None and link.revoked_by == members["editor"]
+    event = AuditEvent.objects.get(action="privacy.questionnaire_link_revoked")
+    assert event.object_id == str(s.pk)
+    detail = editor.get(f"/o/{org.slug}/inventory/supervision/{s.pk}/").content.decode()
+    assert "取り消し済み" in detail and revoke not in detail
+    # Revoking twice changes nothing and records nothing more.
+    assert editor.post(revoke).status_code == 302
+    assert AuditEvent.objects.filter(action="privacy.questionnaire_link_revoked").count() == 1
+
+    # The page says so in the reader's language, names nobody, and takes no answers.
+    page = Client().get(path, HTTP_ACCEPT_LANGUAGE="ja")
+    body = page.content.decode()
+    assert page.status_code == 410 and "取り消されました" in body
+    assert org.name not in body and "発送代行" not in body
+    english = Client().get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "withdrawn" in english and "取り消されました" not in english
+    answered = supplier.post(path, {**ANSWERS, "csrfmiddlewaretoken": csrf.group(1)})
+    assert answered.status_code == 410
+    link.refresh_from_db()
+    assert link.used_at is None and link.answers == {}
+    assert not SupervisionAudit.objects.filter(supervision=s).exists()
+    assert not AuditEvent.objects.filter(action="privacy.questionnaire_answered").exists()
+    # An answer racing the revocation loses too (the service checks again as it stores).
+    with pytest.raises(services.LinkUsed):
+        services.submit_answers(None, link, {"policy": "yes"}, "ja")
+    assert not SupervisionAudit.objects.filter(supervision=s).exists()
+
+
+def test_an_expired_link_shows_a_clear_page_in_both_languages(org: Any) -> None:
+    s = supervised(org)
+    link, token = services.create_link(None, s)
+    QuestionnaireLink.objects.filter(pk=link.pk).update(expires_at=timezone.now())
+    page = Client().get(f"/q/{token}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "期限が切れました" in page and org.name not in page
+    page = Client().get(f"/q/{token}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "has expired" in page and "withdrawn" not in page
+
+
+def test_a_new_link_replaces_the_outstanding_one(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    s = supervised(org)
+    other = supervised(org, name="別の委託先")
+    old, old_token = services.create_link(None, s)
+    elsewhere, elsewhere_token = services.create_link(None, other)
+    owner = client_as(members["owner"])
+    detail = owner.get(f"/o/{org.slug}/inventory/supervision/{s.pk}/").content.decode()
+    assert "新しいリンクを作成" in detail
+    created = owner.post(f"/o/{org.slug}/privacy/supervision/{s.pk}/link/")
+    assert created.status_code == 200
+    assert "以前のリンクは使えなくなりました" in created.content.decode()
+    old.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert old.revoked_at is not None and elsewhere.revoked_at is None
+    assert Client().get(f"/q/{old_token}/").status_code == 410
+    assert Client().get(f"/q/{elsewhere_token}/").status_code == 200
+    new = QuestionnaireLink.objects.filter(supervision=s).latest("pk")
+    assert new.pk != old.pk and new.is_usable
+    # One audit event for the change: the new link, saying it replaced the old one.
+    assert not AuditEvent.objects.filter(action="privacy.questionnaire_link_revoked").exists()
+    event = AuditEvent.objects.filter(action="privacy.questionnaire_link_created").latest("pk")
+    assert event.changes["replaced"] == 1
+
+
+def test_links_of_another_organisation_cannot_be_revoked(
+    org: Any, members: dict[str, Any], client_as: Any, make_user: Any
+) -> None:
+    from mamori.orgs.services import create_organization
+
+    elsewhere = create_organization("よその会社", make_user("someone@elsewhere.example"))
+    supplier = Supplier.objects.create(organization=elsewhere, name="よその委託先")
+    theirs = Supervision.objects.create(organization=elsewhere, supplier=supplier)
+    link, _token = services.create_link(None, theirs)
+    editor = client_as(members["editor"])
+    assert editor.post(f"/o/{org.slug}/privacy/links/{link.pk}/revoke/").status_code == 404
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+
 def test_audit_rows_are_added_from_the_record_page(
     org: Any, members: dict[str, Any], client_as: Any
 ) -> None:
