@@ -43,26 +43,60 @@ def supported() -> bool:
     return connection.vendor == "sqlite" and sqlite3.sqlite_version_info >= (3, 35, 0)
 
 
-def _sql(queue_count: int) -> str:
-    quote = connection.ops.quote_name
-    table = quote(_TABLE)
-    returning = ", ".join(quote(field.column) for field in _FIELDS)
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    # Identifiers come from the model's metadata only; every value is a parameter.
+def _first_due(queue_count: int, lock: str) -> str:
+    """The id of the first due job of the first queue that has one (parameters: status, queue,
+    moment per queue). Each sub-select is ordered like the index, so the planner walks it
+    (without ORDER BY, PostgreSQL may estimate matching rows from the columns independently,
+    expect many, and scan the table for one that does not exist)."""
+    table = connection.ops.quote_name(_TABLE)
     firsts = [
         f"(SELECT id FROM {table} WHERE status = %s AND queue = %s AND run_at <= %s"  # noqa: S608
         f" ORDER BY run_at, id LIMIT 1{lock})"
     ] * queue_count
-    target = firsts[0] if queue_count == 1 else f"COALESCE({', '.join(firsts)})"
+    return firsts[0] if queue_count == 1 else f"COALESCE({', '.join(firsts)})"
+
+
+def _expired(queue_count: int) -> str:
+    """EXISTS a running job of these queues whose lease has expired (status, queues, moment)."""
+    table = connection.ops.quote_name(_TABLE)
     placeholders = ", ".join(["%s"] * queue_count)
     return (
-        f"UPDATE {table} SET status = %s, leased_by = %s, leased_until = %s,"  # noqa: S608
-        " attempts = attempts + 1"
-        f" WHERE id = {target}"
-        f" AND NOT EXISTS (SELECT 1 FROM {table} WHERE status = %s AND queue IN ({placeholders})"
+        f"EXISTS (SELECT 1 FROM {table} WHERE status = %s AND queue IN ({placeholders})"  # noqa: S608
         " AND leased_until < %s)"
+    )
+
+
+def _sql(queue_count: int) -> str:
+    quote = connection.ops.quote_name
+    returning = ", ".join(quote(field.column) for field in _FIELDS)
+    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    # Identifiers come from the model's metadata only; every value is a parameter.
+    return (
+        f"UPDATE {quote(_TABLE)} SET status = %s, leased_by = %s, leased_until = %s,"  # noqa: S608
+        " attempts = attempts + 1"
+        f" WHERE id = {_first_due(queue_count, lock)}"
+        f" AND NOT {_expired(queue_count)}"
         f" RETURNING {returning}"
     )
+
+
+def _due_params(moment: Any, queues: Sequence[str]) -> list[Any]:
+    params: list[Any] = []
+    for queue in queues:
+        params += [JobStatus.QUEUED, queue, moment]
+    return params
+
+
+def anything_to_claim(moment: datetime, queues: Sequence[str]) -> bool:
+    """True when a job of these queues is due or has an expired lease: the idle poll, one plain
+    read (no lock, so it never takes SQLite's write lock away from the web)."""
+    now = connection.ops.adapt_datetimefield_value(moment)
+    sql = f"SELECT {_first_due(len(queues), '')}, {_expired(len(queues))}"
+    params = [*_due_params(now, queues), JobStatus.RUNNING, *queues, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        due, expired = cursor.fetchone()
+    return due is not None or bool(expired)
 
 
 def _job_from_row(row: tuple[Any, ...]) -> Job:
@@ -87,8 +121,7 @@ def claim_due(
     stamp = connection.ops.adapt_datetimefield_value
     now = stamp(moment)
     params: list[Any] = [JobStatus.RUNNING, worker_name, stamp(until)]
-    for queue in queues:
-        params += [JobStatus.QUEUED, queue, now]
+    params += _due_params(now, queues)
     params += [JobStatus.RUNNING, *queues, now]
     with connection.cursor() as cursor:
         cursor.execute(_sql(len(queues)), params)

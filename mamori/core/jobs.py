@@ -285,11 +285,11 @@ def claim(
     skip_locked = connection.features.has_select_for_update_skip_locked
     moment = now or timezone.now()
     fast = jobclaim.supported()
-    # A plain read first unless the last claim found work (PostgreSQL): an idle poll stays two
-    # cheap reads (and never takes SQLite's write lock away from the web), a busy queue is
-    # claimed in one statement.
+    # A plain read first unless the last claim found work (PostgreSQL): an idle poll stays one
+    # cheap read, index probes only (and never takes SQLite's write lock away from the web), a
+    # busy queue is claimed in one statement.
     read_first = not (fast and connection.vendor == "postgresql" and _BUSY.is_set())
-    if read_first and not (_due(moment, served).exists() or _expired(moment, served).exists()):
+    if read_first and not jobclaim.anything_to_claim(moment, served):
         _BUSY.clear()
         return None
     if fast:
@@ -300,9 +300,7 @@ def claim(
             _BUSY.set()
             job.lease_seconds = lease  # type: ignore[attr-defined]  # for heartbeat()
             return job
-        if not read_first and not (
-            _due(moment, served).exists() or _expired(moment, served).exists()
-        ):
+        if not read_first and not jobclaim.anything_to_claim(moment, served):
             _BUSY.clear()
             return None
     for _ in range(CLAIM_SCAN_LIMIT):
@@ -574,7 +572,7 @@ def poll_seconds_for(queues: Sequence[str]) -> float:
     (a job enqueued by another process must not wait long), JOB_POLL_SECONDS otherwise."""
     poll = float(settings.JOB_POLL_SECONDS)
     if JobQueue.URGENT in queues:
-        poll = min(poll, float(getattr(settings, "JOB_URGENT_POLL_SECONDS", 0.5)))
+        poll = min(poll, float(settings.JOB_URGENT_POLL_SECONDS))
     return max(poll, 0.05)
 
 
@@ -728,6 +726,7 @@ def retry_job(job_id: int) -> Job | None:
     if updated != 1:
         return None
     job.refresh_from_db()
+    _wake_after_commit(job)
     return job
 
 

@@ -248,33 +248,38 @@ def test_a_long_bulk_job_in_one_worker_process_does_not_delay_urgent_work_in_ano
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_embedded_worker_runs_urgent_work_while_a_long_bulk_job_runs(
-    tmp_path: Path,
-) -> None:
+def test_the_embedded_worker_runs_urgent_work_while_long_bulk_jobs_wait(tmp_path: Path) -> None:
     log, release = tmp_path / "runs.log", tmp_path / "release"
     stop = threading.Event()
     threads = jobs.start_embedded_workers(stop, name="serve")
     try:
-        long_job = jobs.enqueue(
-            "test.record", {"path": str(log), "release_file": str(release)}, queue="bulk"
-        )
-        wait_until(lambda: len(log_lines(log)) >= 1, "the embedded worker to start the long job")
+        # Two long bulk jobs: with two threads serving every queue, both would be taken and
+        # urgent work would wait for one of them to finish.
+        long_jobs = [
+            jobs.enqueue(
+                "test.record", {"path": str(log), "release_file": str(release)}, queue="bulk"
+            )
+            for _ in range(2)
+        ]
+        wait_until(lambda: len(log_lines(log)) >= 1, "the embedded worker to start a long job")
         default = jobs.enqueue("test.record", {"path": str(log)})
         urgent = jobs.enqueue("test.record", {"path": str(log)}, queue="urgent")
         wait_until(lambda: Job.objects.get(pk=urgent.pk).status == JobStatus.DONE, "the urgent job")
-        assert Job.objects.get(pk=long_job.pk).status == JobStatus.RUNNING
-        # The thread kept for urgent work ran it; default work waits for a general thread.
+        statuses = [Job.objects.get(pk=job.pk).status for job in long_jobs]
+        assert statuses == [JobStatus.RUNNING, JobStatus.QUEUED]
+        # The thread kept for urgent work ran it; default work waits for the general thread.
         assert Job.objects.get(pk=default.pk).status == JobStatus.QUEUED
         runs = [line[:4] for line in log_lines(log)]
         assert runs == [
-            ["start", str(long_job.pk), "1", "serve/2"],
+            ["start", str(long_jobs[0].pk), "1", "serve/2"],
             ["start", str(urgent.pk), "1", "serve/1"],
             ["done", str(urgent.pk), "1", "serve/1"],
         ]
         release.touch()
-        wait_until(
-            lambda: Job.objects.get(pk=default.pk).status == JobStatus.DONE, "the default job"
-        )
+        # Then the general thread takes default work before the second bulk job.
+        wait_until(lambda: Job.objects.get(pk=long_jobs[1].pk).status == JobStatus.DONE, "the rest")
+        starts = [line[1] for line in log_lines(log) if line[0] == "start"]
+        assert starts[2:] == [str(default.pk), str(long_jobs[1].pk)]
     finally:
         release.touch()
         stop.set()
