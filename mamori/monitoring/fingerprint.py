@@ -21,7 +21,7 @@ import lxml.etree
 from lxml.cssselect import CSSSelector
 
 from mamori.monitoring import jsscan
-from mamori.monitoring.hiding import css_hidden, inline_hidden
+from mamori.monitoring.hiding import CssHidden, css_hidden, inline_hidden
 from mamori.monitoring.software import detect as detect_software
 
 FORMAT_VERSION = 2
@@ -140,6 +140,12 @@ def url_host(url: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
+    return _ascii_host(host)
+
+
+@lru_cache(maxsize=4096)
+def _ascii_host(host: str) -> str:
+    """IDNA form of a host name (the codec checks every label: worth remembering)."""
     try:
         return host.encode("idna").decode("ascii").lower()
     except UnicodeError:
@@ -225,6 +231,30 @@ def _is_relative_path(value: str) -> bool:
     )
 
 
+_css_results: dict[str, CssHidden] = {}
+MAX_CSS_RESULTS = 512
+
+
+def _css_hidden_cached(css_texts: list[str]) -> CssHidden:
+    """css_hidden, remembered by a digest of the page's style blocks (they rarely change
+    between checks and reading every rule costs more than the rest of a small page)."""
+    key = sha256("\x00".join(css_texts))
+    result = _css_results.get(key)
+    if result is None:
+        result = css_hidden(css_texts)
+        if len(_css_results) >= MAX_CSS_RESULTS:
+            _css_results.clear()  # crude but thread-safe bound: dict operations are atomic
+        _css_results[key] = result
+    return result
+
+
+def clear_caches() -> None:
+    """Forget cached results (benchmarks measure the first check of a page)."""
+    _css_results.clear()
+    _ascii_host.cache_clear()
+    _is_soft.cache_clear()
+
+
 class _Collector:
     """Capped, de-duplicated, ordered collection of strings."""
 
@@ -308,7 +338,7 @@ class _Page:
                 imports, fonts = jsscan.url_hosts_in_css(css)
                 for url in (*imports, *fonts):
                     self.found["styles"].add(self.absolute(url))
-        self.css = css_hidden(css_texts)
+        self.css = _css_hidden_cached(css_texts)
         self.marked = self._walk()
 
     def absolute(self, value: str | None) -> str | None:
@@ -328,9 +358,17 @@ class _Page:
         except KeyError:
             pass
         value = href.strip()
+        host: str | None = ""
         if value and _is_relative_path(value):
             host = self.base_host  # what urljoin + url_host give, without either
-        else:
+        elif value[:8].lower().startswith(("http://", "https://")):
+            # urljoin keeps an http(s) URL's own host when it names one: no need to join.
+            try:
+                if urlsplit(value).netloc:
+                    host = url_host(value)
+            except ValueError:
+                pass
+        if host == "":
             target = self.absolute(href)
             host = url_host(target) if target else None
         self._hosts[href] = host

@@ -158,6 +158,8 @@ def test_link_hosts_resolve_as_urljoin_does_for_awkward_references() -> None:
         "/a", "?q=1", "#top", "page.html", " /spaced ", "//cdn.example.net/x",
         "/\t/tab.example/", "\x01//ctl.example/", "HTTPS://Upper.Example/", "https:relative",
         "javascript:void(0)", "mailto:x@example.org", "http://[::1", "https://例え.jp/",
+        "https:///no-host", "HTTP://Mixed.Example:8080/a", "https://user@at.example/", "http://",
+        "https://[::1]/", "http://a.example\t.evil.example/",
     ]  # fmt: skip
     body = "".join(f'<a href="{href}">x</a>' for href in hrefs)
     fp = fingerprint(page(body), page_url=URL)
