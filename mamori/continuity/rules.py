@@ -2,7 +2,8 @@
 cloud data kept only in the cloud, backups never restored or late, and critical accounts without
 a deputy or a tested escrow. Guidance: mamori/content/guidance/continuity.yaml.
 
-Each rule reads only the columns it needs and returns every finding of its kind.
+Each rule reads only the columns it needs and returns every finding of its kind, or with `links`
+(issue 20: incremental runs after a save) those of the given subjects.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from mamori.findings.rules import FindingSpec, Rule, register
+from mamori.findings.rules import (
+    Changed,
+    FindingSpec,
+    Rule,
+    Subjects,
+    register,
+    same,
+    via,
+    wanted,
+)
 from mamori.inventory.models import (
     Account,
     AccountRole,
@@ -42,6 +52,37 @@ CRITICAL_ACCOUNT = "continuity.criticalaccount"
 RESTORE_TEST = "continuity.restoretest"
 IMPORTANT_DEVICE_KINDS = (DeviceKind.NAS, DeviceKind.SERVER)
 EVIDENCE_LIMIT = 20
+DEVICE = "inventory.device"
+SHARE = "inventory.share"
+SERVICE = "inventory.service"
+PERSON = "inventory.person"
+ACCOUNT = "inventory.account"
+
+
+def _only(rows: Any, subjects: Subjects | None, subject_type: str, field: str = "pk") -> Any:
+    """Rows restricted to the subjects of one type (all of them in a full run)."""
+    if (ids := wanted(subjects, subject_type)) is not None:
+        rows = rows.filter(**{f"{field}__in": ids})
+    return rows
+
+
+def _shares_of_services(org: Any, services: list[str]) -> list[str]:
+    ids = [int(s) for s in services if s.isdigit()]
+    rows = Share.objects.filter(organization=org, service_id__in=ids).values_list("pk", flat=True)
+    return [str(pk) for pk in rows]
+
+
+def _backup_targets(org: Any, changed: Changed) -> Subjects:
+    """A backup leads to what it covers, before and after the change: its device, its share,
+    and the shares of its service (covered by a backup of the service they live in)."""
+    devices = via(BACKUP, "device_id", DEVICE)(org, changed)[DEVICE]
+    shares = via(BACKUP, "share_id", SHARE)(org, changed)[SHARE]
+    services = via(BACKUP, "service_id", SERVICE)(org, changed)[SERVICE]
+    return {DEVICE: devices, SHARE: shares + _shares_of_services(org, services)}
+
+
+def _service_shares(org: Any, changed: Changed) -> Subjects:
+    return {SHARE: _shares_of_services(org, changed.ids)}
 
 
 def _backups(org: Any) -> Any:
@@ -60,9 +101,15 @@ class NoBackup(Rule):
 
     kind = "continuity.no_backup"
     severity = "high"
-    triggers = frozenset({BACKUP, "inventory.device", "inventory.share", "inventory.service"})
+    triggers = frozenset({BACKUP, DEVICE, SHARE, SERVICE})
+    links = {
+        BACKUP: _backup_targets,
+        DEVICE: same(DEVICE),
+        SHARE: same(SHARE),
+        SERVICE: _service_shares,
+    }
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         backups = _backups(org)
         devices = Device.objects.filter(
             organization=org,
@@ -70,11 +117,11 @@ class NoBackup(Rule):
             disposed_on__isnull=True,
             kind__in=IMPORTANT_DEVICE_KINDS,
         ).exclude(pk__in=backups.filter(device__isnull=False).values("device_id"))
-        for pk, name in devices.values_list("pk", "name"):
+        for pk, name in _only(devices, subjects, DEVICE).values_list("pk", "name"):
             yield self._spec("device", pk, name)
         # A share is covered by its own backup or by one of the service it lives in.
         shares = (
-            Share.objects.filter(organization=org, archived_at__isnull=True)
+            _only(Share.objects.filter(organization=org, archived_at__isnull=True), subjects, SHARE)
             .filter(Q(contains_personal_data=True) | Q(contains_confidential_data=True))
             .exclude(pk__in=backups.filter(share__isnull=False).values("share_id"))
             .exclude(service_id__in=backups.filter(service__isnull=False).values("service_id"))
@@ -100,14 +147,21 @@ class CloudOnly(Rule):
 
     kind = "continuity.cloud_only"
     severity = "high"
-    triggers = frozenset({BACKUP, "inventory.service"})
+    triggers = frozenset({BACKUP, SERVICE})
+    links = {BACKUP: via(BACKUP, "service_id", SERVICE), SERVICE: same(SERVICE)}
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        backups = _backups(org).filter(service__isnull=False)
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
+        backups = _only(
+            _backups(org).filter(service__isnull=False), subjects, SERVICE, "service_id"
+        )
         outside = backups.exclude(location=BackupLocation.SAME_SYSTEM).values("service_id")
         # Online banking is left out: the bank keeps the account's records by law.
         services = (
-            Service.objects.filter(organization=org, archived_at__isnull=True)
+            _only(
+                Service.objects.filter(organization=org, archived_at__isnull=True),
+                subjects,
+                SERVICE,
+            )
             .filter(_important())
             .exclude(category=ServiceCategory.BANKING)
             .exclude(pk__in=outside)
@@ -138,11 +192,31 @@ class BackupNotSeparated(Rule):
     kind = "continuity.backup_not_separated"
     severity = "high"
     triggers = frozenset({BACKUP})
+    # A backup's group is what it covers (its service, else its device, else its share, else
+    # itself), before and after the change.
+    links = {
+        BACKUP: lambda org, changed: {
+            SERVICE: via(BACKUP, "service_id", SERVICE)(org, changed)[SERVICE],
+            DEVICE: via(BACKUP, "device_id", DEVICE)(org, changed)[DEVICE],
+            SHARE: via(BACKUP, "share_id", SHARE)(org, changed)[SHARE],
+            BACKUP: list(changed.ids),
+        }
+    }
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         groups: dict[tuple[str, int], list[tuple[int, str, str, bool]]] = defaultdict(list)
         names: dict[tuple[str, int], str] = {}
-        rows = _backups(org).values_list(
+        backups = _backups(org)
+        if subjects is not None:
+            # Every backup of a group asked for (a group may come back larger: run_rule keeps
+            # only the groups asked for).
+            backups = backups.filter(
+                Q(service_id__in=wanted(subjects, SERVICE))
+                | Q(device_id__in=wanted(subjects, DEVICE))
+                | Q(share_id__in=wanted(subjects, SHARE))
+                | Q(pk__in=wanted(subjects, BACKUP))
+            )
+        rows = backups.values_list(
             "pk",
             "name",
             "location",
@@ -196,16 +270,19 @@ class NoRestoreTest(Rule):
     kind = "continuity.no_restore_test"
     severity = "medium"
     triggers = frozenset({BACKUP, RESTORE_TEST})
+    links = {BACKUP: same(BACKUP), RESTORE_TEST: via(RESTORE_TEST, "backup_id", BACKUP)}
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         since = timezone.localdate() - timedelta(days=RESTORE_TEST_VALID_DAYS)
         last: dict[int, Any] = {}
-        for backup_id, tested_on in RestoreTest.objects.filter(
-            organization=org, result=RestoreResult.SUCCESS
-        ).values_list("backup_id", "tested_on"):
+        tests = RestoreTest.objects.filter(organization=org, result=RestoreResult.SUCCESS)
+        for backup_id, tested_on in _only(tests, subjects, BACKUP, "backup_id").values_list(
+            "backup_id", "tested_on"
+        ):
             if backup_id not in last or tested_on > last[backup_id]:
                 last[backup_id] = tested_on
-        for pk, name in _backups(org).values_list("pk", "name"):
+        for pk, name in _only(_backups(org), subjects, BACKUP).values_list("pk", "name"):
             tested = last.get(pk)
             if tested is not None and tested >= since:
                 continue
@@ -226,11 +303,13 @@ class BackupOverdue(Rule):
     kind = "continuity.backup_overdue"
     severity = "medium"
     triggers = frozenset({BACKUP})
+    links = {BACKUP: same(BACKUP)}
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
         for backup in (
-            _backups(org)
+            _only(_backups(org), subjects, BACKUP)
             .filter(last_success_on__isnull=False)
             .only("pk", "name", "schedule", "last_success_on")
         ):
@@ -250,8 +329,29 @@ class BackupOverdue(Rule):
             )
 
 
-def _critical_accounts(org: Any) -> Any:
-    return CriticalAccount.objects.filter(organization=org, archived_at__isnull=True)
+def _critical_accounts(org: Any, subjects: Subjects | None = None) -> Any:
+    rows = CriticalAccount.objects.filter(organization=org, archived_at__isnull=True)
+    return _only(rows, subjects, CRITICAL_ACCOUNT)
+
+
+def _critical_where(field: str) -> Any:
+    """A link to the critical accounts whose `field` is one of the changed records."""
+
+    def link(org: Any, changed: Changed) -> Subjects:
+        ids = [int(s) for s in changed.ids if s.isdigit()]
+        rows = CriticalAccount.objects.filter(organization=org, **{f"{field}__in": ids})
+        return {CRITICAL_ACCOUNT: [str(pk) for pk in rows.values_list("pk", flat=True)]}
+
+    return link
+
+
+def _critical_of_account_services(org: Any, changed: Changed) -> Subjects:
+    """An account changed re-counts the administrators of its service, before and after."""
+    services = via(ACCOUNT, "service_id", SERVICE)(org, changed)[SERVICE]
+    return _critical_where("service_id")(org, Changed(ids=services))
+
+
+CRITICAL_LINKS = {CRITICAL_ACCOUNT: same(CRITICAL_ACCOUNT)}
 
 
 def _services_with_two_admins(org: Any) -> set[int]:
@@ -278,11 +378,19 @@ class NoDeputy(Rule):
 
     kind = "continuity.no_deputy"
     severity = "high"
-    triggers = frozenset({CRITICAL_ACCOUNT, "inventory.account", "inventory.person"})
+    triggers = frozenset({CRITICAL_ACCOUNT, ACCOUNT, PERSON})
+    links = {
+        **CRITICAL_LINKS,
+        ACCOUNT: _critical_of_account_services,
+        # The administrator's name is in the evidence.
+        PERSON: _critical_where("administrator_id"),
+    }
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         covered = _services_with_two_admins(org)
-        rows = _critical_accounts(org).filter(deputy__isnull=True, escrow=EscrowPlace.NONE)
+        rows = _critical_accounts(org, subjects).filter(
+            deputy__isnull=True, escrow=EscrowPlace.NONE
+        )
         for pk, name, service_id, admin in rows.values_list(
             "pk", "name", "service_id", "administrator__name"
         ):
@@ -308,11 +416,13 @@ class EscrowUntested(Rule):
     kind = "continuity.escrow_untested"
     severity = "medium"
     triggers = frozenset({CRITICAL_ACCOUNT})
+    links = CRITICAL_LINKS
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         since = timezone.localdate() - timedelta(days=ESCROW_TEST_VALID_DAYS)
         rows = (
-            _critical_accounts(org)
+            _critical_accounts(org, subjects)
             .filter(Q(deputy__isnull=False) | ~Q(escrow=EscrowPlace.NONE))
             .filter(Q(last_access_test_on__isnull=True) | Q(last_access_test_on__lt=since))
         )
@@ -333,11 +443,13 @@ class DeputyLeft(Rule):
 
     kind = "continuity.deputy_left"
     severity = "high"
-    triggers = frozenset({CRITICAL_ACCOUNT, "inventory.person"})
+    triggers = frozenset({CRITICAL_ACCOUNT, PERSON})
+    links = {**CRITICAL_LINKS, PERSON: _critical_where("deputy_id")}
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
-        rows = _critical_accounts(org).filter(
+        rows = _critical_accounts(org, subjects).filter(
             Q(deputy__left_on__lte=today) | Q(deputy__archived_at__isnull=False)
         )
         for pk, name, person_id, person in rows.values_list(
@@ -367,11 +479,12 @@ class SecretStored(Rule):
     kind = "continuity.secret_stored"
     severity = "high"
     triggers = frozenset({CRITICAL_ACCOUNT})
+    links = CRITICAL_LINKS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         from .models import looks_like_secret
 
-        for pk, name, details, notes in _critical_accounts(org).values_list(
+        for pk, name, details, notes in _critical_accounts(org, subjects).values_list(
             "pk", "name", "escrow_details", "notes"
         ):
             if not any(looks_like_secret(text) for text in (name, details, notes)):

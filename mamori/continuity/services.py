@@ -31,8 +31,6 @@ from .models import (
     RestoreTest,
 )
 
-RULE_TRIGGERS = ("continuity.backup", "continuity.restoretest")
-
 
 def _file_name(upload: UploadedFile) -> str:
     name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1]
@@ -93,7 +91,8 @@ def add_restore_test(
                     "sha256": test.evidence_sha256,
                 },
             )
-            run_rules_after_commit(backup.organization, *RULE_TRIGGERS)
+            # The rules re-check this backup alone (issue 20).
+            run_rules_after_commit(backup.organization, "continuity.restoretest", pks=[test.pk])
     except Exception:
         # Nothing half-saved: the stored file goes when its record could not be written.
         if stored:
@@ -146,7 +145,7 @@ def record_backup_run(archive_name: str, when: date | None = None) -> int:
                 obj=row,
                 changes={"file": archive_name[:200], "last_success_on": [before, when]},
             )
-            run_rules_after_commit(org, *RULE_TRIGGERS)
+            run_rules_after_commit(org, "continuity.backup", pks=[row.pk])
         count += 1
     return count
 

@@ -251,6 +251,22 @@ def _monitor_metrics(out: Exposition, now: datetime) -> None:
     )
 
 
+def _rule_metrics(out: Exposition) -> None:
+    from django.db.models import F, Sum
+
+    from mamori.findings.models import RuleCorrection
+
+    changed = F("opened") + F("reopened") + F("resolved")
+    total = RuleCorrection.objects.aggregate(n=Sum(changed))["n"]
+    out.family(
+        "mamori_rule_corrections_total",
+        "counter",
+        "Findings the nightly full rule run had to change although no date had passed: changes "
+        "the incremental runs after saves missed (should stay 0).",
+        [({}, int(total or 0))],
+    )
+
+
 def _latency_metrics(out: Exposition) -> None:
     """Request durations per route, added up over every web process (core/latency.py)."""
     from mamori.core.latency import BUCKETS, merged
@@ -277,6 +293,7 @@ def exposition(now: datetime | None = None) -> str:
     _intel_metrics(out, now)
     _mail_metrics(out)
     _monitor_metrics(out, now)
+    _rule_metrics(out)
     _latency_metrics(out)
     return out.text()
 

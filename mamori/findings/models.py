@@ -207,3 +207,18 @@ def default_due(
     if days is None:
         days = DEFAULT_DUE_DAYS.get(severity, 30)
     return today + timedelta(days=days)
+
+
+class RuleCorrection(models.Model):
+    """What the nightly full run had to change for one rule in one organisation although no
+    date had passed: an incremental run missed a change (a bug; exported as a metric)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=80)
+    opened = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: +{self.opened} ~{self.reopened} -{self.resolved}"

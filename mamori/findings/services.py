@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from .models import (
     Status,
     default_due,
 )
-from .rules import RULES, FindingSpec, Rule
+from .rules import RULES, Changed, FindingSpec, Link, Rule, Subjects
 
 LAST_SEEN_GRANULARITY = timedelta(hours=1)
 
@@ -35,10 +35,17 @@ class SyncResult:
     reopened: int = 0
     resolved: int = 0
     updated: int = 0
+    # Of `reopened`: accepted risks whose acceptance had expired (a date effect, not drift).
+    expired: int = 0
 
     @property
     def changed(self) -> bool:
         return bool(self.opened or self.reopened or self.resolved)
+
+    @property
+    def corrections(self) -> int:
+        """Findings whose state a run changed for a reason other than an expired acceptance."""
+        return self.opened + self.reopened - self.expired + self.resolved
 
 
 def spec_digest(subject: str, severity: str, params: Any, evidence: Any) -> str:
@@ -54,6 +61,8 @@ def spec_digest(subject: str, severity: str, params: Any, evidence: Any) -> str:
 SYNC_COLUMNS = (
     "id",
     "key",
+    "subject_type",
+    "subject_id",
     "status",
     "severity",
     "guidance_key",
@@ -71,14 +80,14 @@ def sync(
     default_severity: str,
     complete: bool = True,
     guidance_key: str | None = None,
-    subjects: Collection[str] | None = None,
+    subjects: Collection[str] | Mapping[str, Collection[str]] | None = None,
 ) -> SyncResult:
     """Make the stored findings of `kind` match what a check reports now.
 
     With complete=True (a rule's full result) findings that are no longer reported are
     resolved; with complete=False (one event, such as one mail) nothing else is touched. With
-    `subjects` (subject ids) the specs are the full result for those subjects only: findings of
-    other subjects are neither read nor touched.
+    `subjects` — subject ids, or subject type → ids — the specs are the full result for those
+    subjects only: findings of other subjects are neither read nor touched.
     """
     now = timezone.now()
     today = timezone.localdate()
@@ -97,9 +106,18 @@ def sync(
         fired[spec.key] = spec
     with transaction.atomic():
         stored = Finding.objects.filter(organization=org, kind=kind)
-        if subjects is not None:
+        pairs: set[tuple[str, str]] | None = None
+        if isinstance(subjects, Mapping):
+            pairs = {(t, str(i)) for t, ids in subjects.items() for i in ids}
+            stored = stored.filter(subject_id__in=sorted({i for _t, i in pairs}))
+        elif subjects is not None:
             stored = stored.filter(subject_id__in=[str(s) for s in subjects])
         existing = {f.key: f for f in stored.only(*SYNC_COLUMNS)}
+        if pairs is not None:
+            # The index finds the ids; the same id of another subject type is not ours.
+            existing = {
+                k: f for k, f in existing.items() if (f.subject_type, f.subject_id) in pairs
+            }
         new_findings: list[Finding] = []
         reopened: list[Finding] = []
         changed: list[Finding] = []
@@ -133,6 +151,7 @@ def sync(
                 and finding.accepted_until < today
             )
             if finding.status == Status.RESOLVED or expired_acceptance:
+                result.expired += int(expired_acceptance)
                 finding.status = Status.OPEN
                 finding.resolved_at = None
                 finding.times_reopened += 1
@@ -242,18 +261,19 @@ def _rank(severity: str) -> int:
     return SEVERITY_RANK.get(severity, 0)
 
 
-def run_rule(org: Organization, rule: Rule, subjects: Collection[str] | None = None) -> SyncResult:
-    """Run one rule: over the whole organisation, or (a rule that declares `subject_type`) over
-    these subjects only."""
-    if subjects is not None and rule.subject_type:
-        ids = sorted({str(s) for s in subjects})
-        return sync(
-            org,
-            rule.kind,
-            rule.evaluate(org, subjects=ids),
-            default_severity=rule.severity,
-            subjects=ids,
-        )
+def run_rule(org: Organization, rule: Rule, subjects: Subjects | None = None) -> SyncResult:
+    """Run one rule: over the whole organisation, or (a rule with links) over these subjects
+    only — its findings about other subjects are neither read nor touched."""
+    if subjects is not None and rule.links:
+        wanted = {(t, str(i)) for t, ids in subjects.items() for i in ids}
+        # A rule may report a little more than asked (a whole group); only the subjects asked
+        # for are synced, so nothing else is touched.
+        specs = [
+            spec
+            for spec in rule.evaluate(org, subjects=subjects)
+            if (spec.subject_type, spec.subject_id) in wanted
+        ]
+        return sync(org, rule.kind, specs, default_severity=rule.severity, subjects=subjects)
     return sync(org, rule.kind, rule.evaluate(org), default_severity=rule.severity)
 
 
@@ -271,29 +291,76 @@ def run_rules_for_changes(
     org: Organization, changes: dict[str, list[str] | None]
 ) -> dict[str, SyncResult]:
     """Run the rules a set of changes concerns. `changes` maps a model label to the ids of the
-    changed records (None: unknown or too many). A rule whose only changed input is its own
-    subject model re-evaluates just those subjects; any other rule runs in full."""
+    changed records (None: unknown or too many), and "label@attname" to the ids that foreign key
+    of those records held before the change. A rule with a link for every changed model it reads
+    re-evaluates just the subjects the links lead to; any other rule runs in full."""
     results = {}
+    mapped: dict[tuple[int, str], Subjects] = {}  # the same link over the same label: once
     for kind, rule in RULES.items():
-        relevant = {label: ids for label, ids in changes.items() if label in rule.triggers}
+        relevant = [label for label in changes if label in rule.triggers]
         if not relevant:
             continue
-        ids = relevant.get(rule.subject_type) if rule.subject_type else None
-        if ids is not None and set(relevant) == {rule.subject_type}:
-            results[kind] = run_rule(org, rule, subjects=ids)
-        else:
+        subjects = _subjects(org, rule, changes, relevant, mapped)
+        if subjects is None:
             results[kind] = run_rule(org, rule)
+        elif any(subjects.values()):
+            results[kind] = run_rule(org, rule, subjects=subjects)
     return results
 
 
+def _subjects(
+    org: Organization,
+    rule: Rule,
+    changes: dict[str, list[str] | None],
+    labels: list[str],
+    mapped: dict[tuple[int, str], Subjects],
+) -> Subjects | None:
+    """The subjects these changes lead to through the rule's links; None = run it in full."""
+    found: dict[str, set[str]] = {}
+    for label in labels:
+        ids = changes[label]
+        link: Link | None = rule.links.get(label)
+        if ids is None or link is None:
+            return None
+        before: dict[str, list[str]] = {}
+        for key, old in changes.items():
+            if key.startswith(f"{label}@"):
+                if old is None:
+                    return None  # too many moved references to name: look at everything
+                before[key.partition("@")[2]] = old
+        memo = (id(link), label)
+        if memo not in mapped:
+            mapped[memo] = link(org, Changed(ids=ids, before=before))
+        for subject_type, subject_ids in mapped[memo].items():
+            found.setdefault(subject_type, set()).update(str(i) for i in subject_ids)
+    return {t: sorted(ids) for t, ids in found.items()}
+
+
+def moved_references(label: str, before: Any, after: Any) -> dict[str, list[str]]:
+    """The foreign keys a save changed, as "label@attname" → [old id]: a rule whose subject is
+    the old target (the person an account no longer belongs to) re-checks it too."""
+    moved = {}
+    for field in after._meta.concrete_fields:
+        if field.many_to_one or field.one_to_one:
+            old = getattr(before, field.attname)
+            if old is not None and old != getattr(after, field.attname):
+                moved[f"{label}@{field.attname}"] = [str(old)]
+    return moved
+
+
 def run_rules_after_commit(
-    org: Organization, *model_labels: str, pks: Iterable[Any] | None = None
+    org: Organization,
+    *model_labels: str,
+    pks: Iterable[Any] | None = None,
+    moved: dict[str, list[str]] | None = None,
 ) -> None:
     """Re-check the organisation after the current transaction commits, in a job (never inside
     the request): `pks` names the changed records of a single label, so rules that can
-    re-evaluate a subset look at those alone."""
+    re-evaluate a subset look at those alone; `moved` carries moved_references()."""
     ids = None if pks is None else [str(pk) for pk in pks]
-    changes = {label: ids for label in model_labels}
+    changes: dict[str, list[str] | None] = {label: ids for label in model_labels}
+    if ids is not None and moved:
+        changes.update(moved)
     transaction.on_commit(lambda: _queue_rules(org.pk, changes))
 
 
@@ -352,8 +419,12 @@ def recheck(request: HttpRequest, finding: Finding) -> bool:
                 "finding.resolved", request=request, organization=finding.organization, obj=finding
             )
         return True
-    # A rule that can evaluate one subject re-checks just this finding's record.
-    one = [finding.subject_id] if rule.subject_type and finding.subject_id else None
+    # A rule that can evaluate one subject re-checks just this finding's subject.
+    one = (
+        {finding.subject_type: [finding.subject_id]}
+        if rule.links and finding.subject_type and finding.subject_id
+        else None
+    )
     run_rule(finding.organization, rule, subjects=one)
     finding.refresh_from_db()
     if finding.status == Status.OPEN:

@@ -5,8 +5,9 @@
   records where a rule allows it; several saves within the delay share one run.
 - Nightly, every rule is re-run over every organisation: rules whose result changes with the
   date alone (a leaving date reached, an audit now overdue, an acceptance expired) are
-  re-evaluated, and the run is the safety net of the incremental runs (what it had to change is
-  logged).
+  re-evaluated, and the run is the safety net of the incremental runs: what it had to change in
+  a rule that does not depend on the date is a missed change (a bug), logged as a WARNING and
+  counted in the metric mamori_rule_corrections_total.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ logger = logging.getLogger("mamori.findings")
 NIGHTLY = "findings.run_all_rules"
 RERUN = "findings.rerun_rules"
 # Saves within this delay share one rule run.
-DEBOUNCE_SECONDS = 0.5
+DEBOUNCE_SECONDS = 0.3
 # Beyond this many changed records of one model, the rules run over the whole organisation.
 MAX_SUBJECTS = 500
 
@@ -49,29 +50,31 @@ def merge_changes(
 
 def queue_rules(org_id: int, changes: dict[str, list[str] | None]) -> Job:
     """Ask for a rule run over these changes: folded into the organisation's queued run if one
-    is waiting, otherwise a new job due after DEBOUNCE_SECONDS."""
+    is waiting, otherwise a new job due after DEBOUNCE_SECONDS.
+
+    One read in the common case (a run already queued and the change already in it), a read and
+    an update otherwise: no unique-key lookup, since a run that has started (it may have read the
+    data before this change) must not absorb it anyway.
+    """
     changes = merge_changes({}, changes)
-    key = f"{RERUN}:{org_id}"
-    run_at = timezone.now() + timedelta(seconds=DEBOUNCE_SECONDS)
     with transaction.atomic():
-        job = enqueue(
-            RERUN, {"changes": changes}, run_at=run_at, organization_id=org_id, unique_key=key
-        )
-        if job.status == JobStatus.QUEUED:
-            rows = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED)
-            if connection.features.has_select_for_update:
-                rows = rows.select_for_update()
-            current = rows.values_list("payload", flat=True).first()
-            if current is not None:
-                merged = merge_changes(current.get("changes") or {}, changes)
-                if merged == current.get("changes"):
-                    return job
-                if rows.update(payload={"changes": merged}) == 1:
-                    job.payload = {"changes": merged}
-                    return job
-    # The organisation's run has started (it may have read the data before this change): a
-    # second run follows it.
-    return enqueue(RERUN, {"changes": changes}, run_at=run_at, organization_id=org_id)
+        rows = Job.objects.filter(status=JobStatus.QUEUED, organization_id=org_id, kind=RERUN)
+        if connection.features.has_select_for_update:
+            # Locked until commit: a worker's claim skips it, a concurrent save waits to merge.
+            rows = rows.select_for_update()
+        job = rows.only("pk", "payload").order_by("pk").first()
+        if job is not None:
+            current = (job.payload or {}).get("changes") or {}
+            merged = merge_changes(current, changes)
+            if merged == current:
+                return job
+            if Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                payload={"changes": merged}
+            ):
+                job.payload = {"changes": merged}
+                return job
+        run_at = timezone.now() + timedelta(seconds=DEBOUNCE_SECONDS)
+        return enqueue(RERUN, {"changes": changes}, run_at=run_at, organization_id=org_id)
 
 
 @handler(RERUN, queue="urgent")  # the user who saved waits for it
@@ -91,22 +94,61 @@ def rerun_rules(job: Job) -> None:
 def run_all_rules(job: Job) -> None:
     from mamori.orgs.models import Organization
 
+    total = 0
+    for org in Organization.objects.order_by("pk").iterator():
+        total += full_run(org)
+    if total:
+        logger.warning("nightly rule run corrected %s findings in all", total)
+
+
+def full_run(org: Any) -> int:
+    """Run every rule over the organisation and report what it changed; returns the number of
+    corrections (changes to rules whose result does not depend on the date, beyond expired risk
+    acceptances): each is a change an incremental run missed, logged as a WARNING and stored as
+    a RuleCorrection (the metric mamori_rule_corrections_total)."""
+    from .models import RuleCorrection
+    from .rules import RULES
     from .services import run_rules
 
-    for org in Organization.objects.order_by("pk").iterator():
-        results = run_rules(org)
-        corrected = {kind: r for kind, r in results.items() if r.changed}
-        if corrected:
-            # Date-driven rules change overnight by design; anything else here means an
-            # incremental run missed a change (a bug worth reporting).
-            logger.info(
-                "nightly rule run changed organisation %s: %s",
-                org.pk,
-                "; ".join(
-                    f"{kind} opened {r.opened} reopened {r.reopened} resolved {r.resolved}"
-                    for kind, r in sorted(corrected.items())
-                ),
-            )
+    results = run_rules(org)
+    corrected, dated = {}, {}
+    for kind, result in results.items():
+        if RULES.get(kind).dated:
+            if result.changed:
+                dated[kind] = result
+        elif result.corrections:
+            corrected[kind] = result
+    if dated:
+        # Date-driven rules change overnight by design.
+        logger.info(
+            "nightly rule run, date-driven changes in organisation %s: %s", org.pk, _describe(dated)
+        )
+    if corrected:
+        logger.warning(
+            "nightly rule run corrected what incremental runs missed in organisation %s: %s",
+            org.pk,
+            _describe(corrected),
+        )
+        RuleCorrection.objects.bulk_create(
+            [
+                RuleCorrection(
+                    organization=org,
+                    kind=kind,
+                    opened=r.opened,
+                    reopened=r.reopened - r.expired,
+                    resolved=r.resolved,
+                )
+                for kind, r in sorted(corrected.items())
+            ]
+        )
+    return sum(r.corrections for r in corrected.values())
+
+
+def _describe(results: dict[str, Any]) -> str:
+    return "; ".join(
+        f"{kind} opened {r.opened} reopened {r.reopened} resolved {r.resolved}"
+        for kind, r in sorted(results.items())
+    )
 
 
 def ensure_schedules() -> None:

@@ -1,6 +1,6 @@
 """Inventory rules (issue: inventory and the findings spine). Each returns every finding of its
-kind for one organisation; queries read only the columns they need, so a rule stays fast on
-tens of thousands of rows."""
+kind for one organisation, or with `links` (issue 20) those of the given subjects; queries read
+only the columns they need, so a rule stays fast on tens of thousands of rows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from mamori.findings.rules import FindingSpec, Rule, register
+from mamori.findings.rules import (
+    Changed,
+    FindingSpec,
+    Rule,
+    Subjects,
+    register,
+    same,
+    via,
+    wanted,
+)
 
 from .lifecycle import end_of_support
 from .models import (
@@ -43,21 +52,44 @@ def _account_text(username: str, service: str | None, device: str | None) -> str
     return f"{username} @ {where}" if where else username
 
 
+PERSON = "inventory.person"
+ACCOUNT = "inventory.account"
+DEVICE = "inventory.device"
+SERVICE = "inventory.service"
+SHARE = "inventory.share"
+SUPPLIER = "inventory.supplier"
+
+
+def _grant_holders(org: Any, changed: Changed) -> Subjects:
+    """A share's grants lead to the people they name (a share archived frees its grants)."""
+    ids = [int(s) for s in changed.ids if s.isdigit()]
+    people = ShareGrant.objects.filter(
+        share__organization=org, share_id__in=ids, person__isnull=False
+    ).values_list("person_id", flat=True)
+    return {PERSON: sorted({str(p) for p in people})}
+
+
 @register
 class LeaverAccess(Rule):
     kind = "inventory.leaver_access"
     severity = "critical"
-    triggers = frozenset(
-        {"inventory.person", "inventory.account", "inventory.device", "inventory.share"}
-    )
+    triggers = frozenset({PERSON, ACCOUNT, DEVICE, SHARE})
+    links = {
+        PERSON: same(PERSON),
+        ACCOUNT: via(ACCOUNT, "person_id", PERSON),
+        DEVICE: via(DEVICE, "person_id", PERSON),
+        SHARE: _grant_holders,
+    }
+    dated = True  # a leaving date reached
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
-        leavers = dict(
-            Person.objects.filter(
-                organization=org, archived_at__isnull=True, left_on__lte=today
-            ).values_list("pk", "name")
+        people = Person.objects.filter(
+            organization=org, archived_at__isnull=True, left_on__lte=today
         )
+        if (ids := wanted(subjects, PERSON)) is not None:
+            people = people.filter(pk__in=ids)
+        leavers = dict(people.values_list("pk", "name"))
         if not leavers:
             return
         items: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -103,12 +135,15 @@ class LeaverAccess(Rule):
 class AdminWithoutMfa(Rule):
     kind = "inventory.admin_without_mfa"
     severity = "high"
-    triggers = frozenset({"inventory.account"})
+    triggers = frozenset({ACCOUNT})
+    links = {ACCOUNT: same(ACCOUNT)}
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         rows = Account.objects.filter(
             organization=org, active=True, archived_at__isnull=True, role=AccountRole.ADMIN
         ).filter(Q(mfa_enabled=False) | Q(mfa_enabled__isnull=True))
+        if (ids := wanted(subjects, ACCOUNT)) is not None:
+            rows = rows.filter(pk__in=ids)
         for pk, username, service, device, person, mfa in rows.values_list(
             "pk", "username", "service__name", "device__name", "person__name", "mfa_enabled"
         ):
@@ -127,12 +162,15 @@ class AdminWithoutMfa(Rule):
 class ServiceMfaNotEnforced(Rule):
     kind = "inventory.service_mfa_not_enforced"
     severity = "medium"
-    triggers = frozenset({"inventory.service"})
+    triggers = frozenset({SERVICE})
+    links = {SERVICE: same(SERVICE)}
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         rows = Service.objects.filter(
             organization=org, archived_at__isnull=True, mfa_available=True
         ).exclude(mfa_enforced=True)
+        if (ids := wanted(subjects, SERVICE)) is not None:
+            rows = rows.filter(pk__in=ids)
         for pk, name in rows.values_list("pk", "name"):
             yield FindingSpec(
                 key=f"{self.kind}:service:{pk}",
@@ -148,15 +186,29 @@ class ServiceMfaNotEnforced(Rule):
 class SingleAdministrator(Rule):
     kind = "inventory.single_administrator"
     severity = "medium"
-    triggers = frozenset({"inventory.account", "inventory.service", "inventory.device"})
+    triggers = frozenset({ACCOUNT, SERVICE, DEVICE})
+    # Per service and per device: an account changed re-counts its place, before and after.
+    links = {
+        SERVICE: same(SERVICE),
+        DEVICE: same(DEVICE),
+        ACCOUNT: lambda org, changed: {
+            **via(ACCOUNT, "service_id", SERVICE)(org, changed),
+            **via(ACCOUNT, "device_id", DEVICE)(org, changed),
+        },
+    }
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         admins = Account.objects.filter(
             organization=org, active=True, archived_at__isnull=True, role=AccountRole.ADMIN
         )
         for target in ("service", "device"):
+            places = admins
+            if (ids := wanted(subjects, f"inventory.{target}")) is not None:
+                if not ids:
+                    continue
+                places = admins.filter(**{f"{target}_id__in": ids})
             rows = (
-                admins.filter(
+                places.filter(
                     **{f"{target}__isnull": False, f"{target}__archived_at__isnull": True}
                 )
                 .values(f"{target}_id", f"{target}__name")
@@ -179,12 +231,15 @@ class SingleAdministrator(Rule):
 class SharedAccount(Rule):
     kind = "inventory.shared_account"
     severity = "medium"
-    triggers = frozenset({"inventory.account"})
+    triggers = frozenset({ACCOUNT})
+    links = {ACCOUNT: same(ACCOUNT)}
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         rows = Account.objects.filter(
             organization=org, active=True, archived_at__isnull=True, shared=True
         )
+        if (ids := wanted(subjects, ACCOUNT)) is not None:
+            rows = rows.filter(pk__in=ids)
         for pk, username, service, device in rows.values_list(
             "pk", "username", "service__name", "device__name"
         ):
@@ -199,14 +254,14 @@ class SharedAccount(Rule):
             )
 
 
-def _open_shares(org: Any, subjects: list[str] | None = None) -> Any:
+def _open_shares(org: Any, subjects: Subjects | None = None) -> Any:
     today = timezone.localdate()
     rows = Share.objects.filter(
         organization=org, archived_at__isnull=True, scope__in=OPEN_SCOPES
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-    if subjects is not None:
+    if (ids := wanted(subjects, SHARE)) is not None:
         # Only the changed shares (incremental run after a save; see findings.tasks).
-        rows = rows.filter(pk__in=[int(s) for s in subjects if s.isdigit()])
+        rows = rows.filter(pk__in=ids)
     return rows
 
 
@@ -214,10 +269,11 @@ def _open_shares(org: Any, subjects: list[str] | None = None) -> Any:
 class PublicShareSensitive(Rule):
     kind = "inventory.public_share_sensitive"
     severity = "high"
-    triggers = frozenset({"inventory.share"})
-    subject_type = "inventory.share"
+    triggers = frozenset({SHARE})
+    links = {SHARE: same(SHARE)}
+    dated = True  # a share's expiry date passed
 
-    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         rows = _open_shares(org, subjects).filter(
             Q(contains_personal_data=True) | Q(contains_confidential_data=True)
         )
@@ -238,10 +294,11 @@ class PublicShareSensitive(Rule):
 class OldLinkShare(Rule):
     kind = "inventory.old_link_share"
     severity = "low"
-    triggers = frozenset({"inventory.share"})
-    subject_type = "inventory.share"
+    triggers = frozenset({SHARE})
+    links = {SHARE: same(SHARE)}
+    dated = True
 
-    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         days = settings.LINK_SHARE_MAX_DAYS
         cutoff = timezone.localdate() - timedelta(days=days)
         rows = _open_shares(org, subjects).filter(created_on__lt=cutoff)
@@ -256,21 +313,30 @@ class OldLinkShare(Rule):
             )
 
 
-def _active_devices(org: Any) -> Any:
-    return Device.objects.filter(
-        organization=org, archived_at__isnull=True, disposed_on__isnull=True
-    )
+def _devices(org: Any, subjects: Subjects | None) -> Any:
+    rows = Device.objects.filter(organization=org, archived_at__isnull=True)
+    if (ids := wanted(subjects, DEVICE)) is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows
+
+
+def _active_devices(org: Any, subjects: Subjects | None = None) -> Any:
+    return _devices(org, subjects).filter(disposed_on__isnull=True)
+
+
+DEVICE_LINKS = {DEVICE: same(DEVICE)}
 
 
 @register
 class ByodUnprotected(Rule):
     kind = "inventory.byod_unprotected"
     severity = "high"
-    triggers = frozenset({"inventory.device"})
+    triggers = frozenset({DEVICE})
+    links = DEVICE_LINKS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         rows = (
-            _active_devices(org)
+            _active_devices(org, subjects)
             .filter(ownership=Ownership.BYOD)
             .exclude(disk_encryption=True, screen_lock=True)
         )
@@ -296,13 +362,15 @@ class ByodUnprotected(Rule):
 class DeviceOsUnsupported(Rule):
     kind = "inventory.device_os_unsupported"
     severity = "high"
-    triggers = frozenset({"inventory.device"})
+    triggers = frozenset({DEVICE})
+    links = DEVICE_LINKS
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         # Marked unsupported by a person, or past its vendor's end of support in the dated
         # lifecycle table (Windows 10 ended 2025-10-14 whether or not anyone typed it).
         today = timezone.localdate()
-        rows = _active_devices(org).filter(Q(os_supported=False) | ~Q(os_name=""))
+        rows = _active_devices(org, subjects).filter(Q(os_supported=False) | ~Q(os_name=""))
         for pk, name, os_name, os_version, marked in rows.values_list(
             "pk", "name", "os_name", "os_version", "os_supported"
         ):
@@ -350,13 +418,15 @@ UPDATABLE_KINDS = (
 class DeviceNotUpdated(Rule):
     kind = "inventory.device_not_updated"
     severity = "medium"
-    triggers = frozenset({"inventory.device"})
+    triggers = frozenset({DEVICE})
+    links = DEVICE_LINKS
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         days = settings.DEVICE_UPDATE_MAX_DAYS
         cutoff = timezone.localdate() - timedelta(days=days)
         rows = (
-            _active_devices(org)
+            _active_devices(org, subjects)
             .filter(kind__in=UPDATABLE_KINDS)
             .filter(
                 Q(last_updated_on__lt=cutoff) | Q(last_updated_on__isnull=True, auto_update=False)
@@ -377,15 +447,11 @@ class DeviceNotUpdated(Rule):
 class DisposalWithoutErasure(Rule):
     kind = "inventory.disposal_without_erasure"
     severity = "high"
-    triggers = frozenset({"inventory.device"})
+    triggers = frozenset({DEVICE})
+    links = DEVICE_LINKS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = Device.objects.filter(
-            organization=org,
-            archived_at__isnull=True,
-            disposed_on__isnull=False,
-            erasure_method="",
-        )
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
+        rows = _devices(org, subjects).filter(disposed_on__isnull=False, erasure_method="")
         for pk, name, disposed in rows.values_list("pk", "name", "disposed_on"):
             yield FindingSpec(
                 key=f"{self.kind}:device:{pk}",
@@ -397,19 +463,27 @@ class DisposalWithoutErasure(Rule):
             )
 
 
-def _suppliers(org: Any) -> Any:
-    return Supplier.objects.filter(organization=org, archived_at__isnull=True)
+def _suppliers(org: Any, subjects: Subjects | None = None) -> Any:
+    rows = Supplier.objects.filter(organization=org, archived_at__isnull=True)
+    if (ids := wanted(subjects, SUPPLIER)) is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows
 
 
-def _unsupervised(org: Any) -> Any:
+def _unsupervised(org: Any, subjects: Subjects | None = None) -> Any:
     """Suppliers without an active contractor-supervision record: one that has one is judged by
     the privacy rules on that record (its clauses, audits and countries), not twice."""
-    return _suppliers(org).exclude(
+    return _suppliers(org, subjects).exclude(
         supervision__pk__isnull=False, supervision__archived_at__isnull=True
     )
 
 
-SUPPLIER_TRIGGERS = frozenset({"inventory.supplier", "privacy.supervision"})
+SUPPLIER_TRIGGERS = frozenset({SUPPLIER, "privacy.supervision"})
+# A supervision record added, archived or moved changes which rules judge its supplier.
+SUPPLIER_LINKS = {
+    SUPPLIER: same(SUPPLIER),
+    "privacy.supervision": via("privacy.supervision", "supplier_id", SUPPLIER),
+}
 
 
 def _supplier_specs(
@@ -431,9 +505,12 @@ class SupplierNoSecurityClauses(Rule):
     kind = "inventory.supplier_no_security_clauses"
     severity = "high"
     triggers = SUPPLIER_TRIGGERS
+    links = SUPPLIER_LINKS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = _unsupervised(org).filter(handles_personal_data=True, security_clauses=False)
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
+        rows = _unsupervised(org, subjects).filter(
+            handles_personal_data=True, security_clauses=False
+        )
         return _supplier_specs(self.kind, rows.values_list("pk", "name"))
 
 
@@ -442,10 +519,12 @@ class SupplierAuditOverdue(Rule):
     kind = "inventory.supplier_audit_overdue"
     severity = "medium"
     triggers = SUPPLIER_TRIGGERS
+    links = SUPPLIER_LINKS
+    dated = True
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
-        rows = _unsupervised(org).filter(next_audit_on__lt=today)
+        rows = _unsupervised(org, subjects).filter(next_audit_on__lt=today)
         for pk, name, due in rows.values_list("pk", "name", "next_audit_on"):
             yield from _supplier_specs(self.kind, [(pk, name)], due=due.isoformat())
 
@@ -455,9 +534,10 @@ class SupplierAbroadUnreviewed(Rule):
     kind = "inventory.supplier_abroad_unreviewed"
     severity = "medium"
     triggers = SUPPLIER_TRIGGERS
+    links = SUPPLIER_LINKS
 
-    def evaluate(self, org: Any) -> Iterator[FindingSpec]:
-        rows = _unsupervised(org).filter(servers_abroad=True, abroad_reviewed=False)
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
+        rows = _unsupervised(org, subjects).filter(servers_abroad=True, abroad_reviewed=False)
         return _supplier_specs(self.kind, rows.values_list("pk", "name"))
 
 
@@ -468,6 +548,8 @@ class AccountNotReviewed(Rule):
     kind = "inventory.account_not_reviewed"
     severity = "low"
     triggers = frozenset({"inventory.account"})
+    # No links: accounts on neither a service nor a device share one finding without a subject.
+    dated = True
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
         cutoff = timezone.localdate() - timedelta(days=settings.ACCOUNT_REVIEW_MAX_DAYS)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from mamori.audit.services import changed_fields, record, snapshot
-from mamori.findings.services import run_rules_after_commit
+from mamori.findings.services import moved_references, run_rules_after_commit
 from mamori.orgs.models import Organization
 
 from .registers import RegisterSpec
@@ -56,6 +56,7 @@ def save_record(
     is_new = form.instance.pk is None
     with transaction.atomic():
         before: dict[str, Any] = {}
+        stored = None
         if not is_new:
             stored = type(form.instance)._default_manager.get(pk=form.instance.pk)
             before = _fields_snapshot(stored, spec)
@@ -73,7 +74,9 @@ def save_record(
             obj=instance,
             changes=after if is_new else changed_fields(before, after),
         )
-        run_rules_after_commit(org, spec.label, pks=[instance.pk])
+        # The references it had before (an account's old person) are re-checked too.
+        moved = moved_references(spec.label, stored, instance) if stored is not None else None
+        run_rules_after_commit(org, spec.label, pks=[instance.pk], moved=moved)
     return instance
 
 

@@ -8,21 +8,31 @@ from typing import Any
 
 from django.utils import translation
 
-from mamori.findings.rules import FindingSpec, Rule, register
+from mamori.findings.rules import FindingSpec, Rule, Subjects, register, same, wanted
 
 from .models import Payee
+
+PAYEE = "payees.payee"
+
+
+def _payees(org: Any, subjects: Subjects | None) -> Any:
+    rows = Payee.objects.filter(organization=org, archived_at__isnull=True).order_by("pk")
+    if (ids := wanted(subjects, PAYEE)) is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows
 
 
 @register
 class AccountUnchecked(Rule):
     kind = "payees.account_unchecked"
     severity = "high"
-    triggers = frozenset({"payees.payee"})
+    triggers = frozenset({PAYEE})
+    links = {PAYEE: same(PAYEE)}
 
-    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         # The digest is computed in Python, so every active payee is read; an organisation has
         # tens to a few thousand payees, and this runs in the rules job, never in a request.
-        rows = Payee.objects.filter(organization=org, archived_at__isnull=True).order_by("pk")
+        rows = _payees(org, subjects)
         for payee in rows.iterator(chunk_size=500):
             if payee.account_verified:
                 continue
@@ -44,10 +54,11 @@ class AccountInvalid(Rule):
 
     kind = "payees.account_invalid"
     severity = "medium"
-    triggers = frozenset({"payees.payee"})
+    triggers = frozenset({PAYEE})
+    links = {PAYEE: same(PAYEE)}
 
-    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
-        rows = Payee.objects.filter(organization=org, archived_at__isnull=True).order_by("pk")
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
+        rows = _payees(org, subjects)
         for payee in rows.iterator(chunk_size=500):
             errors = payee.account_errors()
             if not errors:

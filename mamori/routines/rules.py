@@ -12,11 +12,12 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import override
 
-from mamori.findings.rules import FindingSpec, Rule, register
+from mamori.findings.rules import FindingSpec, Rule, Subjects, register, same, wanted
 
 from .models import Chore, ChoreKind
 
 KIND = "routines.due"
+CHORE = "routines.chore"
 LEAD_DAYS = 14
 
 
@@ -31,14 +32,17 @@ def _title(chore: Chore, language: str) -> str:
 class ChoreDue(Rule):
     kind = KIND
     severity = "medium"
-    triggers = frozenset({"routines.chore"})
+    triggers = frozenset({CHORE})
+    links = {CHORE: same(CHORE)}
+    dated = True
 
-    def evaluate(self, org: Any, subjects: list[str] | None = None) -> Iterator[FindingSpec]:
-        # No subject_type: always evaluated over the whole organisation (a handful of chores).
+    def evaluate(self, org: Any, subjects: Subjects | None = None) -> Iterator[FindingSpec]:
         today = timezone.localdate()
         chores = Chore.objects.filter(
             organization=org, paused=False, next_due__lte=today + timedelta(days=LEAD_DAYS)
         )
+        if (ids := wanted(subjects, CHORE)) is not None:
+            chores = chores.filter(pk__in=ids)
         for chore in chores:
             title_ja, title_en = _title(chore, "ja"), _title(chore, "en")
             due = chore.next_due.isoformat()
@@ -50,7 +54,7 @@ class ChoreDue(Rule):
                 # done resolves it and the next round opens fresh with its own date.
                 key=f"{KIND}:{chore.pk}:{due}",
                 subject=title_ja,
-                subject_type="routines.chore",
+                subject_type=CHORE,
                 subject_id=str(chore.pk),
                 params={
                     "chore": title_ja,

@@ -1,6 +1,7 @@
 """Training rules (handbook §7.9): people never trained, not trained for a year, and new staff
 without training in their first month. One finding per kind lists the people concerned, so a
-small organisation sees one to-do per problem rather than one per person."""
+small organisation sees one to-do per problem rather than one per person. Being about the whole
+organisation, they have no `links` and always run in full (issue 20)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ class NeverTrained(Rule):
     kind = "training.never_trained"
     severity = "medium"
     triggers = TRIGGERS
+    dated = True  # a year since the last training, a first month passed
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
         cutoff = timezone.localdate() - timedelta(days=YEAR_DAYS)
@@ -79,6 +81,7 @@ class TrainingOverAYearAgo(Rule):
     kind = "training.training_overdue"
     severity = "low"
     triggers = TRIGGERS
+    dated = True  # a year since the last training, a first month passed
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
         cutoff = timezone.localdate() - timedelta(days=YEAR_DAYS)
@@ -97,6 +100,7 @@ class NewStaffUntrained(Rule):
     kind = "training.new_staff_untrained"
     severity = "medium"
     triggers = TRIGGERS
+    dated = True  # a year since the last training, a first month passed
 
     def evaluate(self, org: Any) -> Iterator[FindingSpec]:
         today = timezone.localdate()

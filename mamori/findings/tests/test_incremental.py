@@ -194,4 +194,4 @@ def test_nightly_run_corrects_and_logs_what_an_incremental_run_missed(
         assert jobs.run_one("test-worker")
     assert _open(PUBLIC) == {str(share.pk)}
     assert any(PUBLIC in r.getMessage() and "opened 1" in r.getMessage() for r in caplog.records)
-    assert RULES.get(PUBLIC).subject_type == "inventory.share"
+    assert RULES.get(PUBLIC).links
