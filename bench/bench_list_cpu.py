@@ -281,7 +281,7 @@ def build(n: int) -> tuple[Any, Any]:
             CheckedMail(
                 organization=org,
                 checked_at=now - dt.timedelta(minutes=7 * i),
-                source=("upload", "forward")[i % 2],
+                source=("upload", "smtp")[i % 2],
                 reporter=owner if i % 4 else None,
                 file_name=f"mail-{i}.eml",
                 sha256=f"{i:064x}",

@@ -89,12 +89,28 @@ def visible_mails(org: Organization, membership: Membership) -> QuerySet[Checked
     return rows
 
 
-def history(org: Organization, membership: Membership, verdict: str = "") -> QuerySet[CheckedMail]:
-    """The checked mails this member may see, newest first, without the heavy columns."""
-    rows = visible_mails(org, membership).select_related("reporter").defer("facts", "signals")
+# What a history row shows (mailcheck.rows.rows): values, not instances.
+HISTORY_COLUMNS = (
+    "pk",
+    "verdict",
+    "score",
+    "subject",
+    "file_name",
+    "from_address",
+    "checked_at",
+    "source",
+    "reporter__first_name",
+    "reporter__email",
+    "reported_at",
+)
+
+
+def history(org: Organization, membership: Membership, verdict: str = "") -> QuerySet[Any]:
+    """The checked mails this member may see, newest first, as values of HISTORY_COLUMNS."""
+    rows = visible_mails(org, membership)
     if verdict:
         rows = rows.filter(verdict=verdict)
-    return rows
+    return rows.values(*HISTORY_COLUMNS)
 
 
 def verdict_counts(org: Organization) -> dict[str, int]:

@@ -14,6 +14,7 @@ from mamori.orgs.access import org_view, scoped
 from mamori.orgs.models import Role
 
 from . import credentials, queries, services
+from . import rows as history_rows
 from .forms import HistoryFilterForm, ReportForm, SettingsForm, UploadForm
 from .inbound import check_address_of, default_check_address
 from .models import CheckedMail, RawMail, Source
@@ -37,6 +38,7 @@ def history(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "items": history_rows.rows(page, request.org.slug),
             "query": query.urlencode(),
             "sees_all": request.membership.allows(Role.EDITOR),
             "check_address": check_address_of(request.org),
