@@ -202,6 +202,8 @@ def line_hash(line: str) -> str:
     return sha256(line)[:12]
 
 
+# Pure, and the same links come back on every check of a page.
+@lru_cache(maxsize=16384)
 def _absolute(base: str, value: str | None) -> str | None:
     if value is None:
         return None
@@ -252,6 +254,7 @@ def clear_caches() -> None:
     """Forget cached results (benchmarks measure the first check of a page)."""
     _css_results.clear()
     _ascii_host.cache_clear()
+    _absolute.cache_clear()
     _is_soft.cache_clear()
 
 
@@ -318,7 +321,6 @@ class _Page:
         self.capped = False
         self.ignored = set(ignored)
         # Per-page caches: a page repeats the same links, styles and classes many times.
-        self._absolute: dict[str, str | None] = {}
         self._hosts: dict[str, str | None] = {}
         self._styles: dict[str, bool] = {}
         self._classes: dict[str, bool] = {}
@@ -342,13 +344,7 @@ class _Page:
         self.marked = self._walk()
 
     def absolute(self, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return self._absolute[value]
-        except KeyError:
-            result = self._absolute[value] = _absolute(self.base, value)
-            return result
+        return None if value is None else _absolute(self.base, value)
 
     def link_host(self, href: str | None) -> str | None:
         if href is None:
@@ -407,16 +403,22 @@ class _Page:
         hidden_links = found["hidden"]
         ignored = self.ignored
         styles = self._styles
+        css_hides = self._css_hides
+        attributes = self._attributes
+        structure = self._element
+        absolute = self.absolute
         states: list[int] = []
+        pop, push = states.pop, states.append
         depth = -1
         count = 0
+        capped = False
         open_hiding = 0  # open elements hidden from view
         skipping = False  # inside a subtree the text leaves out
         size = 0
         text_on = True  # until the text cap
         for event, element in lxml.etree.iterwalk(self.root, events=("start", "end")):
             if event == "end":
-                state = states.pop()
+                state = pop()
                 if state & _HIDING:
                     open_hiding -= 1
                 if not state & _INSIDE_SKIPPED:
@@ -430,7 +432,7 @@ class _Page:
                         if depth > 0:
                             tail = element.tail
                             if tail:
-                                append(tail.replace("\n", " ") if "\n" in tail else tail)
+                                append(tail.replace("\n", " "))
                                 size += len(tail)
                                 text_on = size < MAX_TEXT_CHARS
                 depth -= 1
@@ -443,25 +445,21 @@ class _Page:
             attrs = dict(items) if items else _NO_ATTRIBUTES
             hidden = bool(items) and inline_hidden(attrs, styles)
             state = 0
-            if not self.capped:
+            if not capped:
                 if count > MAX_ELEMENTS:
-                    self.capped = True
+                    capped = self.capped = True
                 else:
                     if items:
-                        self._attributes(tag, items)
+                        attributes(tag, items)
                     if tag in _STRUCTURE_TAGS:
-                        self._element(tag, element, attrs)
-                    if (
-                        items
-                        and tag not in _NOT_HIDING_ROOTS
-                        and (hidden or self._css_hides(attrs))
-                    ):
+                        structure(tag, element, attrs)
+                    if items and tag not in _NOT_HIDING_ROOTS and (hidden or css_hides(attrs)):
                         state = _HIDING
                         open_hiding += 1
                     if open_hiding and (tag == "a" or tag == "area"):
-                        hidden_links.add(self.absolute(attrs.get("href")))
+                        hidden_links.add(absolute(attrs.get("href")))
             if skipping or not text_on:
-                states.append(state | _INSIDE_SKIPPED)
+                push(state | _INSIDE_SKIPPED)
                 continue
             if (
                 not tag
@@ -471,7 +469,7 @@ class _Page:
                 or (ignored and element in ignored)
             ):
                 skipping = True
-                states.append(state | _SKIPPED)
+                push(state | _SKIPPED)
                 continue
             if tag in BLOCK_TAGS:
                 append("\n")
@@ -490,10 +488,10 @@ class _Page:
             text = element.text
             if text:
                 # Source line breaks are just spaces to a browser; only blocks start new lines.
-                append(text.replace("\n", " ") if "\n" in text else text)
+                append(text.replace("\n", " "))
                 size += len(text)
                 text_on = size < MAX_TEXT_CHARS
-            states.append(state)
+            push(state)
         return "".join(pieces)
 
     def _attributes(self, tag: str, items: list[tuple[str, str]]) -> None:
@@ -580,7 +578,8 @@ def _compile_selectors(selectors: Iterable[str]) -> tuple[list[CSSSelector], lis
     return compiled, errors
 
 
-@lru_cache(maxsize=4096)
+# A worker checking many pages meets many class names; the regex costs ~20 µs a call.
+@lru_cache(maxsize=16384)
 def _is_soft(names: str | None, ident: str | None) -> bool:
     return _SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
 

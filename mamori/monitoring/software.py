@@ -73,6 +73,17 @@ def _ver(url: str) -> str:
     return ""
 
 
+def _path(url: str) -> str:
+    """The path of an absolute URL (the URL itself when relative or unparsable: a page's
+    script may name any text, such as 'http://[::1/x.js')."""
+    if "://" not in url:
+        return url
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return url
+
+
 def detect(generators: Iterable[str], asset_urls: Iterable[str]) -> list[Component]:
     """Components named by generator texts and asset URLs, CMS first, de-duplicated."""
     found: dict[tuple[str, str], str] = {}
@@ -109,10 +120,7 @@ def detect(generators: Iterable[str], asset_urls: Iterable[str]) -> list[Compone
                 put("theme", match.group(3).lower(), version)
             elif version and _WP_VERSION.match(version) and "/js/jquery/" not in url:
                 wp_core[version] += 1
-        elif (
-            _DRUPAL_ASSET.search(urlsplit(url).path if "://" in url else url)
-            and "drupal" in url.lower()
-        ):
+        elif "drupal" in url.lower() and _DRUPAL_ASSET.search(_path(url)):
             is_drupal = True
     if is_wordpress and ("cms", "WordPress") not in found:
         put("cms", "WordPress", wp_core.most_common(1)[0][0] if wp_core else "")

@@ -179,6 +179,15 @@ def test_link_hosts_resolve_as_urljoin_does_for_awkward_references() -> None:
     assert {"www.shop.example", "cdn.example.net", "upper.example"} <= expected
 
 
+def test_unparsable_asset_urls_do_not_raise() -> None:
+    html = page(
+        '<script src="http://[::1/x.js"></script><script src="http://[::1/drupal/core/a.js"></script>'
+        '<link rel="stylesheet" href="https://[bad/drupal/misc/s.css"><a href="http://[::1">x</a>'
+    )
+    fp = fingerprint(html, page_url=URL)
+    assert "http://[::1/x.js" in fp.scripts and not fp.errors
+
+
 def test_bad_selectors_are_reported_not_raised() -> None:
     fp = fingerprint(page("<p>x</p>"), ignore_selectors=["][", "p:nth-child(", "x" * 600, "p"])
     assert len(fp.errors) == 3
