@@ -186,7 +186,11 @@ class Supervisor:
                         f" in {delay:.0f} s" if delay else "",
                     )
                 if now >= self.start_after[slot]:
-                    self._spawn(slot)
+                    try:
+                        self._spawn(slot)
+                    except OSError as error:  # out of processes or memory: try again later
+                        logger.error("could not start a web process: %s", error)
+                        self.start_after[slot] = now + MAX_RESTART_DELAY
 
     def stop(self, deadline: float) -> bool:
         """No new connections; every child drains and exits. Waits until `deadline` (the end of
@@ -271,7 +275,10 @@ def run_child(fds: list[int], ready_fd: int, parent_pid: int, threads: int) -> i
     sockets = [socket.socket(fileno=fd) for fd in fds]
     server = create_server(application, sockets=sockets, threads=threads)
     servers.append(server)
-    os.write(ready_fd, b"1")
+    try:
+        os.write(ready_fd, b"1")
+    except OSError:
+        pass  # the parent is gone: the stop is on its way
     os.close(ready_fd)
     finished = serve_gracefully(server, stop, grace_seconds=float(settings.SHUTDOWN_GRACE_SECONDS))
     if not finished:

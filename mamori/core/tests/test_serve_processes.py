@@ -321,3 +321,18 @@ def test_the_embedded_worker_runs_in_the_parent_only(served: Served, tmp_path: P
     assert served.process.wait(timeout=120) == 0
     started = re.findall(r"\[pid=(\d+)\] worker \S+ started", served.output())
     assert started and set(started) == {str(parent)}
+
+
+def test_zero_processes_is_refused_with_a_message(tmp_path: Path) -> None:
+    env = {**worker_environment(), "MAMORI_DATA_DIR": str(tmp_path)}
+    ran = subprocess.run(
+        [sys.executable, "-m", "mamori.cli", "serve", "--processes", "0", "--port", "0"],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert ran.returncode == 2
+    assert "--processes と --threads は 1 以上にしてください" in ran.stderr
+    assert "Traceback" not in ran.stderr
