@@ -14,7 +14,7 @@ from mamori.core.registry import Registry
 from .attachments import AttachmentFacts, analyse_attachment
 from .catalog import free_mail as free_mail_domains
 from .content import check_content, mail_text
-from .environment import Environment
+from .environment import Environment, mail_cues
 from .links import LinkFacts, check_links
 from .lures import SCAN_CHARS, check_disguise, check_infrastructure, check_lures, text_hrefs
 from .model import Limits
@@ -38,6 +38,7 @@ class Work:
     lures: set[str] = field(default_factory=set)
     text: str = ""  # subject and text, NFKC and lower case (from the content analyser)
     namesake: str = ""  # evidence when the display name is a known contact's, address not theirs
+    cues: str = ""  # the mail's words and links, for brand names that are also English words
 
 
 Analyser = Callable[[Work], None]
@@ -46,7 +47,11 @@ ANALYSERS: Registry[Analyser] = Registry("mail analyser")
 
 @ANALYSERS.register("sender")
 def sender_analyser(work: Work) -> None:
-    work.claimed_brands, work.namesake = check_sender(work.mail, work.env, work.out)
+    mail = work.mail
+    work.cues = mail_cues(
+        mail.subject, [*mail.text, *(d.text for d in mail.html)], text_hrefs(mail)
+    )
+    work.claimed_brands, work.namesake = check_sender(mail, work.env, work.out, work.cues)
 
 
 @ANALYSERS.register("links")
@@ -84,10 +89,12 @@ def content_analyser(work: Work) -> None:
 def lures_analyser(work: Work) -> None:
     mail = work.mail
     text = work.text[:SCAN_CHARS] if work.text else mail_text(mail, SCAN_CHARS)
-    work.lures = check_lures(mail, text, work.env, work.out, work.links.untrusted_domains)
+    work.lures = check_lures(
+        mail, text, work.env, work.out, work.links.untrusted_domains, work.cues
+    )
     raw = "\n".join([*mail.text, *(d.text for d in mail.html)])
     check_disguise(mail, raw, work.out)
-    check_infrastructure(mail, work.env, work.out, text_hrefs(mail))
+    check_infrastructure(mail, work.env, work.out, text_hrefs(mail), work.cues)
 
 
 @ANALYSERS.register("namesake")

@@ -35,6 +35,10 @@ class Brand:
     names: tuple[str, ...]
     tokens: tuple[str, ...]
     domains: tuple[str, ...]
+    # Names that are also everyday English words ("LINE" in "credit line"), and phrases that show
+    # the mail speaks of the brand's service (see Environment.brands_named_in).
+    word_names: tuple[str, ...] = ()
+    cues: tuple[str, ...] = ()
 
     @property
     def norm_names(self) -> tuple[str, ...]:
@@ -56,6 +60,8 @@ def brands() -> tuple[Brand, ...]:
             names=tuple(str(n) for n in item.get("names", [])),
             tokens=tuple(str(t).lower() for t in item.get("tokens", [])),
             domains=tuple(str(d).lower() for d in item.get("domains", [])),
+            word_names=tuple(str(n) for n in item.get("word_names", [])),
+            cues=tuple(str(c).lower() for c in item.get("cues", [])),
         )
         for item in items
     )

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .catalog import Brand, brand_name_pattern, brands, shorteners
+from .catalog import Brand, _norm_names, brand_name_pattern, brands, shorteners
 from .domains import (
     LookalikeIndex,
     Reference,
@@ -34,18 +34,29 @@ class Environment:
     token_brands: Mapping[str, Brand]
     shorteners: frozenset[str]
     contacts: Mapping[str, frozenset[str]]  # normalised name → addresses
+    # Brands with a name that is also an English word: (brand, that name, what shows the service).
+    word_brands: tuple[tuple[Brand, re.Pattern[str], re.Pattern[str]], ...] = ()
 
     def is_known(self, domain: str) -> bool:
         return domain in self.trusted or domain in self.brand_of_domain
 
-    def brands_named_in(self, text: str) -> list[Brand]:
-        norm = unicodedata.normalize("NFKC", text).lower()
+    def brands_named_in(self, text: str, cues: str = "") -> list[Brand]:
+        """The brands `text` names. A name that is also an English word ("LINE") counts only in
+        a Japanese context, in the brand's own capitals within ordinary text ("Your LINE
+        account"), or when `cues` (the mail's text and links, see `mail_cues`) speak of the
+        service: "increase your credit line" is not the LINE app."""
+        nfkc = unicodedata.normalize("NFKC", text)
+        norm = nfkc.lower()
         positions = sorted(
             {i for m in self.brand_names.finditer(norm) for i in self.patterns_by_name[m.group(0)]}
         )
-        return [
+        found = [
             self.brand_patterns[i][0] for i in positions if self.brand_patterns[i][1].search(norm)
         ]
+        for brand, name, service in self.word_brands:
+            if brand not in found and _word_is_brand(brand, name, service, nfkc, cues):
+                found.append(brand)
+        return found
 
     def brand_token_in(self, host: str) -> Brand | None:
         """A brand whose token appears in a host that the brand does not own."""
@@ -71,6 +82,51 @@ class Environment:
                 if match is not None:
                     return self.token_brands[match.group(0)]
         return None
+
+
+JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _word_is_brand(
+    brand: Brand, name: re.Pattern[str], service: re.Pattern[str], text: str, cues: str
+) -> bool:
+    matches = list(name.finditer(text))
+    if not matches:
+        return False
+    if JAPANESE.search(text):
+        return True  # Japanese writes the English word in katakana (ライン), never as LINE
+    for match in matches:
+        if match.group(0) in brand.word_names and match.group(0) != match.group(0).lower():
+            rest = text[: match.start()] + text[match.end() :]
+            # "Your LINE account", or the name alone ("LINE" as a display name); in all-capital
+            # text ("CREDIT LINE INCREASE") the capitals say nothing.
+            if not any(ch.isalpha() for ch in rest) or any(ch.islower() for ch in rest):
+                return True
+    return bool(cues) and service.search(cues) is not None
+
+
+def mail_cues(subject: str, parts: Sequence[str], hrefs: Sequence[str], cap: int = 20_000) -> str:
+    """The mail's words and link targets (NFKC, lower case) that may show which service a
+    brand-like word means."""
+    text = "\n".join([subject, *parts])[:cap]
+    return unicodedata.normalize("NFKC", "\n".join([text, *hrefs[:100]])).lower()
+
+
+def _word_patterns(brand: Brand) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    words = "|".join(re.escape(unicodedata.normalize("NFKC", n)) for n in brand.word_names)
+    name = re.compile(rf"(?<![A-Za-z0-9])(?:{words})(?![A-Za-z0-9])", re.IGNORECASE)
+    domains = "|".join(re.escape(d) for d in brand.domains)
+    cues = "|".join(re.escape(unicodedata.normalize("NFKC", c).lower()) for c in brand.cues)
+    lower = words.lower()
+    service = [
+        rf"(?<![a-z0-9])(?:{lower})(?![a-z0-9])\s?{JAPANESE.pattern}",
+        rf"{JAPANESE.pattern}\s?(?:{lower})(?![a-z0-9])",
+    ]
+    if domains:
+        service.append(rf"(?<![a-z0-9-])(?:{domains})(?![a-z0-9-])")
+    if cues:
+        service.append(rf"(?<![a-z0-9])(?:{cues})(?![a-z0-9])")
+    return name, re.compile("|".join(service))
 
 
 def _brand_list(extra: Mapping[str, Sequence[str]]) -> tuple[Brand, ...]:
@@ -114,10 +170,12 @@ def _build(
             brand_of_domain.setdefault(reg, brand)
             refs.append(Reference(reg, brand.id, reg))
     token_brands = {t: b for b in all_brands for t in b.tokens}
-    patterns = tuple((b, brand_name_pattern(b.names)) for b in all_brands if b.names)
+    # Word names ("LINE") are matched apart, with their context (brands_named_in).
+    plain = {b.id: tuple(n for n in b.names if n not in b.word_names) for b in all_brands}
+    patterns = tuple((b, brand_name_pattern(plain[b.id])) for b in all_brands if plain[b.id])
     by_name: dict[str, list[int]] = {}
     for position, (brand, _pattern) in enumerate(patterns):
-        for name in brand.norm_names:
+        for name in _norm_names(plain[brand.id]):
             by_name.setdefault(name, []).append(position)
     names = sorted(by_name, key=len, reverse=True)
     long_tokens = sorted((t for t in token_brands if len(t) >= 6), key=len, reverse=True)
@@ -133,6 +191,7 @@ def _build(
         token_brands=token_brands,
         shorteners=shorteners(),
         contacts=contact_map,
+        word_brands=tuple((b, *_word_patterns(b)) for b in all_brands if b.word_names),
     )
 
 

@@ -299,7 +299,12 @@ def disguised_words(text: str, cap: int = 5) -> list[str]:
 
 
 def check_lures(
-    mail: ParsedMail, text: str, env: Environment, out: Collector, untrusted_links: list[str]
+    mail: ParsedMail,
+    text: str,
+    env: Environment,
+    out: Collector,
+    untrusted_links: list[str],
+    cues: str = "",
 ) -> set[str]:
     """Lure categories and weak hints; returns the names of the lure categories found."""
     found: set[str] = set()
@@ -317,7 +322,7 @@ def check_lures(
     subject = unicodedata.normalize("NFKC", mail.subject).lower()
     _check_recipient_named(mail, subject, out)
     alts = " ".join(d.alt_text for d in mail.html if d.alt_text)
-    claimed = env.brands_named_in(f"{mail.subject}\n{alts}" if alts else mail.subject)
+    claimed = env.brands_named_in(f"{mail.subject}\n{alts}" if alts else mail.subject, cues)
     sender_brand = env.brand_of_domain.get(registrable(mail.sender.domain))
     if (
         claimed
@@ -328,7 +333,7 @@ def check_lures(
         names = "/".join(b.names[0] for b in claimed[:2])
         out.add("content.brand_claim", f"{mail.subject[:100]} ({names} ≠ {mail.sender.domain})")
     if strong and untrusted_links and not out.has("content.lure_with_link"):
-        claimed = claimed or env.brands_named_in(mail.sender.display)
+        claimed = claimed or env.brands_named_in(mail.sender.display, cues)
         if claimed and sender_brand not in claimed:
             names = "/".join(b.names[0] for b in claimed[:2])
             out.add(
@@ -388,7 +393,7 @@ def check_disguise(mail: ParsedMail, raw_text: str, out: Collector) -> None:
 
 
 def check_infrastructure(
-    mail: ParsedMail, env: Environment, out: Collector, hrefs: list[str]
+    mail: ParsedMail, env: Environment, out: Collector, hrefs: list[str], cues: str = ""
 ) -> None:
     # A picture of a letter with one link: nothing for a filter to read.
     images = sum(d.images for d in mail.html)
@@ -400,7 +405,7 @@ def check_infrastructure(
     display = mail.sender.display
     throwaway = mail.sender.domain.endswith(".onmicrosoft.com")
     if domain and (domain in free_mail() or throwaway) and display:
-        brands = env.brands_named_in(display)
+        brands = env.brands_named_in(display, cues)
         if brands or ROLE_WORDS.search(display):
             out.add("sender.free_mail_organisation", f'"{display}" <{mail.sender.address}>')
     hosts_seen: set[str] = set()

@@ -18,7 +18,9 @@ SUBJECT_BRAND = re.compile(
 FAILING = frozenset({"fail", "softfail", "permerror"})
 
 
-def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> tuple[list[str], str]:
+def check_sender(
+    mail: ParsedMail, env: Environment, out: Collector, cues: str = ""
+) -> tuple[list[str], str]:
     """Run the sender checks; returns the brand ids the mail claims to come from, and the
     evidence of a known contact's name on someone else's address (judged later, with the rest).
     """
@@ -75,7 +77,7 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> tuple[li
     if label is not None:
         out.add("sender.mixed_script", f"{address}: {label}")
 
-    claimed = env.brands_named_in(display)
+    claimed = env.brands_named_in(display, cues)
     if claimed and env.brand_of_domain.get(from_domain) not in claimed:
         if from_domain not in env.trusted:
             names = "/".join(b.names[0] for b in claimed)
@@ -88,7 +90,7 @@ def check_sender(mail: ParsedMail, env: Environment, out: Collector) -> tuple[li
     # Phishing subjects often lead with the brand in brackets: 【Amazon】, [楽天カード].
     bracket = SUBJECT_BRAND.match(unicodedata.normalize("NFKC", mail.subject))
     if bracket is not None:
-        ids.extend(b.id for b in env.brands_named_in(bracket.group(1)))
+        ids.extend(b.id for b in env.brands_named_in(bracket.group(1), cues))
     owner = env.brand_of_domain.get(from_domain)
     if (
         lookalike is not None
