@@ -234,7 +234,7 @@ def _is_relative_path(value: str) -> bool:
 
 
 _css_results: dict[str, CssHidden] = {}
-MAX_CSS_RESULTS = 512
+MAX_CSS_RESULTS = 512  # also the bound of the large-script digests
 
 
 def _css_hidden_cached(css_texts: list[str]) -> CssHidden:
@@ -250,9 +250,34 @@ def _css_hidden_cached(css_texts: list[str]) -> CssHidden:
     return result
 
 
+_large_digests: dict[bytes, str] = {}
+
+
+def _inline_digest(body: str) -> str:
+    """Hash of an inline script with volatile tokens masked; remembered, as the same scripts
+    come back on every check (small ones by their text, large ones by their plain digest)."""
+    if len(body) <= jsscan.MAX_CACHED_CHARS:
+        return _small_inline_digest(body)
+    key = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
+    digest = _large_digests.get(key)
+    if digest is None:
+        digest = sha256(_VOLATILE_TOKENS.sub("0", body))
+        if len(_large_digests) >= MAX_CSS_RESULTS:
+            _large_digests.clear()  # crude but thread-safe bound: dict operations are atomic
+        _large_digests[key] = digest
+    return digest
+
+
+@lru_cache(maxsize=4096)
+def _small_inline_digest(body: str) -> str:
+    return sha256(_VOLATILE_TOKENS.sub("0", body))
+
+
 def clear_caches() -> None:
     """Forget cached results (benchmarks measure the first check of a page)."""
     _css_results.clear()
+    _large_digests.clear()
+    _small_inline_digest.cache_clear()
     _ascii_host.cache_clear()
     _absolute.cache_clear()
     _is_soft.cache_clear()
@@ -526,7 +551,7 @@ class _Page:
             elif attrs.get("type", "").strip().lower() in EXECUTABLE_SCRIPT_TYPES:
                 body = " ".join((element.text or "").split())
                 if body:
-                    digest = sha256(_VOLATILE_TOKENS.sub("0", body))
+                    digest = _inline_digest(body)
                     found["inline"].add(digest)
                     if digest not in self.shapes:
                         self.previews[digest] = body[:INLINE_PREVIEW_CHARS]
