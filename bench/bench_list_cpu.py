@@ -256,7 +256,7 @@ def build(n: int) -> tuple[Any, Any]:
             for i in range(n)
         ]
     )
-    states = ["ok", "changed", "danger", "unreachable", "new"]
+    states = ["ok", "changed", "danger", "unreachable", "pending"]
     WatchedPage.objects.bulk_create(
         [
             WatchedPage(

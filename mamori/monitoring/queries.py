@@ -15,6 +15,15 @@ def pages(org: Any) -> QuerySet[WatchedPage]:
     return scoped(WatchedPage, org).select_related("website", "pending_change")
 
 
+# What a list row shows (monitoring.rows.rows): values, not instances.
+ROW_COLUMNS = ("pk", "url", "enabled", "state", "website__url", "last_checked_at", "certificate")
+
+
+def page_rows(org: Any) -> QuerySet[Any]:
+    """The watched pages of the list, by address, as values of ROW_COLUMNS."""
+    return scoped(WatchedPage, org).order_by("url", "pk").values(*ROW_COLUMNS)
+
+
 def page(org: Any, pk: int) -> WatchedPage:
     return pages(org).get(pk=pk)
 

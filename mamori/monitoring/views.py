@@ -15,6 +15,7 @@ from . import queries, services
 from .compare import side_by_side
 from .forms import WatchedPageForm
 from .models import ChangeStatus, PageChange, WatchedPage
+from .rows import rows
 from .software import Component
 from .texts import advice
 
@@ -37,12 +38,13 @@ def _change(request: HttpRequest, pk: int) -> PageChange:
 
 @org_view()
 def page_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(queries.pages(request.org), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[attr-defined]
+    page = Paginator(queries.page_rows(request.org), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[attr-defined]
     return render(
         request,
         "monitoring/list.html",
         {
             "page": page,
+            "items": rows(page, request.org.slug),  # type: ignore[attr-defined]
             "query": "",
             "can_edit": request.membership.allows(Role.EDITOR),  # type: ignore[attr-defined]
         },
