@@ -24,17 +24,20 @@ tested code.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime
+import weakref
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from mamori.core.models import Job, JobStatus
 
 _FIELDS = Job._meta.concrete_fields
 _TABLE = Job._meta.db_table
+_ATTNAMES = [field.attname for field in _FIELDS]
 
 
 def supported() -> bool:
@@ -66,10 +69,11 @@ def _expired(queue_count: int) -> str:
     )
 
 
-def _sql(queue_count: int) -> str:
+@functools.lru_cache
+def _sql(vendor: str, queue_count: int) -> str:
     quote = connection.ops.quote_name
     returning = ", ".join(quote(field.column) for field in _FIELDS)
-    lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    lock = " FOR UPDATE SKIP LOCKED" if vendor == "postgresql" else ""
     # Identifiers come from the model's metadata only; every value is a parameter.
     return (
         f"UPDATE {quote(_TABLE)} SET status = %s, leased_by = %s, leased_until = %s,"  # noqa: S608
@@ -99,17 +103,33 @@ def anything_to_claim(moment: datetime, queues: Sequence[str]) -> bool:
     return due is not None or bool(expired)
 
 
-def _job_from_row(row: tuple[Any, ...]) -> Job:
+Converter = Callable[[Any, Any, Any], Any]
+# Per connection: each column with the converters a query would apply (found once, not per row).
+_CONVERTERS: weakref.WeakKeyDictionary[Any, list[tuple[Any, list[Converter]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _converters() -> list[tuple[Any, list[Converter]]]:
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    found = _CONVERTERS.get(wrapper)
+    if found is None:
+        found = []
+        for field in _FIELDS:
+            column = field.get_col(_TABLE)
+            converters = wrapper.ops.get_db_converters(column) + column.get_db_converters(wrapper)
+            found.append((column, converters))
+        _CONVERTERS[wrapper] = found
+    return found
+
+
+def _job_from_row(row: Sequence[Any]) -> Job:
     """A Job from a raw row, each value through the converters a query would apply."""
-    values = []
-    for field, value in zip(_FIELDS, row, strict=True):
-        column = field.get_col(_TABLE)
-        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        ):
-            value = converter(value, column, connection)
-        values.append(value)
-    return Job.from_db(connection.alias, [field.attname for field in _FIELDS], values)
+    values = list(row)
+    for index, (column, converters) in enumerate(_converters()):
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return Job.from_db(connection.alias, _ATTNAMES, values)
 
 
 def claim_due(
@@ -124,6 +144,43 @@ def claim_due(
     params += _due_params(now, queues)
     params += [JobStatus.RUNNING, *queues, now]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(len(queues)), params)
+        cursor.execute(_sql(connection.vendor, len(queues)), params)
         row = cursor.fetchone()
     return None if row is None else _job_from_row(row)
+
+
+@functools.lru_cache
+def _finish_sql(vendor: str, repeat: bool) -> str:
+    """Record success only while this claim holds the job and its repeat is what the claim read:
+    done, or (recurring) queued again with fresh attempts."""
+    if repeat:
+        changes = "status = %s, run_at = %s, attempts = 0, last_error = '', finished_at = %s"
+        same_repeat = "repeat_seconds = %s"
+    else:
+        changes = "status = %s, finished_at = %s"
+        same_repeat = "repeat_seconds IS NULL"
+    return (
+        f"UPDATE {connection.ops.quote_name(_TABLE)} SET {changes},"  # noqa: S608
+        " leased_by = '', leased_until = NULL"
+        f" WHERE id = %s AND status = %s AND leased_by = %s AND attempts = %s AND {same_repeat}"
+    )
+
+
+def _finish_params(job: Job, now: datetime) -> list[Any]:
+    stamp = connection.ops.adapt_datetimefield_value
+    held = [job.pk, JobStatus.RUNNING, job.leased_by, job.attempts]
+    if job.repeat_seconds:
+        again = now + timedelta(seconds=job.repeat_seconds)
+        return [JobStatus.QUEUED, stamp(again), stamp(now), *held, job.repeat_seconds]
+    return [JobStatus.DONE, stamp(now), *held]
+
+
+def complete(job: Job, now: datetime) -> bool:
+    """Record the success of a claimed job in one conditional UPDATE (a prepared string, not
+    the ORM: this runs once per job); False when it matched no row (the claim was lost, or
+    schedule()/cancel() changed the repeat meanwhile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _finish_sql(connection.vendor, bool(job.repeat_seconds)), _finish_params(job, now)
+        )
+        return cursor.rowcount == 1

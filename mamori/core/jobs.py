@@ -406,26 +406,14 @@ def _complete(job: Job, now: datetime) -> bool:
     One conditional UPDATE when the repeat is still what the claim read (the common case);
     otherwise (schedule() or cancel() changed it meanwhile, or the claim was lost) the repeat is
     re-read under a row lock first."""
-    repeat = job.repeat_seconds
-    mine = owned(job).filter(
-        **({"repeat_seconds": repeat} if repeat else {"repeat_seconds__isnull": True})
-    )
-    if repeat:
-        updated = mine.update(
-            status=JobStatus.QUEUED,
-            run_at=now + timedelta(seconds=repeat),
-            attempts=0,
-            leased_by="",
-            leased_until=None,
-            last_error="",
-            finished_at=now,
-        )
-    else:
-        updated = mine.update(
-            status=JobStatus.DONE, leased_by="", leased_until=None, finished_at=now
-        )
-    if updated == 1:
+    if jobclaim.complete(job, now):
         return True
+    return _complete_slowly(job, now)
+
+
+def _complete_slowly(job: Job, now: datetime) -> bool:
+    """_complete once its one conditional UPDATE matched nothing: re-read the repeat under a
+    row lock, then record."""
     with transaction.atomic():
         if not _reload_repeat(job):
             return False
