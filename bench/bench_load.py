@@ -347,7 +347,8 @@ def main() -> int:
             processes.append(
                 subprocess.Popen(  # noqa: S603 - our own interpreter and module
                     [python, "-m", "mamori.cli", "serve", "--no-worker", "--no-migrate"]
-                    + ["--port", str(port), "--threads", "8"],
+                    # One process each: two web processes in all, as described above.
+                    + ["--port", str(port), "--threads", "8", "--processes", "1"],
                     env=child_env,
                     cwd=ROOT,
                     stdout=subprocess.DEVNULL,
