@@ -249,7 +249,11 @@ def clear_caches() -> None:
 
 
 def hosts_named(code: str) -> set[str]:
-    return {host.lower().strip("[]") for host in _HOST_IN_TEXT.findall(_joined(code))}
+    return _hosts_in(_joined(code))
+
+
+def _hosts_in(joined: str) -> set[str]:
+    return {host.lower().strip("[]") for host in _HOST_IN_TEXT.findall(joined)}
 
 
 def script_flags(code: str) -> list[str]:
@@ -257,7 +261,7 @@ def script_flags(code: str) -> list[str]:
     text = code[:MAX_FLAG_SCAN_CHARS]
     folded = _folded(text)
     joined = _joined(text)
-    hosts = sorted(hosts_named(text))
+    hosts = sorted(_hosts_in(joined))  # hosts_named(text), without joining again
     flags: list[str] = []
 
     def add(code_name: str, with_hosts: bool = False) -> None:
