@@ -16,10 +16,12 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Table, TableStyle
 
+from mamori.core.charts import line_chart_svg
 from mamori.core.overview import _open_per_week as open_per_week  # the dashboard's series
 from mamori.findings.models import Action, ActionStatus, Finding, Status
 from mamori.findings.presentation import headline
@@ -290,6 +292,30 @@ def _chart_texts(
             most=max(counts),
         )
     return texts_out
+
+
+def html_charts(report: ManagementReport) -> dict[str, str]:
+    """The page's versions of the PDF's two charts: inline SVG drawn on the server with
+    presentation attributes only (mamori.core.charts), which the strict CSP allows. The posture
+    chart only once there is a trend to draw; the weekly series always has its twelve weeks."""
+    charts = {
+        "findings": line_chart_svg(
+            [(day[5:].replace("-", "/"), count) for day, count in report.findings_trend],
+            title=report.charts["findings_title"],
+            description=report.charts["findings_line"],
+            css_class="chart-report-findings",
+        )
+    }
+    if len(report.trend) > 1:
+        charts["posture"] = line_chart_svg(
+            report.trend,
+            title=report.charts["posture_title"],
+            description=report.charts["posture_line"],
+            maximum=100,
+            css_class="chart-report-posture",
+        )
+    # Built from numbers and escaped labels only.
+    return {key: mark_safe(svg) for key, svg in charts.items()}  # noqa: S308
 
 
 @functools.cache

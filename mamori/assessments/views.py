@@ -35,7 +35,7 @@ from .presentation import (
     section_questions,
     security_action_view,
 )
-from .report import build_report, render_report_pdf
+from .report import build_report, html_charts, render_report_pdf
 from .results import Result
 from .scoring import compare as compare_results
 from .scoring import score
@@ -441,7 +441,7 @@ def policy_doc(request: HttpRequest) -> HttpResponse:
 @org_view()
 def report(request: HttpRequest) -> HttpResponse:
     data = build_report(request.org, lang())
-    return render(request, "assessments/report.html", {"report": data})
+    return render(request, "assessments/report.html", {"report": data, "charts": html_charts(data)})
 
 
 @org_view()

@@ -102,3 +102,49 @@ def test_a_new_organisation_gets_flat_charts_and_the_no_trend_line(
     text, _content, pages = _page(render_report_pdf(report))
     assert pages == 1
     assert "推移を示すには、点検を2回以上行ってください。" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_html_report_draws_the_trend_as_inline_svg_with_the_table_below(
+    org: Any, members: dict[str, Any], client_as: Any, language: str
+) -> None:
+    from mamori.accounts.services import profile_of
+
+    owner = members["owner"]
+    _history(org, client_as(owner))
+    profile = profile_of(owner)
+    profile.language = language
+    profile.save()
+    page = client_as(owner).get(f"/o/{org.slug}/report/").content.decode()
+    report = build_report(org, language)
+    figures = re.findall(r"<figure[^>]*>(.*?)</figure>", page, re.S)
+    assert len(figures) == 2
+    posture, findings = figures
+    for figure in figures:
+        # Drawn on the server with presentation attributes: nothing the CSP would block.
+        assert "<svg" in figure and "<polyline" in figure and 'role="img"' in figure
+        assert "style=" not in figure and "<script" not in figure
+    assert posture.count("<circle") == len(report.trend) == 2
+    assert findings.count("<circle") == len(report.findings_trend) == 12
+    # Titles and the line of figures under each chart in the page's language.
+    assert report.charts["posture_title"] in posture
+    assert report.charts["posture_line"] in posture and "<figcaption" in posture
+    assert report.charts["findings_title"] in findings
+    if language == "ja":
+        assert "点数の推移" in posture and "Posture score" not in page
+    else:
+        assert "Posture score (out of 100)" in posture and "点数の推移" not in page
+    # The figures stay as a table below the chart, for screen readers and printing.
+    after = page.split("</figure>", 1)[1]
+    table = re.search(r"<table[^>]*>(.*?)</table>", after, re.S)
+    assert table is not None
+    for day, score in report.trend:
+        assert day in table.group(1) and f"{score:g}" in table.group(1)
+
+
+def test_html_report_without_a_trend_says_so_and_draws_no_empty_chart(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    page = client_as(members["owner"]).get(f"/o/{org.slug}/report/").content.decode()
+    assert "推移を示すには、点検を2回以上行ってください。" in page
+    assert page.count("<figure") == 1  # the weekly problems chart only
