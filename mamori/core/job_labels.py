@@ -29,6 +29,7 @@ JOB_KIND_LABELS: dict[str, Any] = {
     "training.send_drill": _("Sending a targeted-mail drill"),
     "routines.daily": _("Opening actions for recurring checks that come due"),
     "orgs.report_bundle": _("Preparing the monthly reports of several organisations"),
+    "orgs.prune_report_bundles": _("Deleting old report zips"),
 }
 
 JOB_STATUS_LABELS: dict[str, Any] = {
