@@ -11,6 +11,7 @@ reclaimed it. Split from mamori.core.jobs, which re-exports the public names.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -64,6 +65,11 @@ class LeaseKeeper:
         self._condition = threading.Condition()
         self._leases: dict[int, Lease] = {}
         self._thread: threading.Thread | None = None
+        # When the thread wakes by itself (monotonic; inf: only when notified). A lease renewed
+        # later than that needs no wake-up, so a short job does not hand the GIL to this thread.
+        self._wake_at = math.inf
+        # The thread has renewed since it last closed its connection.
+        self._connected = False
 
     def hold(self, job: Job, seconds: float) -> Lease:
         lease = Lease(job, seconds)
@@ -74,13 +80,17 @@ class LeaseKeeper:
                     target=self._run, name="mamori-lease-keeper", daemon=True
                 )
                 self._thread.start()
-            self._condition.notify()
+            if lease.next_renewal < self._wake_at:
+                self._condition.notify()
         return lease
 
     def drop(self, lease: Lease) -> None:
         with self._condition:
             self._leases.pop(id(lease), None)
-            self._condition.notify()
+            # Woken only to close a connection it holds; otherwise it finds the lease gone when
+            # it wakes by itself.
+            if not self._leases and self._connected:
+                self._condition.notify()
 
     def abandon(self, holders: list[str]) -> None:
         """Mark the leases of these worker names lost (their claims were handed back)."""
@@ -94,14 +104,20 @@ class LeaseKeeper:
         with self._condition:
             while True:
                 if not self._leases:
-                    outage.drop_connection()  # hold no idle connection between jobs
+                    if self._connected:
+                        outage.drop_connection()  # hold no idle connection between jobs
+                        self._connected = False
+                    self._wake_at = math.inf
                     self._condition.wait()
                     continue
                 now = time.monotonic()
                 soonest = min(lease.next_renewal for lease in self._leases.values())
                 if soonest > now:
+                    self._wake_at = soonest
                     self._condition.wait(soonest - now)
                     continue
+                self._wake_at = -math.inf  # renewing: hold() need not wake it
+                self._connected = True
                 return [lease for lease in self._leases.values() if lease.next_renewal <= now]
 
     def _run(self) -> None:
