@@ -199,7 +199,7 @@ def approve(request: HttpRequest | None, change_id: int, actor: Any = None) -> P
                 "new_account": _masked(payee.account_snapshot()),
             },
         )
-        run_rules_after_commit(payee.organization, "payees.payee")
+        run_rules_after_commit(payee.organization, "payees.payee", pks=[payee.pk])
     return change
 
 
