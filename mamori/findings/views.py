@@ -41,7 +41,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "items": rows(page),
+            "items": rows(page, request.org.slug),
             "counts": counts,
             "query": query.urlencode(),
         },
@@ -58,7 +58,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         "findings/todo.html",
         {
             "page": page,
-            "items": rows(page),
+            "items": rows(page, request.org.slug),
             "mine": mine,
             "query": "mine=1" if mine else "",
             # An empty list means "well done" only once mamori has something to check.
