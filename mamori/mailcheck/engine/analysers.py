@@ -14,7 +14,7 @@ from mamori.core.registry import Registry
 from .attachments import AttachmentFacts, analyse_attachment
 from .catalog import free_mail as free_mail_domains
 from .content import check_content, mail_text
-from .environment import Environment, mail_cues
+from .environment import Cues, Environment
 from .links import LinkFacts, check_links
 from .lures import SCAN_CHARS, check_disguise, check_infrastructure, check_lures, text_hrefs
 from .model import Limits
@@ -38,7 +38,7 @@ class Work:
     lures: set[str] = field(default_factory=set)
     text: str = ""  # subject and text, NFKC and lower case (from the content analyser)
     namesake: str = ""  # evidence when the display name is a known contact's, address not theirs
-    cues: str = ""  # the mail's words and links, for brand names that are also English words
+    cues: Cues | None = None  # the mail's words and links, for brand names that are English words
 
 
 Analyser = Callable[[Work], None]
@@ -48,8 +48,8 @@ ANALYSERS: Registry[Analyser] = Registry("mail analyser")
 @ANALYSERS.register("sender")
 def sender_analyser(work: Work) -> None:
     mail = work.mail
-    work.cues = mail_cues(
-        mail.subject, [*mail.text, *(d.text for d in mail.html)], text_hrefs(mail)
+    work.cues = Cues(
+        mail.subject, lambda: [*text_hrefs(mail)[:100], *mail.text, *(d.text for d in mail.html)]
     )
     work.claimed_brands, work.namesake = check_sender(mail, work.env, work.out, work.cues)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .catalog import Brand, _norm_names, brand_name_pattern, brands, shorteners
@@ -40,10 +40,10 @@ class Environment:
     def is_known(self, domain: str) -> bool:
         return domain in self.trusted or domain in self.brand_of_domain
 
-    def brands_named_in(self, text: str, cues: str = "") -> list[Brand]:
+    def brands_named_in(self, text: str, cues: Cues | None = None) -> list[Brand]:
         """The brands `text` names. A name that is also an English word ("LINE") counts only in
         a Japanese context, in the brand's own capitals within ordinary text ("Your LINE
-        account"), or when `cues` (the mail's text and links, see `mail_cues`) speak of the
+        account"), or when `cues` (the mail's links and text, read only then) speak of the
         service: "increase your credit line" is not the LINE app."""
         nfkc = unicodedata.normalize("NFKC", text)
         norm = nfkc.lower()
@@ -88,7 +88,7 @@ JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def _word_is_brand(
-    brand: Brand, name: re.Pattern[str], service: re.Pattern[str], text: str, cues: str
+    brand: Brand, name: re.Pattern[str], service: re.Pattern[str], text: str, cues: Cues | None
 ) -> bool:
     matches = list(name.finditer(text))
     if not matches:
@@ -102,14 +102,24 @@ def _word_is_brand(
             # text ("CREDIT LINE INCREASE") the capitals say nothing.
             if not any(ch.isalpha() for ch in rest) or any(ch.islower() for ch in rest):
                 return True
-    return bool(cues) and service.search(cues) is not None
+    return cues is not None and service.search(cues.text()) is not None
 
 
-def mail_cues(subject: str, parts: Sequence[str], hrefs: Sequence[str], cap: int = 20_000) -> str:
+class Cues:
     """The mail's words and link targets (NFKC, lower case) that may show which service a
-    brand-like word means."""
-    text = "\n".join([subject, *parts])[:cap]
-    return unicodedata.normalize("NFKC", "\n".join([text, *hrefs[:100]])).lower()
+    brand-like word means; read once, and only when such a word needs them."""
+
+    def __init__(self, subject: str, parts: Callable[[], Sequence[str]], cap: int = 20_000):
+        self._subject = subject
+        self._parts = parts
+        self._cap = cap
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            joined = "\n".join([self._subject, *self._parts()])[: self._cap]
+            self._text = unicodedata.normalize("NFKC", joined).lower()
+        return self._text
 
 
 def _word_patterns(brand: Brand) -> tuple[re.Pattern[str], re.Pattern[str]]:

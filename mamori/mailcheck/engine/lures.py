@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from .catalog import _load, free_hosting, free_mail
 from .domains import _ascii_prototypes, registrable
-from .environment import Environment
+from .environment import Cues, Environment
 from .links import URL_IN_TEXT
 from .parse import ParsedMail
 from .signals import Collector
@@ -304,7 +304,7 @@ def check_lures(
     env: Environment,
     out: Collector,
     untrusted_links: list[str],
-    cues: str = "",
+    cues: Cues | None = None,
 ) -> set[str]:
     """Lure categories and weak hints; returns the names of the lure categories found."""
     found: set[str] = set()
@@ -393,7 +393,7 @@ def check_disguise(mail: ParsedMail, raw_text: str, out: Collector) -> None:
 
 
 def check_infrastructure(
-    mail: ParsedMail, env: Environment, out: Collector, hrefs: list[str], cues: str = ""
+    mail: ParsedMail, env: Environment, out: Collector, hrefs: list[str], cues: Cues | None = None
 ) -> None:
     # A picture of a letter with one link: nothing for a filter to read.
     images = sum(d.images for d in mail.html)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from .domains import mixed_script_label, normalise_host, registrable
-from .environment import Environment
+from .environment import Cues, Environment
 from .parse import ParsedMail
 from .signals import Collector
 
@@ -19,7 +19,7 @@ FAILING = frozenset({"fail", "softfail", "permerror"})
 
 
 def check_sender(
-    mail: ParsedMail, env: Environment, out: Collector, cues: str = ""
+    mail: ParsedMail, env: Environment, out: Collector, cues: Cues | None = None
 ) -> tuple[list[str], str]:
     """Run the sender checks; returns the brand ids the mail claims to come from, and the
     evidence of a known contact's name on someone else's address (judged later, with the rest).
