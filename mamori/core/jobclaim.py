@@ -16,6 +16,10 @@ An ORDER BY over a computed rank could not use the index and would sort every du
 SQLite (≥ 3.35 has RETURNING; writers are serialised, so the sub-selects need no lock): the same
 statement without FOR UPDATE SKIP LOCKED (its coalesce() is lazy too).
 
+A busy worker records a success and claims its next job in one transaction
+(complete_and_claim): WITH finished AS (the conditional UPDATE of complete() … RETURNING 1),
+claimed AS (the claim above) SELECT both — one commit per job instead of two.
+
 Only a due queued job is claimed here. When a lease of these queues has expired the statement
 claims nothing, and jobs.claim takes its general path (which reclaims expired leases first, as
 before); it does the same when nothing is due, so the idle poll and the rare cases keep their
@@ -31,7 +35,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from mamori.core.models import Job, JobStatus
 
@@ -138,15 +142,28 @@ def claim_due(
     """Claim the due queued job of the first of these queues that has one, the one that waited
     longest there, in one statement; None when none was claimed (nothing due, all due rows
     locked by other workers, or an expired lease of these queues waiting)."""
-    stamp = connection.ops.adapt_datetimefield_value
-    now = stamp(moment)
-    params: list[Any] = [JobStatus.RUNNING, worker_name, stamp(until)]
-    params += _due_params(now, queues)
-    params += [JobStatus.RUNNING, *queues, now]
     with connection.cursor() as cursor:
-        cursor.execute(_sql(connection.vendor, len(queues)), params)
+        cursor.execute(
+            _sql(connection.vendor, len(queues)), _claim_params(worker_name, moment, until, queues)
+        )
         row = cursor.fetchone()
     return None if row is None else _job_from_row(row)
+
+
+def _claim_params(
+    worker_name: str, moment: datetime, until: datetime, queues: Sequence[str]
+) -> list[Any]:
+    stamp = connection.ops.adapt_datetimefield_value
+    now = stamp(moment)
+    return [
+        JobStatus.RUNNING,
+        worker_name,
+        stamp(until),
+        *_due_params(now, queues),
+        JobStatus.RUNNING,
+        *queues,
+        now,
+    ]
 
 
 @functools.lru_cache
@@ -184,3 +201,41 @@ def complete(job: Job, now: datetime) -> bool:
             _finish_sql(connection.vendor, bool(job.repeat_seconds)), _finish_params(job, now)
         )
         return cursor.rowcount == 1
+
+
+@functools.lru_cache
+def _chain_sql(vendor: str, repeat: bool, queue_count: int) -> str:
+    # Each data-modifying CTE runs once whatever the query reads; the LEFT JOIN yields one row
+    # (the finished count, then the claimed job's columns or NULLs) even when nothing is claimed.
+    return (
+        f"WITH finished AS ({_finish_sql(vendor, repeat)} RETURNING 1),"  # noqa: S608
+        f" claimed AS ({_sql(vendor, queue_count)})"
+        " SELECT (SELECT count(*) FROM finished), claimed.*"
+        " FROM (SELECT 1) AS one LEFT JOIN claimed ON TRUE"
+    )
+
+
+def complete_and_claim(
+    job: Job, now: datetime, worker_name: str, until: datetime, queues: Sequence[str]
+) -> tuple[bool, Job | None]:
+    """complete(job, now) and, in the same transaction, claim_due(worker_name, now, until,
+    queues): a busy worker commits once per job instead of twice. PostgreSQL: one statement (two
+    data-modifying CTEs, which see the same snapshot and touch different rows); SQLite: the two
+    statements in one (immediate) transaction.
+
+    The claim commits with the completion, before the next handler starts, so other workers see
+    its lease. Returns (completed, the claimed job or None)."""
+    finish = _finish_params(job, now)
+    claim = _claim_params(worker_name, now, until, queues)
+    repeat = bool(job.repeat_seconds)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_chain_sql(connection.vendor, repeat, len(queues)), finish + claim)
+            row = cursor.fetchone()
+        return row[0] == 1, None if row[1] is None else _job_from_row(row[1:])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_finish_sql(connection.vendor, repeat), finish)
+        completed = cursor.rowcount == 1
+        cursor.execute(_sql(connection.vendor, len(queues)), claim)
+        row = cursor.fetchone()
+    return completed, None if row is None else _job_from_row(row)

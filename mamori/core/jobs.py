@@ -16,7 +16,9 @@ long as the lease lasts, so a short outage neither loses the outcome nor runs th
 
 Claiming is atomic on both databases. The common case (a due queued job, no expired lease) is
 one statement, UPDATE … WHERE id = (SELECT … [FOR UPDATE SKIP LOCKED] LIMIT 1) RETURNING
-(mamori.core.jobclaim); success is recorded with one conditional UPDATE. Otherwise:
+(mamori.core.jobclaim); success is recorded with one conditional UPDATE, which a worker loop
+runs together with the claim of its next job (one statement on PostgreSQL, one transaction on
+SQLite: one commit per job). Otherwise:
 - PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers pick different rows;
 - SQLite: the settings open every transaction with BEGIN IMMEDIATE (one writer at a time),
   and the claim is a conditional UPDATE … WHERE id = ? AND status = ? AND attempts = ?, which
@@ -30,6 +32,7 @@ import random
 import threading
 import traceback
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -484,21 +487,60 @@ def _continue_schedule(failed: Job, now: datetime) -> None:
     )
 
 
-def execute(job: Job) -> None:
+@dataclass(frozen=True)
+class NextClaim:
+    """Who claims the next job when a success is recorded (see execute)."""
+
+    worker_name: str
+    lease_seconds: float
+    queues: Sequence[str]
+    stop: threading.Event
+
+
+def execute(job: Job, *, then: NextClaim | None = None) -> Job | None:
     """Run the handler of a claimed job and record the outcome (never raises for the handler).
 
     The lease is renewed in the background meanwhile. Recording the outcome is retried while
     the database is unreachable, until the lease would run out (then the job is retried by
     whoever reclaims it, as if this worker had died). Log lines written meanwhile carry the
     job's id, kind and organisation (mamori.core.logcontext).
+
+    With `then` (a worker loop), a success is recorded together with the claim of the next due
+    job for then.worker_name, unless then.stop is set; that job is returned, claimed and ready
+    for execute.
     """
     with job_context(job.pk, job.organization_id, kind=job.kind):
-        _execute(job)
+        return _execute(job, then)
 
 
-def _execute(job: Job) -> None:
+def _complete_and_claim(job: Job, then: NextClaim) -> tuple[bool, Job | None]:
+    """Record success and claim the next job in one transaction (mamori.core.jobclaim).
+    (False, None) when that failed: the caller records the success alone, with retries."""
+    now = timezone.now()
+    until = now + timedelta(seconds=then.lease_seconds)
+    try:
+        completed, following = jobclaim.complete_and_claim(
+            job, now, then.worker_name, until, then.queues
+        )
+    except DatabaseError as error:
+        if outage.is_outage(error):
+            outage.report_unavailable(error, f"job {job.pk}")
+        else:
+            logger.warning("job %s: recording with the next claim failed: %s", job.pk, error)
+        outage.drop_connection()
+        return False, None
+    if following is None:
+        _BUSY.clear()  # the next claim reads first again
+    else:
+        _BUSY.set()
+        following.lease_seconds = then.lease_seconds  # type: ignore[attr-defined]
+    return completed, following
+
+
+def _execute(job: Job, then: NextClaim | None) -> Job | None:
     lease = KEEPER.hold(job, lease_seconds_or_default(getattr(job, "lease_seconds", None)))
     job._lease = lease  # type: ignore[attr-defined]  # for lease_lost()
+    following: Job | None = None
     try:
         try:
             with guarded(lease):
@@ -506,11 +548,11 @@ def _execute(job: Job) -> None:
                 function(job)
         except LeaseLost:
             logger.warning("job %s (%s): stopped, its lease was lost", job.pk, job.kind)
-            return
+            return None
         except (Exception, SystemExit) as error:  # the worker must survive any handler failure
             if lease.lost.is_set():
                 logger.warning("job %s (%s): stopped, its lease was lost", job.pk, job.kind)
-                return
+                return None
             if isinstance(error, DatabaseError) and outage.is_outage(error):
                 outage.report_unavailable(error, f"job {job.pk}")
                 outage.drop_connection()
@@ -523,8 +565,15 @@ def _execute(job: Job) -> None:
                 return _record_failure(job, error_text, timezone.now())
 
         else:
+            if then is not None and not then.stop.is_set():
+                completed, following = _complete_and_claim(job, then)
+                if completed:
+                    return following
 
             def record() -> bool:
+                # The chained statement ran its conditional UPDATE already when it claimed.
+                if following is not None:
+                    return _complete_slowly(job, timezone.now())
                 return _complete(job, timezone.now())
 
         try:
@@ -537,9 +586,10 @@ def _execute(job: Job) -> None:
                 job.pk,
                 type(error).__name__,
             )
-            return
+            return following
         if not recorded:
             logger.warning("job %s: lease lost before the outcome was recorded", job.pk)
+        return following
     finally:
         KEEPER.drop(lease)
 
@@ -580,13 +630,21 @@ def run_worker(
     process comes due (mamori.core.jobwake)."""
     served = queue_list(queues)
     poll = poll_seconds_for(served) if poll_seconds is None else float(poll_seconds)
+    then = NextClaim(name, lease_seconds_or_default(lease_seconds), served, stop)
     jobwake.WAKER.serve(served)
     logger.info("worker %s started (queues: %s)", name, ", ".join(served))
+    following: Job | None = None  # claimed when the last job's success was recorded
     try:
-        while not stop.is_set():
+        # A job claimed with the last success runs even if stop was set meanwhile (like a claim
+        # just made at the top of the loop); none is claimed once stop is set.
+        while following is not None or not stop.is_set():
             close_old_connections()
             try:
-                worked = run_one(name, lease_seconds=lease_seconds, queues=served)
+                job = following or claim(name, lease_seconds=lease_seconds, queues=served)
+                following = None
+                if job is not None:
+                    following = execute(job, then=then)
+                worked = job is not None
             except DatabaseError as error:
                 # Database gone: one line per outage (not per poll), drop the connection, retry.
                 if outage.is_outage(error):
