@@ -26,6 +26,7 @@ from .forms import AdvisorySearchForm, DecisionForm, FeedForm, TimelineFilterFor
 from .models import Advisory, Feed, FeedItem, Watch
 from .monitoring import current_surges, inventory_names
 from .presets import PRESETS
+from .rows import ADVISORY_COLUMNS, advisory_rows
 from .sync import status as sync_status
 
 T = TypeVar("T")
@@ -105,13 +106,21 @@ def advisory_list(request: HttpRequest) -> HttpResponse:
         kev_only=bool(filters.get("kev")),
         min_score=filters.get("min_score"),
     )
-    page = Paginator(rows, queries.ADVISORY_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows.values(*ADVISORY_COLUMNS), queries.ADVISORY_PAGE).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "intel/advisories.html",
-        {"form": form, "page": page, "query": query.urlencode(), "sources": sync_status()},
+        {
+            "form": form,
+            "page": page,
+            "items": advisory_rows(page, request.org.slug),
+            "query": query.urlencode(),
+            "sources": sync_status(),
+        },
     )
 
 

@@ -66,3 +66,38 @@ def test_row_buttons_post_the_page_form_to_their_item_and_toggle(
     assert 'name="unread"' not in _buttons(body)[f"/o/{org.slug}/intel/items/{other.pk}/read/"]
     client.post(url, {"next": page, "unread": "1"})
     assert not ItemRead.objects.filter(user=members["viewer"], item=item).exists()
+
+
+@pytest.mark.django_db
+def test_advisory_rows_show_title_in_the_page_language_clipped_ids_kev_and_dates(
+    org: Any, members: dict[str, Any], client_as: Any
+) -> None:
+    from mamori.intel.models import Advisory
+
+    cves = " ".join(f"CVE-2025-{n:05d}" for n in range(10))  # 159 characters
+    advisory = Advisory.objects.create(
+        advisory_id="JVNDB-2025-000001",
+        cve_ids=cves,
+        title_ja="認証回避の脆弱性",
+        title_en="Authentication bypass",
+        cvss_score=9.8,
+        severity="critical",
+        kev=True,
+        kev_due_date=dt.date(2025, 3, 1),
+        published=dt.datetime(2025, 1, 31, 23, 30, tzinfo=dt.UTC),  # 2025-02-01 in Tokyo
+    )
+    Advisory.objects.create(
+        advisory_id="CVE-2025-99999", cve_ids="CVE-2025-99999", title_en="Only English"
+    )
+    client = client_as(members["viewer"])
+    body = client.get(f"/o/{org.slug}/intel/advisories/").content.decode()
+    row = body.split(f'<a href="/o/{org.slug}/intel/advisories/{advisory.pk}/">')[1]
+    row = row.split("</tr>")[0]
+    assert f'<span class="muted">{cves[:59]}…</span>' in row
+    assert "<td>認証回避の脆弱性</td>" in row and '<span class="sev sev-critical">9.8</span>' in row
+    assert "(2025-03-01)" in row and "<td>2025-02-01</td>" in row
+    other = body.split(">CVE-2025-99999</a>")[1].split("</tr>")[0]
+    assert "muted" not in other and "<td>Only English</td>" in other  # no repeated id
+    client.post("/i18n/setlang/", {"language": "en"})
+    english = client.get(f"/o/{org.slug}/intel/advisories/").content.decode()
+    assert "<td>Authentication bypass</td>" in english
