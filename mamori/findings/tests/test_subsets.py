@@ -18,6 +18,7 @@ from mamori.core.metrics import exposition
 from mamori.findings.models import Finding, RuleCorrection, Status
 from mamori.findings.rules import RULES, load_rules
 from mamori.findings.services import (
+    _subjects,
     moved_references,
     run_rules,
     run_rules_for_changes,
@@ -377,8 +378,28 @@ def test_random_edits_keep_the_findings_equal_to_a_full_run(org: Any, seed: int)
             # One supervision per supplier: refresh the cached reverse side before choosing.
             for supplier in world["supplier"]:
                 supplier.refresh_from_db()
-        _save(org, obj, **values)
+        _age_findings(org)
+        before = type(obj)._default_manager.get(pk=obj.pk)
+        results = _save(org, obj, **values)
         assert _drift(org) == {}, (step, obj, values)
+        # Rules re-checked over subjects touched no finding of another subject.
+        label = _label(obj)
+        changes = {label: [str(obj.pk)], **moved_references(label, before, obj)}
+        aged = timezone.now() - timedelta(days=1)
+        for finding in Finding.objects.filter(organization=org).exclude(last_seen__lt=aged):
+            rule = RULES.get(finding.kind)
+            assert label in rule.triggers, (step, finding.kind, label)
+            subjects = _subjects(org, rule, changes, [label], {})
+            if subjects is None:
+                continue  # a full run of that rule
+            assert finding.subject_id in subjects.get(finding.subject_type, []), (
+                step,
+                finding.kind,
+                finding.subject_type,
+                finding.subject_id,
+                subjects,
+                results,
+            )
     # What the incremental runs left is what the nightly run finds: nothing to correct.
     assert full_run(org) == 0
     assert not RuleCorrection.objects.exists()
