@@ -41,7 +41,14 @@ class Job(models.Model):
     # A plain integer, not a foreign key: core must not depend on the orgs app.
     organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    queue = models.CharField(max_length=10, choices=JobQueue.choices, default=JobQueue.DEFAULT)
+    # db_default too: rows inserted by code that does not know the column yet (a process of the
+    # previous release during an upgrade, raw SQL) land in the default queue.
+    queue = models.CharField(
+        max_length=10,
+        choices=JobQueue.choices,
+        default=JobQueue.DEFAULT,
+        db_default=JobQueue.DEFAULT,
+    )
     run_at = models.DateTimeField(
         default=timezone.now
     )  # "next run at"; see core_job_queue_claim_idx

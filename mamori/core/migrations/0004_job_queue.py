@@ -46,6 +46,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[("urgent", "Urgent"), ("default", "Normal"), ("bulk", "Bulk")],
                 default="default",
+                db_default="default",
                 max_length=10,
             ),
         ),
