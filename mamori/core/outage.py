@@ -101,13 +101,18 @@ def report_unavailable(error: BaseException, where: str = "") -> bool:
     return True
 
 
-def report_available() -> bool:
-    """Log that the database answers again, if it was reported down. True if this call logged."""
+def report_available(since: float | None = None) -> bool:
+    """Log that the database answers again, if it was reported down. True if this call logged.
+
+    since: when (time.monotonic()) the work that succeeded began. Work that began before the
+    outage was reported proves nothing about now (another thread may have seen the database go
+    away meanwhile), so it does not end the outage.
+    """
     global _down_since
     if _down_since is None:  # the common case: no lock, no log
         return False
     with _lock:
-        if _down_since is None:
+        if _down_since is None or (since is not None and since < _down_since):
             return False
         seconds = time.monotonic() - _down_since
         _down_since = None
