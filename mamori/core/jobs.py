@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -639,6 +640,7 @@ def run_worker(
         # just made at the top of the loop); none is claimed once stop is set.
         while following is not None or not stop.is_set():
             close_old_connections()
+            started = time.monotonic()
             try:
                 job = following or claim(name, lease_seconds=lease_seconds, queues=served)
                 following = None
@@ -658,7 +660,9 @@ def run_worker(
                 outage.drop_connection()
                 worked = False
             else:
-                outage.report_available()
+                # Only work that began after the outage was reported shows it is over (with
+                # several threads, one may finish a claim just after another saw the outage).
+                outage.report_available(started)
             if not worked:
                 if once:
                     break
