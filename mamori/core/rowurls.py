@@ -29,15 +29,17 @@ def row_prefix(name: str, pk_name: str = "pk", **kwargs: Any) -> tuple[str, str]
     return head, tail
 
 
-def minute_text(zone: Any = None) -> Callable[[Any], str]:
-    """A function datetime -> "Y-m-d H:i" in the current zone ("" for None): the text of
-    `{{ value|date:"Y-m-d H:i" }}`, with the zone looked up once per page instead of per cell."""
+def minute_text(zone: Any = None, seconds: bool = False) -> Callable[[Any], str]:
+    """A function datetime -> "Y-m-d H:i" (or "Y-m-d H:i:s") in the current zone ("" for None):
+    the text of `{{ value|date:"Y-m-d H:i" }}`, with the zone looked up once per page instead of
+    per cell."""
     local = zone or timezone.get_current_timezone()
 
     def text(value: Any) -> str:
         if value is None:
             return ""
         v = value.astimezone(local)
-        return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}"
+        out = f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}"
+        return f"{out}:{v.second:02d}" if seconds else out
 
     return text

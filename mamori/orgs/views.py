@@ -16,6 +16,7 @@ from mamori.accounts.decorators import sudo_required
 from mamori.accounts.forms import SignupForm
 from mamori.audit.services import record
 from mamori.core.models import JobStatus
+from mamori.core.rowurls import minute_text
 from mamori.core.text import csv_rows
 from mamori.intel.services import enable_default_presets
 
@@ -350,6 +351,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     events = queries.audit_events(request.org, filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    when = minute_text(seconds=True)  # the zone looked up once, not per row (issue 20)
+    for event in page:
+        event.when = when(event.created_at)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
