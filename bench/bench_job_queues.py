@@ -159,7 +159,7 @@ def main() -> int:
         idle_sql = f"SELECT {jobclaim._first_due(1, '')}, {jobclaim._expired(1)}"
         idle_params = ["queued", "urgent", moment, "running", "urgent", moment]
         for title, sql, params in (
-            ("claim statement, all queues", jobclaim._sql(3), claim_params),
+            ("claim statement, all queues", jobclaim._sql(connection.vendor, 3), claim_params),
             ("rejected form: ORDER BY queue rank", ranked, ["queued", *QUEUE_ORDER, moment]),
             ("idle urgent poll", idle_sql, idle_params),
             ("rejected form: unordered EXISTS", naive, ["queued", "urgent", moment]),
