@@ -296,15 +296,24 @@ def run_rules_for_changes(
     re-evaluates just the subjects the links lead to; any other rule runs in full."""
     results = {}
     mapped: dict[tuple[int, str], Subjects] = {}  # the same link over the same label: once
+    by_subjects: list[tuple[str, Rule, Subjects]] = []
+    in_full: list[tuple[str, Rule]] = []
     for kind, rule in RULES.items():
         relevant = [label for label in changes if label in rule.triggers]
         if not relevant:
             continue
         subjects = _subjects(org, rule, changes, relevant, mapped)
         if subjects is None:
-            results[kind] = run_rule(org, rule)
+            in_full.append((kind, rule))
         elif any(subjects.values()):
+            by_subjects.append((kind, rule, subjects))
+    # Re-checks of a few subjects are short: one commit for all of them (a commit is the
+    # costly part on PostgreSQL), while each full run keeps its own transaction.
+    with transaction.atomic():
+        for kind, rule, subjects in by_subjects:
             results[kind] = run_rule(org, rule, subjects=subjects)
+    for kind, rule in in_full:
+        results[kind] = run_rule(org, rule)
     return results
 
 
