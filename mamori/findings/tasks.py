@@ -73,6 +73,8 @@ def queue_rules(org_id: int, changes: dict[str, list[str] | None]) -> Job:
             ):
                 job.payload = {"changes": merged}
                 return job
+        # Two first saves at the same instant on PostgreSQL may each queue a run: both run, and
+        # the second finds nothing left to change.
         run_at = timezone.now() + timedelta(seconds=DEBOUNCE_SECONDS)
         return enqueue(RERUN, {"changes": changes}, run_at=run_at, organization_id=org_id)
 
