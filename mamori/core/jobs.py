@@ -101,6 +101,7 @@ RETRY_BASE_SECONDS = 30.0
 RETRY_MAX_SECONDS = 6 * 60 * 60.0
 # How many candidate rows one claim looks at before giving up (lost races, exhausted leases).
 CLAIM_SCAN_LIMIT = 20
+CONNECTION_CHECK_SECONDS = 1.0
 TRACEBACK_FRAMES = 6
 
 
@@ -635,12 +636,18 @@ def run_worker(
     jobwake.WAKER.serve(served)
     logger.info("worker %s started (queues: %s)", name, ", ".join(served))
     following: Job | None = None  # claimed when the last job's success was recorded
+    checked = 0.0
     try:
         # A job claimed with the last success runs even if stop was set meanwhile (like a claim
         # just made at the top of the loop); none is claimed once stop is set.
         while following is not None or not stop.is_set():
-            close_old_connections()
             started = time.monotonic()
+            # Django's connection upkeep (CONN_MAX_AGE, unusable connections), as between two
+            # requests; while jobs follow each other after successes, at most once a second:
+            # with SQLite's CONN_MAX_AGE of 0 it reopened the database before every job.
+            if following is None or started - checked >= CONNECTION_CHECK_SECONDS:
+                close_old_connections()
+                checked = started
             try:
                 job = following or claim(name, lease_seconds=lease_seconds, queues=served)
                 following = None

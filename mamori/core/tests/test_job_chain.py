@@ -20,11 +20,13 @@ from mamori.core.models import Job, JobQueue, JobStatus
 RAN: list[tuple[int, int]] = []  # (job id, attempts) in the order handlers ran
 SEEN: dict[int, tuple[str, str]] = {}  # job id -> (status, leased_by) read by another connection
 STOP = threading.Event()
+CONNECTIONS: list[Any] = []  # the DB-API connection each handler ran on (kept alive: no id reuse)
 
 
 @jobs.handler("test.chain.note")
 def note(job: Job) -> None:
     RAN.append((job.pk, job.attempts))
+    CONNECTIONS.append(connection.connection)
     action = job.payload.get("then")
     if action == "stop":
         STOP.set()
@@ -60,6 +62,7 @@ def _clean() -> Iterator[None]:
     RAN.clear()
     SEEN.clear()
     STOP.clear()
+    CONNECTIONS.clear()
     yield
     STOP.clear()
 
@@ -165,3 +168,14 @@ def test_a_recurring_job_is_queued_again_by_the_chained_statement() -> None:
     assert (row.status, row.attempts, row.leased_by, row.leased_until) == ("queued", 0, "", None)
     assert before + timedelta(seconds=295) < row.run_at < before + timedelta(seconds=360)
     assert row.finished_at is not None and row.finished_at >= before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_that_follow_each_other_share_one_connection() -> None:
+    # SQLite's CONN_MAX_AGE is 0: the connection upkeep between jobs closed it before each job.
+    for _ in range(3):
+        _due()
+    _run()
+    assert len(RAN) == 3
+    assert CONNECTIONS[0] is not None
+    assert all(each is CONNECTIONS[0] for each in CONNECTIONS)
