@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import timezone
 
 from mamori.assessments.models import Assessment, AssessmentStatus
@@ -46,6 +48,8 @@ class OrgOverview:
     nearest_deadline: ClockDeadline | None = None
     failed_monitors: int = 0
     failing_feeds: int = 0
+    # The row's links by name (LINKS), built from one reverse per name for the whole page.
+    links: dict[str, str] | None = None
 
     @property
     def score(self) -> float | None:
@@ -66,6 +70,26 @@ class OrgOverview:
             or self.failed_monitors
             or self.failing_feeds
         )
+
+
+# The pages a row links to. A `{% url %}` tag per cell resolved the pattern again for every
+# organisation; the paths differ only in the slug, so each is reversed once (issue 20).
+LINKS = {
+    "dashboard": "core:dashboard",
+    "findings": "findings:list",
+    "incidents": "incidents:list",
+    "monitoring": "monitoring:list",
+    "feeds": "intel:feeds",
+}
+_SLUG_MARK = "slug-mark-0f3a"
+
+
+def _link_makers() -> dict[str, tuple[str, str]]:
+    made = {}
+    for key, name in LINKS.items():
+        head, _, tail = reverse(name, args=[_SLUG_MARK]).partition(_SLUG_MARK)
+        made[key] = (head, tail)
+    return made
 
 
 def _counts(queryset: Any) -> dict[int, int]:
@@ -203,6 +227,7 @@ def overview(user: Any, sort: str | None = None) -> list[OrgOverview]:
         )
     )
 
+    makers = _link_makers()
     rows = [
         OrgOverview(
             organization=m.organization,
@@ -215,6 +240,10 @@ def overview(user: Any, sort: str | None = None) -> list[OrgOverview]:
             nearest_deadline=deadlines.get(m.organization_id),
             failed_monitors=monitors.get(m.organization_id, 0),
             failing_feeds=feeds.get(m.organization_id, 0),
+            links={
+                key: f"{head}{quote(m.organization.slug, safe='')}{tail}"
+                for key, (head, tail) in makers.items()
+            },
         )
         for m in memberships
     ]
