@@ -603,10 +603,24 @@ def _compile_selectors(selectors: Iterable[str]) -> tuple[list[CSSSelector], lis
     return compiled, errors
 
 
+# Every match of _SOFT_REGION holds one of these (in lower case, the letters re.IGNORECASE
+# takes for ASCII ones made those): most class names hold none and skip the pattern, which is
+# tried position by position.
+_SOFT_WORDS = (
+    "ad", "banner", "carousel", "slide", "swiper", "slick", "rotat", "ticker", "marquee", "promo",
+    "splide", "glide", "hero", "visual", "kv", "mv", "campaign",
+)  # fmt: skip
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
 # A worker checking many pages meets many class names; the regex costs ~20 µs a call.
 @lru_cache(maxsize=16384)
 def _is_soft(names: str | None, ident: str | None) -> bool:
-    return _SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
+    text = f"{names or ''} {ident or ''}"
+    lowered = text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    if not any(word in lowered for word in _SOFT_WORDS):
+        return False
+    return _SOFT_REGION.search(text) is not None
 
 
 def _strip_marks(marked: str) -> tuple[str, set[str], set[str]]:

@@ -101,12 +101,32 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
     return rules
 
 
+# Lower case, with the non-ASCII letters re.IGNORECASE matches to ASCII ones made those letters.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _may_hide(flat: str) -> bool:
+    """False only where neither _CSS_CLASS_HIDING nor _CSS_FADE_HIDING can match: each of their
+    alternatives needs the words tested here (str searches cost far less than the patterns,
+    which are tried position by position)."""
+    text = flat.translate(_FOLD).lower() if not flat.isascii() else flat.lower()
+    return (
+        "none" in text
+        or "hidden" in text
+        or "opacity" in text
+        or (("height" in text or "font-size" in text) and ("0" in text or "1px" in text))
+        or ("-" in text and ("left" in text or "top" in text or "indent" in text))
+    )
+
+
 def css_hidden(css_texts: Sequence[str]) -> CssHidden:
     classes: set[str] = set()
     ids: set[str] = set()
     for css in css_texts:
         for selector, body in _top_level_rules(css):
             flat = body.replace("\n", " ")
+            if not _may_hide(flat):
+                continue  # most rules: neither pattern below can match
             fading = False
             if not _CSS_CLASS_HIDING.search(flat):
                 if not _CSS_FADE_HIDING.search(flat):

@@ -29,7 +29,10 @@ _STRING = re.compile(
 _STRING_RUNS = re.compile(
     r"""'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|`[^`\\]*+(?:\\.[^`\\]*+)*+`"""
 )
-_NUMBER = re.compile(r"\b\d[\d_.]*\b|\b0x[0-9a-fA-F]+\b")
+# What r"\b\d[\d_.]*\b|\b0x[0-9a-fA-F]+\b" finds, written to start with the digit (the '\b'
+# before a digit is "no word character before it", the look-behind): the engine then skips to
+# the next digit instead of trying the pattern at every position (2.5x faster).
+_NUMBER = re.compile(r"\d(?<!\w\d)(?:[\d_.]*\b|(?<=0)x[0-9a-fA-F]+\b)")
 _SPACE = re.compile(r"\s+")
 # Hosts after '//' (an 'http:' or 'https:' before it changes where a match starts, not the host;
 # leaving it out lets the engine jump from one '//' to the next).
@@ -84,7 +87,8 @@ def shape(code: str) -> str:
     text = _mask_strings(code[:MAX_SCAN_CHARS])
     text = _TOKEN.sub(_mask_token, text)
     text = _NUMBER.sub("0", text)
-    text = _SPACE.sub(" ", text).strip()
+    # str.split and re's \s agree on what whitespace is; one split and join is ~5x faster.
+    text = " ".join(text.split())
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
 
 
@@ -113,16 +117,20 @@ class _Anywhere:
     Python's regex engine scans an alternation position by position (tens of milliseconds on a
     large inline script); this takes a fraction of a millisecond."""
 
-    def __init__(self, *patterns: tuple[str, str, int]) -> None:
-        # (keyword, pattern, flags); with re.I the keyword is written in lower case.
+    def __init__(self, *patterns: tuple[str, str, int] | tuple[str, str, int, str]) -> None:
+        # (keyword, pattern, flags[, needed]); with re.I the keyword is written in lower case.
+        # ``needed``: a word every match holds further on (searched like the keyword), for a
+        # keyword common in code ('[', 'new'): without it the pattern is not tried at all.
         self.patterns = [
-            (keyword, re.compile(pattern, flags), bool(flags & re.I))
-            for keyword, pattern, flags in patterns
+            (entry[0], re.compile(entry[1], entry[2]), bool(entry[2] & re.I), entry[3:])
+            for entry in patterns
         ]
 
     def search(self, text: str, folded: str) -> bool:
-        for keyword, pattern, ignore_case in self.patterns:
+        for keyword, pattern, ignore_case, needed in self.patterns:
             haystack = folded if ignore_case else text
+            if needed and needed[0] not in haystack:
+                continue
             start = haystack.find(keyword)
             while start >= 0:
                 if pattern.match(text, start):  # look-behinds still see the text before
@@ -147,9 +155,9 @@ _EVAL = _Anywhere(
     ("atob", r"\batob\s*\(", _I),
     ("unescape", r"\bunescape\s*\(", _I),
     ("fromcharcode", r"fromCharCode", _I),
-    ("new", r"\bnew\s+Function\s*\(", 0),
+    ("new", r"\bnew\s+Function\s*\(", 0, "Function"),
     ("Function", r"""(?<![\w.])Function\s*\(\s*['"a-zA-Z_]""", 0),
-    ("[", r"""\[\s*['"]eval['"]\s*\]""", _I),
+    ("[", r"""\[\s*['"]eval['"]\s*\]""", _I, "eval"),
     ("settimeout", r"""\bsetTimeout\s*\(\s*['"`]""", _I),
     ("setinterval", r"""\bsetInterval\s*\(\s*['"`]""", _I),
     ("_0x", r"\b_0x[0-9a-f]{4,}\b", _I),
@@ -205,6 +213,8 @@ _FORM_READ = _Anywhere(
 
 def _joined(code: str) -> str:
     """String concatenations of literals joined ('ht'+'tps://x' → 'https://x')."""
+    if "+" not in code:
+        return code  # nothing to join (most scripts): _CONCAT needs a '+'
     previous = None
     text = code
     for _ in range(5):
@@ -256,6 +266,9 @@ def _hosts_in(joined: str) -> set[str]:
     return {host.lower().strip("[]") for host in _HOST_IN_TEXT.findall(joined)}
 
 
+_SPLIT_SCRIPT = re.compile(r"createElement\s*\(\s*['\"]scr['\"]\s*\+")
+
+
 def script_flags(code: str) -> list[str]:
     """Suspicious patterns in one inline script (empty for ordinary code)."""
     text = code[:MAX_FLAG_SCAN_CHARS]
@@ -270,15 +283,15 @@ def script_flags(code: str) -> list[str]:
         else:
             flags.append(code_name)
 
-    if _CREATE_SCRIPT.search(joined, _folded(joined)) or re.search(
-        r"createElement\s*\(\s*['\"]scr['\"]\s*\+", text
-    ):
+    # The split 'scr'+'ipt' form needs the case-sensitive word in the script.
+    split_script = "createElement" in text and _SPLIT_SCRIPT.search(text) is not None
+    if split_script or _CREATE_SCRIPT.search(joined, folded if joined is text else _folded(joined)):
         computed = False
         for match in _SRC_ASSIGN.finditer(text):
             value = (match.group(1) or match.group(2) or "").strip()
             if not _LITERAL_ONLY.match(value):
                 computed = True
-        if computed or re.search(r"createElement\s*\(\s*['\"]scr['\"]\s*\+", text):
+        if computed or split_script:
             flags.append("loader")
         elif hosts:
             add("loader_host", with_hosts=True)

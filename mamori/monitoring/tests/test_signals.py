@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mamori.monitoring import jsscan
+from mamori.monitoring import hiding, jsscan
 from mamori.monitoring.fingerprint import css_hidden, fingerprint
 from mamori.monitoring.origins import family_key, origin_key
 from mamori.monitoring.software import Component, detect
@@ -127,7 +127,7 @@ _JS_PIECES = [
 def _reference(anywhere: object) -> re.Pattern[str]:
     """The scanner's patterns as one alternation, searched the plain way."""
     parts = []
-    for _keyword, pattern, _ignore_case in anywhere.patterns:  # type: ignore[attr-defined]
+    for _keyword, pattern, _ignore_case, _needed in anywhere.patterns:  # type: ignore[attr-defined]
         flags = ("i" if pattern.flags & re.I else "") + ("s" if pattern.flags & re.S else "")
         parts.append(f"(?{flags or '-i'}:{pattern.pattern})")
     return re.compile("|".join(parts))
@@ -224,3 +224,44 @@ def test_scripts_from_upload_folders_are_danger() -> None:
                           page_url="https://a.jp/")  # fmt: skip
         level = compare(old, new, site_domain="a.jp").level
         assert level == ("caution" if path == "/js/app2.js" else "danger"), path
+
+
+# Declarations that make the CSS hiding patterns match, nearly match or change case oddly.
+_CSS_PIECES = [
+    "display:none", "DISPLAY : NONE", "diſplay:none", "dİsplay:none", "dıſplay: none",
+    "visibility:hidden", "vıſıbılıty:hidden", "VİSİBİLİTY:HİDDEN", "opacity:0", "OPACITY:0.0!",
+    "opacity:0.5", "height:0", "Height: 1PX", "max-height:0.0px", "font-size:0;", "fONT-ſize:0",
+    "width:0", "left:-9999px", "TOP: -100px", "text-İndent:-999em", "margin-top:-999px",
+    "margin-left:-12px", "left:-٣٣٣px", "color:red", ":", " ", "\n", ";", "!", "0", "1px",
+    "-", "-9999", "none", "hidden", "height", "top", "K", "a",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_CSS_PIECES), max_size=12).map("".join))
+def test_css_precheck_never_skips_a_rule_the_patterns_match(body: str) -> None:
+    matched = bool(hiding._CSS_CLASS_HIDING.search(body) or hiding._CSS_FADE_HIDING.search(body))
+    assert hiding._may_hide(body) or not matched
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_JS_PIECES + ["'x'+'y'", "' + \"", "+"]), max_size=14).map("".join))
+def test_script_text_shortcuts_agree_with_the_patterns(text: str) -> None:
+    """Joining skips texts without '+'; whitespace is collapsed with str.split."""
+    joined = text
+    for _ in range(5):
+        joined = jsscan._CONCAT.sub("", joined)
+    assert jsscan._joined(text) == joined
+    assert " ".join(text.split()) == re.sub(r"\s+", " ", text).strip()
+
+
+_NUMBER_PIECES = ["0", "7", "٣", "0x1f", "0X1F", "x", "a", "_", ".", " ", "-", "é", "1_000", "3.14"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_NUMBER_PIECES), max_size=12).map("".join))
+def test_number_masking_finds_what_the_word_boundary_pattern_finds(text: str) -> None:
+    reference = re.compile(r"\b\d[\d_.]*\b|\b0x[0-9a-fA-F]+\b")
+    assert [m.span() for m in jsscan._NUMBER.finditer(text)] == [
+        m.span() for m in reference.finditer(text)
+    ]
