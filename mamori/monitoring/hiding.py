@@ -67,7 +67,7 @@ class CssHidden:
         )
 
 
-_CSS_PUNCTUATION = re.compile(r"[{};]")
+_CSS_BRACES = re.compile(r"[{}]")
 
 
 def _top_level_rules(css: str) -> list[tuple[str, str]]:
@@ -80,10 +80,13 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
     body_start = 0
     selector = ""
     skipping = False
-    for match in _CSS_PUNCTUATION.finditer(css):
+    for match in _CSS_BRACES.finditer(css):
         char, index = match.group(0), match.start()
         if char == "{":
             if depth == 0:
+                # A statement ending in ';' before it (@import …;) is not part of the selector.
+                # Looked for here rather than at every ';' (most are inside rules).
+                selector_start = css.rfind(";", selector_start, index) + 1 or selector_start
                 selector = css[selector_start:index].strip()
                 skipping = selector.startswith("@")
                 body_start = index + 1
@@ -96,8 +99,6 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
                     rules.append((selector, css[body_start:index]))
                 selector_start = index + 1
                 skipping = False
-        elif depth == 0:
-            selector_start = index + 1  # @import …; and other statements
     return rules
 
 

@@ -7,6 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mamori.monitoring import fingerprint as fp_module
 from mamori.monitoring import hiding, jsscan
 from mamori.monitoring.fingerprint import css_hidden, fingerprint
 from mamori.monitoring.origins import family_key, origin_key
@@ -265,3 +266,63 @@ def test_number_masking_finds_what_the_word_boundary_pattern_finds(text: str) ->
     assert [m.span() for m in jsscan._NUMBER.finditer(text)] == [
         m.span() for m in reference.finditer(text)
     ]
+
+
+def _rules_by_every_punctuation(css: str) -> list[tuple[str, str]]:
+    """The plain reading of top-level rules: every '{', '}' and ';' visited in turn."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules: list[tuple[str, str]] = []
+    depth = selector_start = body_start = 0
+    selector, skipping = "", False
+    for match in re.finditer(r"[{};]", css):
+        char, index = match.group(0), match.start()
+        if char == "{":
+            if depth == 0:
+                selector = css[selector_start:index].strip()
+                skipping, body_start = selector.startswith("@"), index + 1
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth <= 0:
+                depth = 0
+                if not skipping:
+                    rules.append((selector, css[body_start:index]))
+                selector_start, skipping = index + 1, False
+        elif depth == 0:
+            selector_start = index + 1
+    return rules
+
+
+_RULE_PIECES = [
+    "{",
+    "}",
+    ";",
+    ".a",
+    "#b",
+    " ",
+    "@media x",
+    "@import 'y'",
+    "display:none",
+    "/*",
+    "*/",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_RULE_PIECES), max_size=16).map("".join))
+def test_top_level_rules_match_the_plain_reading(css: str) -> None:
+    assert hiding._top_level_rules(css) == _rules_by_every_punctuation(css)
+
+
+_CLASS_PIECES = ["ad", "ADS", "banner", "hero", "kv", "mv", "Slider", "rotator", "rotat_x", "owl-carousel",
+                 "main-visual", "header", "load", "ſlick", "İ", "K", "-", "_", " ", ".", "x", "promo"]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLASS_PIECES), max_size=8).map("".join),
+    st.none() | st.lists(st.sampled_from(_CLASS_PIECES), max_size=4).map("".join),
+)
+def test_rotating_region_shortcut_agrees_with_the_pattern(names: str, ident: str | None) -> None:
+    expected = fp_module._SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
+    assert fp_module._is_soft.__wrapped__(names, ident) == expected
