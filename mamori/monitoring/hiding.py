@@ -106,17 +106,25 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
+# Parts of the patterns' values; starting with ':' they are found at the speed of str.find.
+_ZERO_OR_PIXEL = re.compile(r":\s*(?:0|1px)", re.IGNORECASE)
+_NEGATIVE_OFFSET = re.compile(r":\s*-\d{3}")
+
+
 def _may_hide(flat: str) -> bool:
     """False only where neither _CSS_CLASS_HIDING nor _CSS_FADE_HIDING can match: each of their
     alternatives needs the words tested here (str searches cost far less than the patterns,
     which are tried position by position)."""
     text = flat.translate(_FOLD).lower() if not flat.isascii() else flat.lower()
     return (
-        "none" in text
-        or "hidden" in text
+        ("none" in text and "display" in text)
+        or ("hidden" in text and "visibility" in text)
         or "opacity" in text
-        or (("height" in text or "font-size" in text) and ("0" in text or "1px" in text))
-        or ("-" in text and ("left" in text or "top" in text or "indent" in text))
+        or (("height" in text or "font-size" in text) and _ZERO_OR_PIXEL.search(flat) is not None)
+        or (
+            ("left" in text or "top" in text or "indent" in text)
+            and _NEGATIVE_OFFSET.search(flat) is not None
+        )
     )
 
 
