@@ -222,6 +222,26 @@ def _absolute(base: str, value: str | None) -> str | None:
         return value[:200]
 
 
+# A path from the root that urljoin copies unchanged after the base's scheme and host: no '//'
+# (joined to one '/'), no '.' segment, no empty query, no fragment, no characters urlsplit drops.
+_PLAIN_ROOT_PATH = re.compile(r"/[A-Za-z0-9_~%/.-]*(?:\?[A-Za-z0-9_~%.=&+-]+)?")
+
+
+def _is_plain_root_path(value: str) -> bool:
+    return _PLAIN_ROOT_PATH.fullmatch(value) is not None and "//" not in value and "/." not in value
+
+
+def _origin(base: str) -> str | None:
+    """'scheme://host' of an http(s) base, for the plain paths joined to it."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _is_relative_path(value: str) -> bool:
     """A reference urljoin resolves to the base's scheme and host: no scheme, not '//host', and
     nothing urlsplit strips or drops first (leading controls, tabs and newlines)."""
@@ -359,6 +379,7 @@ class _Page:
                 self.found["base"].add(self.base)
             break
         self.base_host = url_host(self.base)
+        self.origin = _origin(self.base)
         css_texts: list[str] = []
         for style in root.iter("style"):
             css = style.text or ""
@@ -371,7 +392,11 @@ class _Page:
         self.marked = self._walk()
 
     def absolute(self, value: str | None) -> str | None:
-        return None if value is None else _absolute(self.base, value)
+        if value is None:
+            return None
+        if self.origin and value[:1] == "/" and _is_plain_root_path(value):
+            return self.origin + value  # what urljoin gives, without it
+        return _absolute(self.base, value)
 
     def link_host(self, href: str | None) -> str | None:
         if href is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -326,3 +327,36 @@ _CLASS_PIECES = ["ad", "ADS", "banner", "hero", "kv", "mv", "Slider", "rotator",
 def test_rotating_region_shortcut_agrees_with_the_pattern(names: str, ident: str | None) -> None:
     expected = fp_module._SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
     assert fp_module._is_soft.__wrapped__(names, ident) == expected
+
+
+_PATH_PIECES = [
+    "/",
+    "a",
+    "x.js",
+    ".",
+    "..",
+    "?",
+    "=",
+    "&",
+    "%20",
+    "#",
+    "//",
+    " ",
+    "\t",
+    "-",
+    "~",
+    "+",
+    ";",
+]
+_BASES = [
+    "https://www.example.co.jp/", "HTTP://Ex.Example:8080/dir/page?q=1#f",
+    "https://u:p@h.example/a/b/", "https://www.example.co.jp", "http://[::1]:8000/x",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PATH_PIECES), max_size=10).map("".join), st.sampled_from(_BASES))
+def test_plain_root_paths_join_as_urljoin_joins_them(path: str, base: str) -> None:
+    value = "/" + path
+    if fp_module._is_plain_root_path(value):
+        assert f"{fp_module._origin(base)}{value}" == urljoin(base, value)
