@@ -26,41 +26,20 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_findings_order import configure  # noqa: E402 - the same scratch database set-up
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/mamori_listcpu_bench"
 ROWS = 50
 TARGET_RATIO = 2.0
-
-
-def configure(db: str, url: str) -> None:
-    os.environ["MAMORI_DATA_DIR"] = tempfile.mkdtemp(prefix="mamori-bench-listcpu-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mamori.settings")
-    if db == "postgres":
-        import psycopg
-
-        name = urlparse(url).path.lstrip("/")
-        admin = url.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            c.execute(f'CREATE DATABASE "{name}"')
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 # --- the organisation ---------------------------------------------------------------------------
