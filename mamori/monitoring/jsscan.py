@@ -40,13 +40,10 @@ _HOST_IN_TEXT = re.compile(
     r"//([A-Za-z0-9.-]+\.[A-Za-z]{2,63}|\[[0-9A-Fa-f:]+\]|\d{1,3}(?:\.\d{1,3}){3})",
     re.IGNORECASE,
 )
-# Long runs of letters and digits (tokens, ids, hashes) change on every load of many pages.
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{12,}")
-_DIGIT = re.compile(r"\d")
-
-
-def _mask_token(match: re.Match[str]) -> str:
-    return "T" if _DIGIT.search(match.group(0)) else match.group(0)
+# Long runs of letters and digits (tokens, ids, hashes) change on every load of many pages:
+# a whole run of 12 or more that holds a digit becomes "T". Written to try a run once, at its
+# start (a plain [A-Za-z0-9_-]{12,} is tried at every character of a shorter run).
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]{12})[A-Za-z_-]*+[0-9][A-Za-z0-9_-]*+")
 
 
 def _mask_string(match: re.Match[str]) -> str:
@@ -61,31 +58,45 @@ def _mask_string(match: re.Match[str]) -> str:
 _ESCAPE = re.compile(r"\\.")
 
 
+class _OverLimit(Exception):
+    """A string over _STRING's length limit: not a match there (raised with its start)."""
+
+
+def _masked_within_limit(match: re.Match[str]) -> str:
+    start, end = match.span()
+    if end - start > 2002:
+        # _STRING allows 2,000 characters (4,000 in backquotes), an escape counting as one.
+        code = match.string
+        limit = 4000 if code[start] == "`" else 2000
+        content = code[start + 1 : end - 1]
+        if end - start - 2 > limit and len(content) - len(_ESCAPE.findall(content)) > limit:
+            raise _OverLimit(start)
+    text = match.group(0)
+    return "S" if "//" not in text else _mask_string(match)
+
+
 def _mask_strings(code: str) -> str:
-    """``_STRING.sub(_mask_string, code)``, found with _STRING_RUNS: a string over _STRING's
-    limit of 2,000 characters (4,000 in backquotes; an escape counts as one) is not a match
-    there, and the search goes on from the next character, as _STRING's would."""
+    """``_STRING.sub(_mask_string, code)``, found with _STRING_RUNS (runs of plain characters
+    taken at once, no length limit, one sub instead of a search per string). A string over
+    _STRING's limit is not a match there and its search goes on from the next character: the
+    text before it is masked (again: every string there was within the limit), its opening
+    quote kept, and masking starts over after the quote."""
     pieces: list[str] = []
-    copied = at = 0
-    while (match := _STRING_RUNS.search(code, at)) is not None:
-        start, end = match.span()
-        if end - start > 2002:
-            limit = 4000 if code[start] == "`" else 2000
-            content = code[start + 1 : end - 1]
-            if end - start - 2 > limit and len(content) - len(_ESCAPE.findall(content)) > limit:
-                at = start + 1
-                continue
-        pieces.append(code[copied:start])
-        pieces.append(_mask_string(match))
-        copied = at = end
-    pieces.append(code[copied:])
-    return "".join(pieces)
+    while True:
+        try:
+            pieces.append(_STRING_RUNS.sub(_masked_within_limit, code))
+            return "".join(pieces)
+        except _OverLimit as over:
+            cut = over.args[0]
+            pieces.append(_STRING_RUNS.sub(_masked_within_limit, code[:cut]))
+            pieces.append(code[cut])
+            code = code[cut + 1 :]
 
 
 def shape(code: str) -> str:
     """A short hash of the script with its values masked (strings keep the hosts they name)."""
     text = _mask_strings(code[:MAX_SCAN_CHARS])
-    text = _TOKEN.sub(_mask_token, text)
+    text = _TOKEN.sub("T", text)
     text = _NUMBER.sub("0", text)
     # str.split and re's \s agree on what whitespace is; one split and join is ~5x faster.
     text = " ".join(text.split())

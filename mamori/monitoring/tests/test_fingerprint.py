@@ -276,3 +276,68 @@ HTML_PIECES = st.sampled_from(
 def test_html_fragments_fingerprint_without_raising(pieces: list[str]) -> None:
     fp = fingerprint("".join(pieces).encode(), page_url=URL)
     assert fp == Fingerprint.from_dict(json.loads(json.dumps(fp.to_dict())))
+
+
+def _tree_from_text(data: bytes) -> bytes | None:
+    """The tree as lxml builds it from the decoded text (the way every page went before valid
+    UTF-8 was handed to the parser as bytes)."""
+    import lxml.etree
+
+    text = data.decode("utf-8", errors="replace")
+    if not text or text.isspace():
+        return None
+    parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = lxml.etree.fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    return None if root is None else lxml.etree.tostring(root)
+
+
+TREE_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<meta charset='shift_jis'>", "<meta charset=x-bogus>", "é", "日本語",
+        "<meta http-equiv=Content-Type content='text/html; charset=iso-8859-1'>", "&#xD800;",
+        "<script>", "</script>", "<!--", "-->", "<?php ?>", "\u2028", "\U0001f600", "&nbsp;",
+        "<head>", "<body>", "<table><td>", "<br/>", "<a href='/ü?q=ä'>", "'", ">", "<", "\r\n",
+        "\x00", "\ufeff",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TREE_PIECES, max_size=40))
+def test_valid_utf8_parses_to_the_same_tree_as_its_text(pieces: list[str]) -> None:
+    import lxml.etree
+
+    from mamori.monitoring.fingerprint import _parse
+
+    data = "".join(pieces).encode()
+    root = _parse(data, "utf-8")
+    expected = _tree_from_text(data)
+    assert (None if root is None else lxml.etree.tostring(root)) == expected
+
+
+DIGEST_PIECES = st.sampled_from(
+    ["deadbeef", "abc", "ABCDEF", "1", "0", "9", "x", "g", " ", "-", "F", "00", "٣", "１", "q1"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(DIGEST_PIECES, max_size=16).map("".join))
+def test_inline_digest_masks_what_the_volatile_pattern_masks(text: str) -> None:
+    from mamori.monitoring.fingerprint import _VOLATILE_TOKENS, _masked_digest, sha256
+
+    assert _masked_digest(text) == sha256(_VOLATILE_TOKENS.sub("0", text))
+
+
+def test_attributes_passed_over_are_neither_handlers_nor_url_attributes() -> None:
+    from mamori.monitoring.fingerprint import _JS_URL_ATTRIBUTES, _PLAIN_ATTRIBUTES
+
+    assert _PLAIN_ATTRIBUTES.isdisjoint(_JS_URL_ATTRIBUTES)
+    assert not [name for name in _PLAIN_ATTRIBUTES if name.lower().startswith("on")]
+    assert all(name == name.lower() for name in _PLAIN_ATTRIBUTES)
+    fp = fingerprint(
+        page('<a HREF="javascript:steal()" OnClick="x()" class="c">t</a>'), page_url=URL
+    )
+    assert fp.js_urls and fp.handlers

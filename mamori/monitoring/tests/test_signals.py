@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mamori.monitoring import fingerprint as fp_module
@@ -269,6 +269,19 @@ def test_number_masking_finds_what_the_word_boundary_pattern_finds(text: str) ->
     ]
 
 
+_TOKEN_PIECES = ["abcdefghijkl", "abcdef", "0", "9", "٣", "_", "-", "é", " ", "x", "Z", "'"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TOKEN_PIECES), max_size=10).map("".join))
+@example("abcdefghij0 abcdefghijk0 abcdefghijkl٣")
+def test_token_masking_masks_what_the_plain_pattern_and_digit_test_mask(text: str) -> None:
+    def masked(match: re.Match[str]) -> str:
+        return "T" if re.search(r"\d", match.group(0)) else match.group(0)
+
+    assert jsscan._TOKEN.sub("T", text) == re.sub(r"[A-Za-z0-9_-]{12,}", masked, text)
+
+
 def _rules_by_every_punctuation(css: str) -> list[tuple[str, str]]:
     """The plain reading of top-level rules: every '{', '}' and ';' visited in turn."""
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
@@ -360,3 +373,46 @@ def test_plain_root_paths_join_as_urljoin_joins_them(path: str, base: str) -> No
     value = "/" + path
     if fp_module._is_plain_root_path(value):
         assert f"{fp_module._origin(base)}{value}" == urljoin(base, value)
+
+
+_URL_PIECES = ["/", "a", ":8080", ":", "@", ";", "?", "=", "#", " ", "\t", "\x01", "é", "\\",
+               "..", ".", "%2F", "&", "//", "\n"]  # fmt: skip
+_URL_STARTS = st.tuples(
+    st.sampled_from(["https:", "http:", "https:", "", "", "HTTP:", "ftp:", " "]),
+    st.sampled_from(["//", "//", "//", "/", "///"]),
+    st.sampled_from(["ex.example", "EX.example", "a", "", "[::1]", "é.example", "u@h", "h:80"]),
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_URL_STARTS, st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
+@example("https://ex.example", "/a;")
+@example("//ex.example", "/a\x01b")
+@example("http://ex.example", "?")
+@example("//ex.example", "/a?q#")
+def test_plain_urls_join_as_urljoin_joins_them(start: str, rest: str) -> None:
+    """Absolute and scheme-relative URLs taken without urljoin give what urljoin gives."""
+    value = start + rest
+    for base in _BASES:
+        page = fp_module._Page(fp_module._parse(b"<p>x</p>", "utf-8"), base)
+        assert page.absolute(value) == fp_module._absolute.__wrapped__(page.base, value), base
+
+
+def _host_by_urlsplit(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return fp_module._ascii_host(host)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_URL_STARTS, st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
+@example("HTTPS://Ex.Example", "#x")
+@example("http://a..b", "")
+@example("http://ex.example", "\\x01")
+def test_plain_hosts_read_as_urlsplit_reads_them(start: str, rest: str) -> None:
+    assert fp_module.url_host(start + rest) == _host_by_urlsplit(start + rest)
