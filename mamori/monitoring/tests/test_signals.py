@@ -160,6 +160,28 @@ def test_string_masking_keeps_the_length_limit() -> None:
     assert jsscan._mask_strings("'" + "a" * 2001 + '"in"' + "'") == "'" + "a" * 2001 + "S'"
 
 
+_LONG_STRING_PIECES = ["a" * 700, "b" * 1500, '\\"', "\\'", "\\`", "\\\\", '"', "'", "`", "\n",
+                       "\\\n", "//x.example/", " ", "\\u0041"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LONG_STRING_PIECES), max_size=24).map("".join))
+@example('"' + 'a\\"' * 1100 + "\" 'x' \"" + "b" * 2100 + "\" '//y.example/'")
+@example('"' + "b" * 2100 + '" \'x\' "c"')
+def test_long_strings_are_searched_as_the_bounded_pattern_searches(text: str) -> None:
+    """Strings over the limit: the quotes inside are tried in turn, as _STRING tries them."""
+    assert jsscan._mask_strings(text) == jsscan._STRING.sub(jsscan._mask_string, text)
+
+
+def test_strings_from_escaped_quotes_inside_a_long_string_at_the_limit() -> None:
+    """A quote escaped inside an over-long string starts a string as long as the rest."""
+    for units in (1998, 1999, 2000, 2001, 2002):
+        for tail in ("a" * units, "\\u" + "a" * (units - 1), "a" * (units - 1) + "\\\\"):
+            text = '"' + "x" * 2100 + '\\"' + tail + '" y'
+            expected = jsscan._STRING.sub(jsscan._mask_string, text)
+            assert jsscan._mask_strings(text) == expected, (units, tail[:3])
+
+
 def test_cms_and_plugins_from_generator_and_asset_versions() -> None:
     found = detect(
         ["WordPress 6.4.2", "WooCommerce 8.2.1"],
@@ -279,7 +301,12 @@ def test_token_masking_masks_what_the_plain_pattern_and_digit_test_mask(text: st
     def masked(match: re.Match[str]) -> str:
         return "T" if re.search(r"\d", match.group(0)) else match.group(0)
 
-    assert jsscan._TOKEN.sub("T", text) == re.sub(r"[A-Za-z0-9_-]{12,}", masked, text)
+    expected = re.sub(r"[A-Za-z0-9_-]{12,}", masked, text)
+    assert jsscan._TOKEN.sub("T", text) == expected
+    assert jsscan._mask_tokens(text) == expected
+    assert jsscan._mask_tokens(text.replace("٣", "").replace("é", "")) == re.sub(
+        r"[A-Za-z0-9_-]{12,}", masked, text.replace("٣", "").replace("é", "")
+    )
 
 
 def _rules_by_every_punctuation(css: str) -> list[tuple[str, str]]:
