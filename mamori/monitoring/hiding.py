@@ -17,18 +17,20 @@ _HIDDEN_STYLE = re.compile(
     re.IGNORECASE,
 )
 # For CSS classes: fade-in animations start with opacity 0 or visibility hidden and are shown by
-# script, so only the shapes spam hiding takes count (none, off-screen, zero size).
-_CSS_CLASS_HIDING = re.compile(
-    r"display\s*:\s*none"
-    r"|(?:^|[;\s])(?:height|font-size|max-height)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
-    r"|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}",
+# script, so only the shapes spam hiding takes count (none, off-screen, zero size); each shape is
+# its own pattern, tried only where the words it needs occur (see _hiding_kind).
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+_ZERO_SIZE = re.compile(
+    r"(?:^|[;\s])(?:height|font-size|max-height)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)",
     re.IGNORECASE,
+)
+_OFF_SCREEN = re.compile(
+    r"(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}", re.IGNORECASE
 )
 # Invisible-but-present (visibility, opacity) also hides spam, but scroll-in animations start
 # that way; such rules count unless the class name reads like an animation.
-_CSS_FADE_HIDING = re.compile(
-    r"visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.IGNORECASE
-)
+_INVISIBLE = re.compile(r"visibility\s*:\s*hidden", re.IGNORECASE)
+_TRANSPARENT = re.compile(r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.IGNORECASE)
 _ANIMATION_NAME = re.compile(
     r"wow|fade|anim|aos|reveal|appear|scroll|inview|lazy|slide|js-|invisible|is-hidden|loading",
     re.IGNORECASE,
@@ -115,21 +117,31 @@ _ZERO_OR_PIXEL = re.compile(r":\s*(?:0|1px)", re.IGNORECASE)
 _NEGATIVE_OFFSET = re.compile(r":\s*-\d{3}")
 
 
-def _may_hide(flat: str) -> bool:
-    """False only where neither _CSS_CLASS_HIDING nor _CSS_FADE_HIDING can match: each of their
-    alternatives needs the words tested here (str searches cost far less than the patterns,
-    which are tried position by position)."""
+def _hiding_kind(flat: str) -> str | None:
+    """ "block" where a rule hides its element (display none, zero size, off screen), "fade"
+    where it only makes it invisible, else None. A pattern is tried only where the words each
+    of its matches holds occur (str searches cost far less than the patterns, which are tried
+    position by position); most rules hold none."""
     text = flat.translate(_FOLD).lower() if not flat.isascii() else flat.lower()
-    return (
-        ("none" in text and "display" in text)
-        or ("hidden" in text and "visibility" in text)
-        or "opacity" in text
-        or (("height" in text or "font-size" in text) and _ZERO_OR_PIXEL.search(flat) is not None)
+    if (
+        ("none" in text and "display" in text and _DISPLAY_NONE.search(flat))
+        or (
+            ("height" in text or "font-size" in text)
+            and _ZERO_OR_PIXEL.search(flat)
+            and _ZERO_SIZE.search(flat)
+        )
         or (
             ("left" in text or "top" in text or "indent" in text)
-            and _NEGATIVE_OFFSET.search(flat) is not None
+            and _NEGATIVE_OFFSET.search(flat)
+            and _OFF_SCREEN.search(flat)
         )
-    )
+    ):
+        return "block"
+    if ("hidden" in text and "visibility" in text and _INVISIBLE.search(flat)) or (
+        "opacity" in text and _TRANSPARENT.search(flat)
+    ):
+        return "fade"
+    return None
 
 
 def css_hidden(css_texts: Sequence[str]) -> CssHidden:
@@ -137,14 +149,10 @@ def css_hidden(css_texts: Sequence[str]) -> CssHidden:
     ids: set[str] = set()
     for css in css_texts:
         for selector, body in _top_level_rules(css):
-            flat = body.replace("\n", " ")
-            if not _may_hide(flat):
-                continue  # most rules: neither pattern below can match
-            fading = False
-            if not _CSS_CLASS_HIDING.search(flat):
-                if not _CSS_FADE_HIDING.search(flat):
-                    continue
-                fading = True
+            hiding = _hiding_kind(body.replace("\n", " "))
+            if hiding is None:
+                continue
+            fading = hiding == "fade"
             for part in selector.split(","):
                 last = part.strip().split()[-1] if part.strip() else ""
                 if ":" in last or "[" in last:

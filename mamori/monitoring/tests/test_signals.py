@@ -263,9 +263,16 @@ _CSS_PIECES = [
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(_CSS_PIECES), max_size=12).map("".join))
-def test_css_precheck_never_skips_a_rule_the_patterns_match(body: str) -> None:
-    matched = bool(hiding._CSS_CLASS_HIDING.search(body) or hiding._CSS_FADE_HIDING.search(body))
-    assert hiding._may_hide(body) or not matched
+def test_css_rules_are_read_as_the_whole_patterns_read_them(body: str) -> None:
+    block = re.compile(
+        r"display\s*:\s*none"
+        r"|(?:^|[;\s])(?:height|font-size|max-height)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
+        r"|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}",
+        re.IGNORECASE,
+    )
+    fade = re.compile(r"visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)", re.I)
+    expected = "block" if block.search(body) else "fade" if fade.search(body) else None
+    assert hiding._hiding_kind(body) == expected
 
 
 @settings(max_examples=300, deadline=None)
