@@ -54,6 +54,7 @@ ENGINE_MODULES = (
     "mamori.monitoring.hiding",
     "mamori.monitoring.jsscan",
     "mamori.monitoring.software",
+    "mamori.monitoring.urlparts",
 )
 
 

@@ -30,9 +30,10 @@ from typing import Any
 import yaml
 from publicsuffixlist import PublicSuffixList
 
-from mamori.monitoring.fingerprint import Fingerprint, line_hash, sha256, url_host
+from mamori.monitoring.fingerprint import Fingerprint, line_hash, sha256
 from mamori.monitoring.origins import family_key, origin_key, without_query
 from mamori.monitoring.texts import Reason, highest_level, reason
+from mamori.monitoring.urlparts import url_host
 
 SIGNALS_PATH = Path(__file__).resolve().parent.parent / "content" / "monitoring" / "signals.yaml"
 MANY_LINK_DOMAINS = 3

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.etree
 from lxml.cssselect import CSSSelector
@@ -23,6 +23,7 @@ from lxml.cssselect import CSSSelector
 from mamori.monitoring import jsscan
 from mamori.monitoring.hiding import HIDING_ATTRIBUTES, CssHidden, css_hidden, inline_hidden
 from mamori.monitoring.software import detect as detect_software
+from mamori.monitoring.urlparts import PageUrls
 
 FORMAT_VERSION = 2
 MAX_HTML_BYTES = 5_000_000
@@ -146,36 +147,6 @@ def sha256(data: bytes | str) -> str:
     return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
 
 
-# An http(s) URL whose host is plain ASCII letters, digits, dots and hyphens, ending the URL or
-# followed by '/', '?' or '#': urlsplit's hostname is that host in lower case, and the IDNA
-# codec leaves an ASCII host as it is (or refuses it, and the host is then lowered anyway).
-_PLAIN_HTTP_HOST = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9.-]+)(?=[/?#]|\Z)")
-
-
-def url_host(url: str) -> str | None:
-    """Lower-case ASCII host of an absolute http(s) URL, or None."""
-    plain = _PLAIN_HTTP_HOST.match(url)
-    if plain is not None:
-        return plain.group(1).lower()  # what the general reading below gives, 20x faster
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return _ascii_host(host)
-
-
-@lru_cache(maxsize=4096)
-def _ascii_host(host: str) -> str:
-    """IDNA form of a host name (the codec checks every label: worth remembering)."""
-    try:
-        return host.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return host.lower()
-
-
 def detect_encoding(data: bytes, declared: str | None = None) -> str:
     """The encoding to decode a page with: BOM, HTTP charset, <meta charset>, UTF-8, else cp932."""
     for bom, name in (
@@ -244,66 +215,6 @@ def _parse(data: bytes, encoding: str) -> lxml.etree._Element | None:
 def line_hash(line: str) -> str:
     """Short hash of one line of visible text (for the soft and link line sets)."""
     return sha256(line)[:12]
-
-
-# Pure, and the same links come back on every check of a page.
-@lru_cache(maxsize=16384)
-def _absolute(base: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    lowered = value.lower()
-    if lowered.startswith(("data:", "javascript:", "vbscript:", "blob:")):
-        # Kept as written (shortened): there is no host, but it is worth seeing.
-        return value[:100]
-    try:
-        return urljoin(base, value)
-    except ValueError:
-        return value[:200]
-
-
-# A path from the root that urljoin copies unchanged after the base's scheme and host: no '//'
-# (joined to one '/'), no '.' segment, no empty query, no fragment, no characters urlsplit drops.
-_PLAIN_ROOT_PATH = re.compile(r"/[A-Za-z0-9_~%/.-]*(?:\?[A-Za-z0-9_~%.=&+-]+)?")
-
-
-def _is_plain_root_path(value: str) -> bool:
-    return _PLAIN_ROOT_PATH.fullmatch(value) is not None and "//" not in value and "/." not in value
-
-
-# An absolute or scheme-relative http(s) URL that urljoin gives back as written (scheme-relative:
-# after the base's scheme): lower-case scheme, plain host and port, no ';' parameters in the
-# path, no empty query or fragment (urljoin drops those), nothing urlsplit strips or removes.
-_PLAIN_URL = re.compile(
-    r"(?:https?:)?//[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\x00-\x20?#;\\]*)?"
-    r"(?:\?[^\x00-\x20#]+)?(?:#[^\x00-\x20]+)?"
-)
-
-
-def _origin(base: str) -> str | None:
-    """'scheme://host' of an http(s) base, for the plain paths joined to it."""
-    try:
-        parts = urlsplit(base)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def _is_relative_path(value: str) -> bool:
-    """A reference urljoin resolves to the base's scheme and host: no scheme, not '//host', and
-    nothing urlsplit strips or drops first (leading controls, tabs and newlines)."""
-    return (
-        ":" not in value
-        and value[:1] > " "
-        and not value.startswith("//")
-        and "\t" not in value
-        and "\n" not in value
-        and "\r" not in value
-    )
 
 
 _css_results: dict[str, CssHidden] = {}
@@ -385,8 +296,6 @@ def clear_caches() -> None:
     _css_results.clear()
     _large_digests.clear()
     _small_inline_digest.cache_clear()
-    _ascii_host.cache_clear()
-    _absolute.cache_clear()
     _is_soft.cache_clear()
 
 
@@ -462,8 +371,7 @@ class _Page:
         self.handlers: dict[str, str] = {}
         self.capped = False
         self.ignored = set(ignored)
-        # Per-page caches: a page repeats the same links, styles and classes many times.
-        self._hosts: dict[str, str | None] = {}
+        # Per-page caches: a page repeats the same styles and classes many times.
         self._styles: dict[str, bool] = {}
         self._classes: dict[str, bool] = {}
         self._handler_shapes: dict[str, str] = {}
@@ -473,8 +381,8 @@ class _Page:
                 self.base = urljoin(page_url, href.strip())
                 self.found["base"].add(self.base)
             break
-        self.base_host = url_host(self.base)
-        self.origin = _origin(self.base)
+        self.urls = PageUrls(self.base)
+        self.absolute = self.urls.absolute
         css_texts: list[str] = []
         for style in root.iter("style"):
             css = style.text or ""
@@ -485,45 +393,6 @@ class _Page:
                     self.found["styles"].add(self.absolute(url))
         self.css = _css_hidden_cached(css_texts)
         self.marked = self._walk()
-
-    def absolute(self, value: str | None) -> str | None:
-        if value is None:
-            return None
-        origin = self.origin
-        if origin:  # what urljoin gives, without it
-            if value[:1] == "/" and _is_plain_root_path(value):
-                return origin + value
-            if _PLAIN_URL.fullmatch(value):
-                return value if value[:1] != "/" else f"{origin[: origin.index(':')]}:{value}"
-        return _absolute(self.base, value)
-
-    def link_host(self, href: str | None) -> str | None:
-        if href is None:
-            return None
-        try:
-            return self._hosts[href]
-        except KeyError:
-            pass
-        value = href.strip()
-        host: str | None = ""
-        if value and _is_relative_path(value):
-            host = self.base_host  # what urljoin + url_host give, without either
-        elif value[:8].lower().startswith(("http://", "https://")):
-            # urljoin keeps an http(s) URL's own host when it names one: no need to join.
-            plain = _PLAIN_HTTP_HOST.match(value)
-            if plain is not None:
-                host = plain.group(1).lower()
-            else:
-                try:
-                    if urlsplit(value).netloc:
-                        host = url_host(value)
-                except ValueError:
-                    pass
-        if host == "":
-            target = self.absolute(href)
-            host = url_host(target) if target else None
-        self._hosts[href] = host
-        return host
 
     def _title(self) -> str | None:
         for title in self.root.iterdescendants("title"):
@@ -687,7 +556,7 @@ class _Page:
         """What the elements a defacement plants or redirects contribute to the structure."""
         found = self.found
         if tag == "a" or tag == "area":
-            found["hosts"].add(self.link_host(attrs.get("href")))
+            found["hosts"].add(self.urls.link_host(attrs.get("href")))
         elif tag == "script":
             src = attrs.get("src")
             if src is not None and src.strip():

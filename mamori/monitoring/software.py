@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from mamori.monitoring.urlparts import url_query
+
 # generator text pattern → CMS name as the inventory shows it.
 GENERATORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.I), name)
@@ -62,10 +64,10 @@ class Component:
 
 
 def _ver(url: str) -> str:
-    try:
-        query = parse_qs(urlsplit(url).query)
-    except ValueError:
+    text = url_query(url)
+    if not text:
         return ""
+    query = parse_qs(text)
     for key in ("ver", "v", "version"):
         values = query.get(key)
         if values and re.fullmatch(r"\d+(?:\.\d+){0,3}", values[0]):

@@ -8,7 +8,8 @@ from urllib.parse import urljoin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mamori.monitoring.fingerprint import MAX_URLS_PER_KIND, Fingerprint, fingerprint, url_host
+from mamori.monitoring.fingerprint import MAX_URLS_PER_KIND, Fingerprint, fingerprint
+from mamori.monitoring.urlparts import url_host
 
 URL = "https://www.shop.example/news/index.html"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -374,79 +373,3 @@ _CLASS_PIECES = ["ad", "ADS", "banner", "hero", "kv", "mv", "Slider", "rotator",
 def test_rotating_region_shortcut_agrees_with_the_pattern(names: str, ident: str | None) -> None:
     expected = fp_module._SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
     assert fp_module._is_soft.__wrapped__(names, ident) == expected
-
-
-_PATH_PIECES = [
-    "/",
-    "a",
-    "x.js",
-    ".",
-    "..",
-    "?",
-    "=",
-    "&",
-    "%20",
-    "#",
-    "//",
-    " ",
-    "\t",
-    "-",
-    "~",
-    "+",
-    ";",
-]
-_BASES = [
-    "https://www.example.co.jp/", "HTTP://Ex.Example:8080/dir/page?q=1#f",
-    "https://u:p@h.example/a/b/", "https://www.example.co.jp", "http://[::1]:8000/x",
-]  # fmt: skip
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(_PATH_PIECES), max_size=10).map("".join), st.sampled_from(_BASES))
-def test_plain_root_paths_join_as_urljoin_joins_them(path: str, base: str) -> None:
-    value = "/" + path
-    if fp_module._is_plain_root_path(value):
-        assert f"{fp_module._origin(base)}{value}" == urljoin(base, value)
-
-
-_URL_PIECES = ["/", "a", ":8080", ":", "@", ";", "?", "=", "#", " ", "\t", "\x01", "é", "\\",
-               "..", ".", "%2F", "&", "//", "\n"]  # fmt: skip
-_URL_STARTS = st.tuples(
-    st.sampled_from(["https:", "http:", "https:", "", "", "HTTP:", "ftp:", " "]),
-    st.sampled_from(["//", "//", "//", "/", "///"]),
-    st.sampled_from(["ex.example", "EX.example", "a", "", "[::1]", "é.example", "u@h", "h:80"]),
-).map("".join)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(_URL_STARTS, st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
-@example("https://ex.example", "/a;")
-@example("//ex.example", "/a\x01b")
-@example("http://ex.example", "?")
-@example("//ex.example", "/a?q#")
-def test_plain_urls_join_as_urljoin_joins_them(start: str, rest: str) -> None:
-    """Absolute and scheme-relative URLs taken without urljoin give what urljoin gives."""
-    value = start + rest
-    for base in _BASES:
-        page = fp_module._Page(fp_module._parse(b"<p>x</p>", "utf-8"), base)
-        assert page.absolute(value) == fp_module._absolute.__wrapped__(page.base, value), base
-
-
-def _host_by_urlsplit(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    return fp_module._ascii_host(host)
-
-
-@settings(max_examples=1000, deadline=None)
-@given(_URL_STARTS, st.lists(st.sampled_from(_URL_PIECES), max_size=8).map("".join))
-@example("HTTPS://Ex.Example", "#x")
-@example("http://a..b", "")
-@example("http://ex.example", "\\x01")
-def test_plain_hosts_read_as_urlsplit_reads_them(start: str, rest: str) -> None:
-    assert fp_module.url_host(start + rest) == _host_by_urlsplit(start + rest)
