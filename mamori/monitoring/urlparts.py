@@ -112,17 +112,16 @@ def origin_of(base: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _join_prefixes(base: str) -> tuple[str | None, str | None]:
-    """(what urljoin puts before a plain relative path, before a fragment), taken from urljoin
-    itself once per page; None where it does not end as expected."""
+@lru_cache(maxsize=1024)
+def _join_prefix(base: str, example: str) -> str | None:
+    """What urljoin puts before a plain relative path (example "x") or a fragment ("#x"),
+    taken from urljoin itself; None where its result does not end as expected."""
     try:
-        folder, fragment = urljoin(base, "x"), urljoin(base, "#x")
+        joined = urljoin(base, example)
     except ValueError:
-        return None, None
-    return (
-        folder[:-1] if folder.endswith("/x") else None,
-        fragment[:-1] if fragment.endswith("#x") else None,
-    )
+        return None
+    ending = "/x" if example == "x" else "#x"
+    return joined[:-1] if joined.endswith(ending) else None
 
 
 def _is_relative_path(value: str) -> bool:
@@ -146,7 +145,6 @@ class PageUrls:
         self.base = base
         self.base_host = url_host(base)
         self.origin = origin_of(base)
-        self._joins: tuple[str | None, str | None] | None = None  # see _join_prefixes
         self._hosts: dict[str, str | None] = {}
 
     def absolute(self, value: str | None) -> str | None:
@@ -159,12 +157,15 @@ class PageUrls:
                 return origin + value
             if PLAIN_URL.fullmatch(value):
                 return value if first != "/" else f"{origin[: origin.index(':')]}:{value}"
-            if first == "#" or _PLAIN_RELATIVE.fullmatch(value):
-                if self._joins is None:
-                    self._joins = _join_prefixes(self.base)
-                prefix = self._joins[first == "#"]
-                if prefix is not None and (first != "#" or _PLAIN_FRAGMENT.fullmatch(value)):
-                    return prefix + value[first == "#" :]
+            if first == "#":
+                if _PLAIN_FRAGMENT.fullmatch(value):
+                    prefix = _join_prefix(self.base, "#x")
+                    if prefix is not None:
+                        return prefix + value[1:]
+            elif _PLAIN_RELATIVE.fullmatch(value):
+                prefix = _join_prefix(self.base, "x")
+                if prefix is not None:
+                    return prefix + value
         return join_url(self.base, value)
 
     def link_host(self, href: str | None) -> str | None:
@@ -201,3 +202,4 @@ def clear_caches() -> None:
     """Forget cached results (benchmarks measure the first check of a page)."""
     ascii_host.cache_clear()
     join_url.cache_clear()
+    _join_prefix.cache_clear()
