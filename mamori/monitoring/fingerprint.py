@@ -221,9 +221,14 @@ _css_results: dict[str, CssHidden] = {}
 MAX_CSS_RESULTS = 512  # also the bound of the large-script digests
 
 
+_NO_CSS = css_hidden([])
+
+
 def _css_hidden_cached(css_texts: list[str]) -> CssHidden:
     """css_hidden, remembered by a digest of the page's style blocks (they rarely change
     between checks and reading every rule costs more than the rest of a small page)."""
+    if not css_texts:
+        return _NO_CSS
     key = sha256("\x00".join(css_texts))
     result = _css_results.get(key)
     if result is None:
@@ -301,6 +306,8 @@ def clear_caches() -> None:
 
 class _Collector:
     """Capped, de-duplicated, ordered collection of strings."""
+
+    __slots__ = ("items", "cap", "dropped")
 
     def __init__(self, cap: int = MAX_URLS_PER_KIND) -> None:
         self.items: dict[str, None] = {}
