@@ -373,3 +373,17 @@ _CLASS_PIECES = ["ad", "ADS", "banner", "hero", "kv", "mv", "Slider", "rotator",
 def test_rotating_region_shortcut_agrees_with_the_pattern(names: str, ident: str | None) -> None:
     expected = fp_module._SOFT_REGION.search(f"{names or ''} {ident or ''}") is not None
     assert fp_module._is_soft.__wrapped__(names, ident) == expected
+
+
+_QUERY_PIECES = ["ver", "=", "6.4.2", "&", "v", "", "a", "%20", "+", ";", "==", "é", "-", "_"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_QUERY_PIECES), max_size=10).map("".join))
+@example("ver=1&&ver=&x&=2&ver=3")
+def test_asset_queries_read_as_parse_qs_reads_them(text: str) -> None:
+    from urllib.parse import parse_qs
+
+    from mamori.monitoring.software import query_values
+
+    assert query_values(text) == parse_qs(text)
