@@ -96,11 +96,14 @@ def _word_is_brand(
     if JAPANESE.search(text):
         return True  # Japanese writes the English word in katakana (ライン), never as LINE
     for match in matches:
-        if match.group(0) in brand.word_names and match.group(0) != match.group(0).lower():
+        word = match.group(0)
+        if word in brand.word_names and word != word.lower():
             rest = text[: match.start()] + text[match.end() :]
-            # "Your LINE account", or the name alone ("LINE" as a display name); in all-capital
-            # text ("CREDIT LINE INCREASE") the capitals say nothing.
-            if not any(ch.isalpha() for ch in rest) or any(ch.islower() for ch in rest):
+            if not any(ch.isalpha() for ch in rest):
+                return True  # the name alone, as the brand writes it ("LINE" as a display name)
+            # "Your LINE account": capitals ordinary text would not use. A capital first letter
+            # says nothing ("Apple season"), nor do capitals in all-capital text ("CREDIT LINE").
+            if word != word.capitalize() and any(ch.islower() for ch in rest):
                 return True
     return cues is not None and service.search(cues.text()) is not None
 

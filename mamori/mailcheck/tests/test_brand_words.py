@@ -80,3 +80,67 @@ def test_line_in_english_counts_when_the_mail_speaks_of_the_service() -> None:
     )
     ids = {s.id for s in analyse(raw).signals}
     assert "sender.brand_name_mismatch" in ids and "content.brand_claim" in ids
+
+
+def _brands_named(report: Report, *names: str) -> list[str]:
+    return [
+        f"{s.id}: {s.evidence}"
+        for s in report.signals
+        for name in names
+        if name in s.evidence or name in s.explanation.get("en", "")
+    ]
+
+
+def test_french_au_english_visa_and_apple_the_fruit_are_not_brands() -> None:
+    for sender, subject, text, names in (
+        (
+            ("Librairie Dupont", "contact@librairie-dupont.example.fr"),
+            "Rendez-vous au salon du livre",
+            "Bonjour,\nNous serons au salon du livre samedi. Au plaisir de vous voir !\n"
+            "https://www.librairie-dupont.example.fr/salon\n",
+            ("au ", "KDDI"),
+        ),
+        (
+            ("Northwind Travel", "desk@northwind-travel.example"),
+            "Visa application update: documents received",
+            "Thank you. Your Visa application for Japan is being processed; we will send "
+            "your passport back next week.\nhttps://www.northwind-travel.example/status\n",
+            ("VISA",),
+        ),
+        (
+            ("Contoso Kitchen", "news@contoso-kitchen.example"),
+            "Apple season: our weekend apple pie",
+            "This weekend: an apple pie with cinnamon. Apple season is here!\n"
+            "https://www.contoso-kitchen.example/recipes/apple-pie\n",
+            ("Apple",),
+        ),
+    ):
+        report = analyse(build_mail(sender=sender, subject=subject, text=text))
+        assert _brands_named(report, *names) == [], subject
+        assert report.verdict == "safe", (subject, report.signals)
+
+
+def test_au_visa_and_apple_phishing_is_still_found() -> None:
+    for sender, subject, text in (
+        (
+            ("au", "info@au-support.example.top"),
+            "【au】お支払い方法の確認のお願い",
+            "auをご利用いただきありがとうございます。お支払い方法に問題があります。"
+            "以下から確認してください。\nhttps://au-id.example.top/login\n",
+        ),
+        (
+            ("Card Services", "alert@card-alerts.example.top"),
+            "Verified by Visa: your card has been suspended",
+            "Your Visa card has been suspended. Confirm your card details within 24 hours: "
+            "https://secure-verify.example.top/visa\n",
+        ),
+        (
+            ("Apple", "no-reply@id-locked.example.top"),
+            "Your Apple account has been locked",
+            "We noticed unusual activity. Verify your identity now: https://id-locked.example.top/\n",
+        ),
+    ):
+        report = analyse(build_mail(sender=sender, subject=subject, text=text))
+        ids = {s.id for s in report.signals}
+        assert "content.brand_claim" in ids or "sender.brand_name_mismatch" in ids, (subject, ids)
+        assert report.verdict in ("caution", "danger"), subject
