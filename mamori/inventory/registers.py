@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,19 @@ class RegisterSpec:
     locked_fields: tuple[str, ...] = ()
     locked_message: str | Promise = ""
     locked_note: str = ""
+
+    def __post_init__(self) -> None:
+        # A locked field refused without a reason, or one the form does not have, would leave
+        # a user at a form that says nothing: found when the register is described.
+        # (A lazy translation counts as given: reading it here could precede the app registry.)
+        message = isinstance(self.locked_message, Promise) or bool(self.locked_message)
+        if self.locked_fields and not message:
+            raise ImproperlyConfigured(f"register {self.key}: locked_fields need a locked_message")
+        unknown = [name for name in self.locked_fields if name not in self.fields]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"register {self.key}: locked fields not in fields: {unknown}"
+            )
 
     @property
     def label(self) -> str:
