@@ -128,6 +128,18 @@ def _origin_by_urlsplit(base: str) -> str | None:
 def _join_prefix(base: str, example: str) -> str | None:
     """What urljoin puts before a plain relative path (example "x") or a fragment ("#x"),
     taken from urljoin itself; None where its result does not end as expected."""
+    if PLAIN_URL.fullmatch(base) and base[:1] != "/":
+        # A plain base is given back as written (its path has no '.', '..' or empty segment
+        # to resolve): its folder is everything up to the last '/' of the path.
+        page = base.partition("#")[0]
+        if example == "#x":
+            return page + "#"
+        page = page.partition("?")[0]
+        path = page.find("/", page.index("//") + 2)
+        if path < 0:
+            return page + "/"
+        if "//" not in page[path:] and "/." not in page[path:]:
+            return page[: page.rindex("/") + 1]
     try:
         joined = urljoin(base, example)
     except ValueError:

@@ -114,3 +114,26 @@ def test_plain_origins_read_as_urlsplit_reads_them(start: str, rest: str) -> Non
 @example("https://[::1", "/a.js?ver=1")
 def test_plain_queries_read_as_urlsplit_reads_them(start: str, rest: str) -> None:
     assert urlparts.url_query(start + rest) == urlparts._query_by_urlsplit(start + rest)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    _URL_STARTS,
+    st.lists(st.sampled_from([*_URL_PIECES, "..", "./", "x.html"]), max_size=8).map("".join),
+)
+@example("https://ex.example", "")
+@example("https://ex.example", "/a/b.html?q=1#f")
+@example("https://ex.example", "/a//b/c")
+@example("https://ex.example", "/a/./b/c")
+@example("https://ex.example", "/a/../b")
+@example("https://ex.example", "?q=1")
+def test_folder_and_fragment_prefixes_are_what_urljoin_puts_first(start: str, rest: str) -> None:
+    base = start + rest
+    urlparts._join_prefix.cache_clear()
+    for example_ in ("x", "#x"):
+        try:
+            joined = urljoin(base, example_)
+        except ValueError:
+            continue
+        prefix = urlparts._join_prefix(base, example_)
+        assert prefix is None or prefix + example_.lstrip("#") == joined, (base, example_)
