@@ -57,7 +57,7 @@ def sender_analyser(work: Work) -> None:
 @ANALYSERS.register("links")
 def links_analyser(work: Work) -> None:
     work.links = check_links(
-        work.mail, work.env, work.claimed_brands, work.out, work.limits.max_links
+        work.mail, work.env, work.claimed_brands, work.out, work.limits.max_links, work.cues
     )
 
 

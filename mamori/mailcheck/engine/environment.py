@@ -58,8 +58,10 @@ class Environment:
                 found.append(brand)
         return found
 
-    def brand_token_in(self, host: str) -> Brand | None:
-        """A brand whose token appears in a host that the brand does not own."""
+    def brand_token_in(self, host: str, cues: Cues | None = None) -> Brand | None:
+        """A brand whose token appears in a host that the brand does not own. A token that is
+        also an everyday word ("apple" in an apple farm's domain, "visa" in a visa office's)
+        counts only when the mail otherwise speaks of the brand (`cues`, as for its name)."""
         host = normalise_host(host)
         domain = registrable(host)
         if domain in self.brand_of_domain or domain in self.trusted:
@@ -74,7 +76,7 @@ class Environment:
         for candidate in (host, folded):
             for word in re.split(r"[.\-_]", candidate):
                 brand = self.token_brands.get(word)
-                if brand is not None:
+                if brand is not None and self._token_counts(brand, word, cues):
                     return brand
             # Longer tokens also count inside a word ("amazonsecure-login.com").
             if self.long_tokens is not None:
@@ -83,8 +85,24 @@ class Environment:
                     return self.token_brands[match.group(0)]
         return None
 
+    def _token_counts(self, brand: Brand, token: str, cues: Cues | None) -> bool:
+        if not _is_word_token(brand, token):
+            return True
+        if cues is None:
+            return False
+        return any(
+            _word_is_brand(b, name, service, cues.words(), cues)
+            for b, name, service in self.word_brands
+            if b is brand
+        )
 
+
+_LINKS_AND_ADDRESSES = re.compile(r"\S+://\S*|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 JAPANESE = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _is_word_token(brand: Brand, token: str) -> bool:
+    return any(token == name.lower() for name in brand.word_names)
 
 
 def _word_is_brand(
@@ -116,13 +134,28 @@ class Cues:
         self._subject = subject
         self._parts = parts
         self._cap = cap
+        self._original: str | None = None
         self._text: str | None = None
+        self._words: str | None = None
+
+    def original(self) -> str:
+        """The words as written (NFKC): capitals matter for a name that is also a word."""
+        if self._original is None:
+            joined = "\n".join([self._subject, *self._parts()])[: self._cap]
+            self._original = unicodedata.normalize("NFKC", joined)
+        return self._original
 
     def text(self) -> str:
         if self._text is None:
-            joined = "\n".join([self._subject, *self._parts()])[: self._cap]
-            self._text = unicodedata.normalize("NFKC", joined).lower()
+            self._text = self.original().lower()
         return self._text
+
+    def words(self) -> str:
+        """original() without links and addresses: the word in a host ("aomori-apple.jp") is
+        the host's, not the mail's."""
+        if self._words is None:
+            self._words = _LINKS_AND_ADDRESSES.sub(" ", self.original())
+        return self._words
 
 
 def _word_patterns(brand: Brand) -> tuple[re.Pattern[str], re.Pattern[str]]:

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from .catalog import lure_patterns
 from .domains import is_ip_host, mixed_script_label, normalise_host, registrable, scripts
-from .environment import Environment
+from .environment import Cues, Environment
 from .parse import ParsedMail
 from .signals import Collector
 
@@ -41,7 +41,12 @@ def _links(mail: ParsedMail, cap: int) -> list[tuple[str, str]]:
 
 
 def check_links(
-    mail: ParsedMail, env: Environment, claimed: list[str], out: Collector, cap: int
+    mail: ParsedMail,
+    env: Environment,
+    claimed: list[str],
+    out: Collector,
+    cap: int,
+    cues: Cues | None = None,
 ) -> LinkFacts:
     facts = LinkFacts()
     login_words = lure_patterns()["login_path"]
@@ -111,7 +116,7 @@ def check_links(
             only_japanese = scripts(host) <= JAPANESE_SCRIPTS | {"LATIN"}
             severity = "low" if only_japanese and lookalike is None else None
             out.add("link.punycode", f"{shown}: {host}", severity)
-        token_brand = env.brand_token_in(host)
+        token_brand = env.brand_token_in(host, cues)
         if token_brand is not None and lookalike is None:
             out.add("link.brand_subdomain", f"{shown}: {token_brand.names[0]} ≠ {domain}")
     for digest in mail.html:

@@ -82,7 +82,7 @@ def check_sender(
         if from_domain not in env.trusted:
             names = "/".join(b.names[0] for b in claimed)
             out.add("sender.brand_name_mismatch", f"{shown} ({names} ≠ {from_domain})")
-    token_brand = env.brand_token_in(host)
+    token_brand = env.brand_token_in(host, cues)
     if token_brand is not None and lookalike is None:
         out.add("sender.brand_subdomain", f"{address}: {token_brand.names[0]} ≠ {from_domain}")
     _check_auth(mail, out)

@@ -144,3 +144,46 @@ def test_au_visa_and_apple_phishing_is_still_found() -> None:
         ids = {s.id for s in report.signals}
         assert "content.brand_claim" in ids or "sender.brand_name_mismatch" in ids, (subject, ids)
         assert report.verdict in ("caution", "danger"), subject
+
+
+def _brand_host_signals(report: Report) -> list[str]:
+    return [
+        f"{s.id}: {s.evidence}"
+        for s in report.signals
+        if s.id in ("sender.brand_subdomain", "link.brand_subdomain")
+    ]
+
+
+def test_an_apple_farm_and_a_visa_office_do_not_claim_apple_or_visa_by_their_domains() -> None:
+    for sender, subject, text in (
+        (
+            ("青森りんご農園", "info@aomori-apple.example.jp"),
+            "【青森りんご農園】今年のりんごの発送について",
+            "いつもありがとうございます。今年のふじりんごは11月下旬から発送します。\n"
+            "ご注文はこちら: https://shop.aomori-apple.example.jp/order\n",
+        ),
+        (
+            ("ビザ申請サポート行政書士事務所", "contact@visa-support.example.jp"),
+            "在留資格の更新手続きのご案内",
+            "在留期間の満了日が近づいています。必要書類をご確認ください。\n"
+            "https://www.visa-support.example.jp/renewal\n",
+        ),
+    ):
+        report = analyse(build_mail(sender=sender, subject=subject, text=text))
+        assert _brand_host_signals(report) == [], subject
+        assert report.verdict == "safe", (subject, report.signals)
+
+
+def test_apple_and_visa_in_a_lures_host_still_count_when_the_mail_speaks_of_them() -> None:
+    raw = build_mail(
+        sender=("Apple Support", "support@apple-id-locked.example.top"),
+        subject="Your Apple account has been locked",
+        text="Verify your identity now: https://apple-id-locked.example.top/\n",
+    )
+    assert "sender.brand_subdomain" in {s.id for s in analyse(raw).signals}
+    raw = build_mail(
+        sender=("Card Services", "alerts@card-alerts.example.top"),
+        subject="Verified by Visa: confirm your card",
+        text="Confirm your card now: https://visa-secure.example.top/verify\n",
+    )
+    assert "link.brand_subdomain" in {s.id for s in analyse(raw).signals}
