@@ -11,12 +11,21 @@ from mamori.mailcheck.engine import Report, analyse
 from .builders import build_mail
 
 
-def _mentions_line(report: Report) -> list[str]:
+def _brands_named(report: Report, *names: str) -> list[str]:
+    """The signals whose evidence or English explanation names one of `names`."""
     return [
         f"{s.id}: {s.evidence}"
         for s in report.signals
-        if "LINE" in s.evidence or "LINE" in s.explanation.get("en", "")
+        if any(name in s.evidence or name in s.explanation.get("en", "") for name in names)
     ]
+
+
+def _mentions_line(report: Report) -> list[str]:
+    return _brands_named(report, "LINE")
+
+
+def _signal_ids(raw: bytes) -> set[str]:
+    return {s.id for s in analyse(raw).signals}
 
 
 def test_a_banks_credit_line_increase_mail_does_not_mention_line() -> None:
@@ -71,24 +80,15 @@ def test_line_in_english_counts_when_the_mail_speaks_of_the_service() -> None:
         subject="Your LINE account will be suspended",
         text="Verify your account within 24 hours: https://verify.example.top/\n",
     )
-    assert "content.brand_claim" in {s.id for s in analyse(raw).signals}
+    assert "content.brand_claim" in _signal_ids(raw)
     # Lower case, but the mail names the LINE ID and links to line.me.
     raw = build_mail(
         sender=("Line Support", "help@account-check.example.top"),
         subject="Unusual sign-in to your Line account",
         text="Confirm your Line ID and password at https://line.me.account-check.example.top/\n",
     )
-    ids = {s.id for s in analyse(raw).signals}
+    ids = _signal_ids(raw)
     assert "sender.brand_name_mismatch" in ids and "content.brand_claim" in ids
-
-
-def _brands_named(report: Report, *names: str) -> list[str]:
-    return [
-        f"{s.id}: {s.evidence}"
-        for s in report.signals
-        for name in names
-        if name in s.evidence or name in s.explanation.get("en", "")
-    ]
 
 
 def test_french_au_english_visa_and_apple_the_fruit_are_not_brands() -> None:
@@ -180,10 +180,10 @@ def test_apple_and_visa_in_a_lures_host_still_count_when_the_mail_speaks_of_them
         subject="Your Apple account has been locked",
         text="Verify your identity now: https://apple-id-locked.example.top/\n",
     )
-    assert "sender.brand_subdomain" in {s.id for s in analyse(raw).signals}
+    assert "sender.brand_subdomain" in _signal_ids(raw)
     raw = build_mail(
         sender=("Card Services", "alerts@card-alerts.example.top"),
         subject="Verified by Visa: confirm your card",
         text="Confirm your card now: https://visa-secure.example.top/verify\n",
     )
-    assert "link.brand_subdomain" in {s.id for s in analyse(raw).signals}
+    assert "link.brand_subdomain" in _signal_ids(raw)
