@@ -630,7 +630,6 @@ _SOFT_WORDS = (
     "ad", "banner", "carousel", "slide", "swiper", "slick", "rotat", "ticker", "marquee", "promo",
     "splide", "glide", "hero", "visual", "kv", "mv", "campaign",
 )  # fmt: skip
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _SOFT_WORD = re.compile("|".join(_SOFT_WORDS))  # one search, not one per word
 
 
@@ -638,7 +637,7 @@ _SOFT_WORD = re.compile("|".join(_SOFT_WORDS))  # one search, not one per word
 @lru_cache(maxsize=16384)
 def _is_soft(names: str | None, ident: str | None) -> bool:
     text = f"{names or ''} {ident or ''}"
-    lowered = text.lower() if text.isascii() else text.translate(_FOLD).lower()
+    lowered = jsscan.fold_case(text)
     if _SOFT_WORD.search(lowered) is None:
         return False
     return _SOFT_REGION.search(text) is not None

@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mamori.monitoring.jsscan import fold_case
+
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)"
     r"|(?:^|[;\s])(?:width|height|font-size)\s*:\s*(?:0(?:\.0+)?(?:px|pt|em|rem|%)?|1px)\s*(?:;|$|!)"
@@ -108,10 +110,6 @@ def _top_level_rules(css: str) -> list[tuple[str, str]]:
     return rules
 
 
-# Lower case, with the non-ASCII letters re.IGNORECASE matches to ASCII ones made those letters.
-_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-
-
 # Parts of the patterns' values; starting with ':' they are found at the speed of str.find.
 _ZERO_OR_PIXEL = re.compile(r":\s*(?:0|1px)", re.IGNORECASE)
 _NEGATIVE_OFFSET = re.compile(r":\s*-\d{3}")
@@ -122,7 +120,7 @@ def _hiding_kind(flat: str) -> str | None:
     where it only makes it invisible, else None. A pattern is tried only where the words each
     of its matches holds occur (str searches cost far less than the patterns, which are tried
     position by position); most rules hold none."""
-    text = flat.translate(_FOLD).lower() if not flat.isascii() else flat.lower()
+    text = fold_case(flat)
     if (
         ("none" in text and "display" in text and _DISPLAY_NONE.search(flat))
         or (

@@ -192,13 +192,17 @@ _SRC_ASSIGN = re.compile(
     r"""\.\s*src\s*=\s*([^;\n]{1,300})|setAttribute\s*\(\s*['"]src['"]\s*,\s*([^)]{1,300})\)"""
 )
 _LITERAL_ONLY = re.compile(r"""^\s*(['"`])[^'"`+]*\1\s*[;,)]?\s*$""")
-# Case-insensitive keywords are looked for in a folded copy of the same length: lower case, and
+# Case-insensitive words are looked for in a folded copy of the same length: lower case, and
 # the four non-ASCII letters re.IGNORECASE matches to ASCII ones (İ ı ſ K) made those letters.
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
-def _folded(text: str) -> str:
-    if "\u0130" in text or "\u0131" in text or "\u017f" in text or "\u212a" in text:
+def fold_case(text: str) -> str:
+    """``text`` as re.IGNORECASE sees ASCII letters: where a str search on it finds a lower-case
+    ASCII word, a case-insensitive pattern for that word may match (used as a precheck)."""
+    if not text.isascii() and (
+        "\u0130" in text or "\u0131" in text or "\u017f" in text or "\u212a" in text
+    ):
         text = text.translate(_FOLD)  # rare; translate with a table is slow on long texts
     return text.lower()
 
@@ -365,7 +369,7 @@ _SPLIT_SCRIPT = re.compile(r"createElement\s*\(\s*['\"]scr['\"]\s*\+")
 def script_flags(code: str) -> list[str]:
     """Suspicious patterns in one inline script (empty for ordinary code)."""
     text = code[:MAX_FLAG_SCAN_CHARS]
-    folded = _folded(text)
+    folded = fold_case(text)
     joined = _joined(text)
     hosts = sorted(_hosts_in(joined))  # hosts_named(text), without joining again
     flags: list[str] = []
@@ -378,7 +382,9 @@ def script_flags(code: str) -> list[str]:
 
     # The split 'scr'+'ipt' form needs the case-sensitive word in the script.
     split_script = "createElement" in text and _SPLIT_SCRIPT.search(text) is not None
-    if split_script or _CREATE_SCRIPT.search(joined, folded if joined is text else _folded(joined)):
+    if split_script or _CREATE_SCRIPT.search(
+        joined, folded if joined is text else fold_case(joined)
+    ):
         computed = False
         for match in _SRC_ASSIGN.finditer(text):
             value = (match.group(1) or match.group(2) or "").strip()
